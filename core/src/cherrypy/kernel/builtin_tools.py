@@ -1,0 +1,165 @@
+"""The four tools CherryPy switches on by default: encode, trailing_slash, log_tracebacks and
+log_headers.  They register through the same hook as any plugin's tools."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.kernel.response import prepare_iter
+from cherrypy.kernel.tools import Tool
+
+__all__ = ["ResponseEncoder", "log_request_headers", "log_traceback", "trailing_slash"]
+
+
+class ResponseEncoder:
+    """Encode a handler's str output with a charset the client accepts (``tools.encode``).
+
+    Created at ``before_handler``; it replaces ``request.handler`` with itself and encodes
+    what the original handler returns.  Text media types get ``;charset=`` added.
+    """
+
+    default_encoding = "utf-8"
+    failmsg = "Response body could not be encoded with %r."
+    encoding: str | None = None
+    errors = "strict"
+    text_only = True
+    add_charset = True
+    debug = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+        self.attempted_charsets: set[str] = set()
+        self.body: Any = None
+        request = serving.request
+        if request.handler is not None:
+            self.oldhandler = request.handler
+            request.handler = self
+
+    def encode_stream(self, encoding: str) -> bool:
+        """Wrap a streaming body so str chunks are encoded as they go out."""
+        if encoding in self.attempted_charsets:
+            return False
+        self.attempted_charsets.add(encoding)
+        try:
+            "".encode(encoding)
+        except LookupError:
+            return False
+        errors = self.errors
+
+        def encoder(body: Iterable[Any]) -> Iterator[bytes]:
+            for chunk in body:
+                yield chunk.encode(encoding, errors) if isinstance(chunk, str) else chunk
+
+        self.body = encoder(self.body)
+        return True
+
+    def encode_string(self, encoding: str) -> bool:
+        """Encode a buffered body; False if the charset cannot represent it."""
+        if encoding in self.attempted_charsets:
+            return False
+        self.attempted_charsets.add(encoding)
+        encoded = []
+        for chunk in self.body:
+            if isinstance(chunk, str):
+                try:
+                    chunk = chunk.encode(encoding, self.errors)
+                except (LookupError, UnicodeError):
+                    return False
+            encoded.append(chunk)
+        self.body = encoded
+        return True
+
+    def find_acceptable_charset(self) -> str:
+        """Pick and apply a charset from Accept-Charset (406 if none works)."""
+        from cherrypy.kernel.errors import HTTPError
+
+        request = serving.request
+        response = serving.response
+        if response.stream:
+            encoder = self.encode_stream
+        else:
+            encoder = self.encode_string
+            response.headers.pop("Content-Length", None)
+        accepted = request.headers.elements("Accept-Charset")
+        charsets = [element.value.lower() for element in accepted]
+        if self.encoding is not None:
+            wanted = self.encoding.lower()
+            if (not charsets or "*" in charsets or wanted in charsets) and encoder(wanted):
+                return wanted
+        elif not accepted:
+            if encoder(self.default_encoding):
+                return self.default_encoding
+            raise HTTPError(500, self.failmsg % self.default_encoding)
+        else:
+            for element in accepted:
+                if element.qvalue > 0:
+                    candidate = self.default_encoding if element.value == "*" else element.value
+                    if encoder(candidate):
+                        return candidate
+            if "*" not in charsets and "iso-8859-1" not in charsets and encoder("iso-8859-1"):
+                return "iso-8859-1"
+        sent = request.headers.get("Accept-Charset")
+        if sent is None:
+            msg = "Your client did not send an Accept-Charset header."
+        else:
+            msg = f"Your client sent this Accept-Charset header: {sent}."
+        msg += f" We tried these charsets: {', '.join(sorted(self.attempted_charsets))}."
+        raise HTTPError(406, msg)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the wrapped handler and encode its output."""
+        response = serving.response
+        self.body = prepare_iter(self.oldhandler(*args, **kwargs))
+        content_types = response.headers.elements("Content-Type")
+        if content_types and self.add_charset:
+            ct = content_types[0]
+            if not self.text_only or ct.value.lower().startswith("text/"):
+                ct.params["charset"] = self.find_acceptable_charset()
+                response.headers["Content-Type"] = str(ct)
+        elif self.body and not response.stream:
+            # Not a text type: still turn stray str chunks into bytes.
+            self.encode_string(self.encoding or self.default_encoding)
+        return self.body
+
+
+def trailing_slash(missing: bool = True, extra: bool = False, status: int | None = None, debug: bool = False) -> None:
+    """Redirect so index URLs end with '/' (``missing``) and others don't (``extra``)."""
+    from cherrypy.kernel.errors import HTTPRedirect
+    from cherrypy.kernel.urls import url
+
+    request = serving.request
+    pi = request.path_info
+    if request.is_index is True:
+        if missing and not pi.endswith("/"):
+            raise HTTPRedirect(url(pi + "/", request.query_string), status=status or 301)
+    elif request.is_index is False and extra and pi.endswith("/") and pi != "/":
+        raise HTTPRedirect(url(pi[:-1], request.query_string), status=status or 301)
+
+
+def log_traceback(severity: int = logging.ERROR, debug: bool = False) -> None:
+    """Write the current exception's traceback to the error log."""
+    import cherrypy
+
+    cherrypy.log("", "HTTP", severity=severity, traceback=True)
+
+
+def log_request_headers(debug: bool = False) -> None:
+    """Write the request headers to the error log (on errors, by default)."""
+    import cherrypy
+
+    lines = [f"  {name}: {value}" for name, value in serving.request.header_list]
+    cherrypy.log("\nRequest Headers:\n" + "\n".join(lines), "HTTP")
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Any) -> None:
+    """Register the kernel's default tools."""
+    toolbox.encode = Tool("before_handler", ResponseEncoder, priority=70)
+    toolbox.trailing_slash = Tool("before_handler", trailing_slash, priority=60)
+    toolbox.log_tracebacks = Tool("before_error_response", log_traceback)
+    toolbox.log_headers = Tool("before_error_response", log_request_headers)

@@ -1,0 +1,352 @@
+"""The default object-tree dispatcher, page handlers, ``expose`` and ``popargs``."""
+
+from __future__ import annotations
+
+import inspect
+import string
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.errors import CherryPyException, HTTPError, NotFound
+
+__all__ = [
+    "Dispatcher",
+    "LateParamPageHandler",
+    "PageHandler",
+    "expose",
+    "popargs",
+    "punctuation_to_underscores",
+    "test_callable_spec",
+]
+
+punctuation_to_underscores = str.maketrans(string.punctuation, "_" * len(string.punctuation))
+"""Translation table mapping URL punctuation to ``_`` (``/page.html`` finds ``page_html``)."""
+
+
+class PageHandler:
+    """A page handler bound to its positional (virtual path) and keyword arguments."""
+
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.callable = callable
+        self.args = args
+        self.kwargs = kwargs
+
+    def __call__(self) -> Any:
+        """Call the handler; a TypeError from an argument mismatch becomes a 404 or 400."""
+        try:
+            return self.callable(*self.args, **self.kwargs)
+        except TypeError:
+            exc_type, exc, tb = sys.exc_info()
+            if tb is not None and tb.tb_next is not None:
+                # The TypeError came from inside the handler, not from calling it.
+                del tb
+                raise
+            try:
+                test_callable_spec(self.callable, self.args, self.kwargs)
+            except HTTPError:
+                raise
+            except Exception:
+                raise exc from None  # type: ignore[misc]
+            raise
+
+
+class LateParamPageHandler(PageHandler):
+    """A page handler whose keyword arguments are ``request.params`` at call time.
+
+    Hooks and tools that run before the handler may change ``request.params``.
+    """
+
+    @property  # type: ignore[override]
+    def kwargs(self) -> dict[str, Any]:
+        kwargs = serving.request.params.copy()
+        if self._kwargs:
+            kwargs.update(self._kwargs)
+        return kwargs
+
+    @kwargs.setter
+    def kwargs(self, value: dict[str, Any]) -> None:
+        serving.request.kwargs = value
+        self._kwargs = value
+
+
+def _signature_of(callable: Any) -> inspect.Signature | None:
+    try:
+        return inspect.signature(callable)
+    except (TypeError, ValueError):
+        call = getattr(callable, "__call__", None)  # noqa: B004
+        if call is None:
+            return None
+        try:
+            return inspect.signature(call)
+        except (TypeError, ValueError):
+            return None
+
+
+def test_callable_spec(callable: Callable[..., Any], callable_args: tuple[Any, ...], callable_kwargs: dict[str, Any]) -> None:
+    """Explain why ``callable`` cannot take these arguments, as an HTTPError.
+
+    Missing or surplus path/query arguments give 404; surplus or duplicated body parameters
+    give 400.  ``request.show_mismatched_params`` adds the details to the message.
+    """
+    show = getattr(serving.request, "show_mismatched_params", False)
+    sig = _signature_of(callable)
+    if sig is None:
+        return
+    positional: list[str] = []
+    defaults: set[str] = set()
+    keyword_only: list[str] = []
+    has_varargs = has_varkw = False
+    for param in sig.parameters.values():
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional.append(param.name)
+        elif param.kind is param.KEYWORD_ONLY:
+            keyword_only.append(param.name)
+        elif param.kind is param.VAR_POSITIONAL:
+            has_varargs = True
+        else:
+            has_varkw = True
+        if param.default is not param.empty:
+            defaults.add(param.name)
+    usage = {name: 0 for name in positional + keyword_only}
+    surplus_positional = 0
+    for index in range(len(callable_args)):
+        if index < len(positional):
+            usage[positional[index]] += 1
+        else:
+            surplus_positional += 1
+    extra_kwargs: set[str] = set()
+    for key in callable_kwargs:
+        if key in usage:
+            usage[key] += 1
+        else:
+            extra_kwargs.add(key)
+    for name in defaults:
+        if usage.get(name) == 0:
+            usage[name] = 1
+    missing = [name for name, count in usage.items() if count == 0]
+    multiple = [name for name, count in usage.items() if count > 1]
+    if missing:
+        raise HTTPError(404, f"Missing parameters: {','.join(missing)}" if show else None)
+    if surplus_positional and not has_varargs:
+        raise HTTPError(404)
+    body = getattr(serving.request, "body", None)
+    body_params = set((getattr(body, "params", None) or {}).keys())
+    qs_params = set(callable_kwargs) - body_params
+    if multiple:
+        status = 404 if qs_params.intersection(multiple) else 400
+        raise HTTPError(status, f"Multiple values for parameters: {','.join(multiple)}" if show else None)
+    if extra_kwargs and not has_varkw:
+        extra_qs = sorted(qs_params & extra_kwargs)
+        if extra_qs:
+            raise HTTPError(404, f"Unexpected query string parameters: {', '.join(extra_qs)}" if show else None)
+        extra_body = sorted(body_params & extra_kwargs)
+        if extra_body:
+            raise HTTPError(400, f"Unexpected body parameters: {', '.join(extra_body)}" if show else None)
+
+
+_section_dicts: dict[str, dict[str, str]] = {}
+
+
+def _staticdir_section(section: str) -> dict[str, str]:
+    """A cached one-key dict, so config sources keep stable identities (pipeline cache keys)."""
+    found = _section_dicts.get(section)
+    if found is None:
+        if len(_section_dicts) > 4096:
+            _section_dicts.clear()
+        found = _section_dicts[section] = {"tools.staticdir.section": section}
+    return found
+
+
+class Dispatcher:
+    """Map a path to a page handler by walking the application's object tree.
+
+    ``/a/b/c`` looks up ``root.a.b.c`` (then ``.index``), falling back to the nearest
+    ``default`` method; remaining segments become positional arguments.  Config is collected
+    along the walk from ``_cp_config`` attributes and the app's path sections.
+    """
+
+    dispatch_method_name = "_cp_dispatch"
+
+    def __init__(self, dispatch_method_name: str | None = None, translate: dict[int, str] | None = None) -> None:
+        if translate is None:
+            translate = punctuation_to_underscores
+        if not isinstance(translate, dict):
+            raise TypeError("The translate argument must be a dict built with str.maketrans.")
+        self.translate = translate
+        if dispatch_method_name:
+            self.dispatch_method_name = dispatch_method_name
+
+    def __call__(self, path_info: str) -> None:
+        """Set ``request.handler`` (and config) for ``path_info``."""
+        request = serving.request
+        func, vpath = self.find_handler(path_info)
+        if func:
+            vpath = [segment.replace("%2F", "/") for segment in vpath]
+            request.handler = LateParamPageHandler(func, *vpath)
+        else:
+            request.handler = NotFound()
+
+    def find_handler(self, path: str) -> tuple[Any, list[str]]:
+        """Return ``(handler or None, virtual path segments)``; sets ``request.config``."""
+        import cherrypy
+
+        request = serving.request
+        app = request.app
+        root = app.root
+        app_config = app.config
+        dispatch_name = self.dispatch_method_name
+        translate = self.translate
+
+        fullpath = [seg for seg in path.strip("/").split("/") if seg] + ["index"]
+        fullpath_len = len(fullpath)
+        segleft = fullpath_len
+        sources: list[dict[str, Any]] = [cherrypy.config]
+        root_conf = getattr(root, "_cp_config", None)
+        node_sources: list[dict[str, Any]] = []
+        if root_conf:
+            node_sources.append(root_conf)
+        if "/" in app_config:
+            node_sources.append(app_config["/"])
+        # trail entries: (name, node, config sources, segments left)
+        trail: list[tuple[str, Any, list[dict[str, Any]], int]] = [("root", root, node_sources, segleft)]
+
+        node = root
+        names = fullpath[:]
+        while names:
+            name = names[0]
+            objname = name.translate(translate)
+            node_sources = []
+            subnode = getattr(node, objname, None)
+            pre_len = len(names)
+            if subnode is None:
+                dispatch = getattr(node, dispatch_name, None)
+                if dispatch and callable(dispatch) and not getattr(dispatch, "exposed", False) and pre_len > 1:
+                    index_name = names.pop()
+                    subnode = dispatch(vpath=names)
+                    names.append(index_name)
+                else:
+                    names.pop(0)
+            else:
+                names.pop(0)
+            segleft = len(names)
+            if segleft > pre_len:
+                raise CherryPyException(
+                    "A vpath segment was added.  Custom dispatchers may only remove elements.  "
+                    f"While trying to process {name} in {fullpath}"
+                )
+            if segleft == pre_len:
+                # _cp_dispatch handed back the node without consuming a segment.
+                names.pop(0)
+                segleft -= 1
+            node = subnode
+            if node is not None:
+                conf = getattr(node, "_cp_config", None)
+                if conf:
+                    node_sources.append(conf)
+            existing = fullpath_len - pre_len
+            curpath = "/" + "/".join(fullpath[:existing]) if existing else ""
+            for seg in fullpath[existing : fullpath_len - segleft]:
+                curpath += "/" + seg
+                section = app_config.get(curpath)
+                if section is not None:
+                    node_sources.append(section)
+            trail.append((name, node, node_sources, segleft))
+
+        def finish(upto: int) -> None:
+            for _name, _obj, confs, left in trail[: upto + 1]:
+                for conf in confs:
+                    sources.append(conf)
+                    if "tools.staticdir.dir" in conf:
+                        sources.append(_staticdir_section("/" + "/".join(fullpath[: fullpath_len - left])))
+            from cherrypy.kernel.pipeline import entry_for_sources
+
+            entry = entry_for_sources(app, tuple(sources), path)
+            request._pipeline_entry = entry
+            request.config = entry.config.copy()
+
+        last = len(trail) - 1
+        for i in range(last, -1, -1):
+            name, candidate, _confs, segleft = trail[i]
+            if candidate is None:
+                continue
+            default = getattr(candidate, "default", None)
+            if default is not None and getattr(default, "exposed", False):
+                conf = getattr(default, "_cp_config", None)
+                trail.insert(i + 1, ("default", default, [conf] if conf else [], segleft))
+                finish(i + 1)
+                request.is_index = path.endswith("/")
+                return default, fullpath[fullpath_len - segleft : -1]
+            if getattr(candidate, "exposed", False):
+                finish(i)
+                request.is_index = i == last
+                return candidate, fullpath[fullpath_len - segleft : -1]
+        finish(len(trail) - 1)
+        return None, []
+
+
+def expose(func: Any = None, alias: Any = None) -> Any:
+    """Mark a method or class as reachable by URL; ``alias`` adds more names for it.
+
+    Usable as ``@expose``, ``@expose()``, ``@expose(alias=...)`` and ``@expose('name')``.
+    """
+
+    def expose_(target: Any) -> Any:
+        target.exposed = True
+        if alias is not None:
+            names = [alias] if isinstance(alias, (str, bytes)) else alias
+            for extra in names:
+                if isinstance(extra, bytes):
+                    extra = extra.decode("ascii")
+                parents[extra.replace(".", "_")] = target
+        return target
+
+    decoratable = (types.FunctionType, types.MethodType, type)
+    if isinstance(func, decoratable):
+        if alias is None:
+            func.exposed = True
+            return func
+        parents = sys._getframe(1).f_locals
+        return expose_(func)
+    parents = sys._getframe(1).f_locals
+    if func is not None:
+        alias = func
+    return expose_
+
+
+def popargs(*args: str, **kwargs: Any) -> Callable[..., Any]:
+    """Turn leading path segments into named parameters (class decorator or ``_cp_dispatch``).
+
+    ``@cherrypy.popargs('year', 'month')`` on a class maps ``/2024/05/`` to
+    ``index(year='2024', month='05')``; ``handler=`` names the object (or a callable that
+    builds it from the popped parameters) that handles the rest of the path.
+    """
+    handler = None
+    for key, value in kwargs.items():
+        if key != "handler":
+            raise TypeError(f"cherrypy.popargs() got an unexpected keyword argument '{key}'")
+        handler = value
+    handler_is_factory = handler is not None and (callable(handler) or inspect.isclass(handler))
+
+    def decorated(cls_or_self: Any = None, vpath: list[str] | None = None) -> Any:
+        if inspect.isclass(cls_or_self):
+            setattr(cls_or_self, Dispatcher.dispatch_method_name, decorated)
+            return cls_or_self
+        params: dict[str, str] = {}
+        for name in args:
+            if not vpath:
+                break
+            params[name] = vpath.pop(0)
+        if handler is not None:
+            if handler_is_factory:
+                return handler(**params)
+            serving.request.params.update(params)
+            return handler
+        serving.request.params.update(params)
+        if vpath:
+            return getattr(cls_or_self, vpath.pop(0), None)
+        return cls_or_self
+
+    return decorated

@@ -1,0 +1,158 @@
+"""Hook points of the request life cycle: :class:`Hook` and the per-request :class:`HookMap`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["HOOKPOINTS", "Hook", "HookMap"]
+
+HOOKPOINTS = (
+    "on_start_resource",
+    "before_request_body",
+    "before_handler",
+    "before_finalize",
+    "on_end_resource",
+    "on_end_request",
+    "before_error_response",
+    "after_error_response",
+)
+"""The eight request phases, in the order CherryPy lists them."""
+
+
+class Hook:
+    """A callback attached to a hook point, with its priority, failsafe flag and kwargs.
+
+    Lower priorities run first (default 50, or the callback's ``priority`` attribute).  A
+    failsafe hook still runs after an earlier hook at the same point failed.
+    """
+
+    __slots__ = ("callback", "failsafe", "kwargs", "priority")
+
+    def __init__(
+        self, callback: Callable[..., Any], failsafe: bool | None = None, priority: int | None = None, **kwargs: Any
+    ) -> None:
+        self.callback = callback
+        if failsafe is None:
+            failsafe = getattr(callback, "failsafe", False)
+        self.failsafe = bool(failsafe)
+        if priority is None:
+            priority = getattr(callback, "priority", 50)
+        self.priority = priority
+        self.kwargs = kwargs
+
+    def __lt__(self, other: Hook) -> bool:
+        return self.priority < other.priority
+
+    def __call__(self) -> Any:
+        """Run the callback with the configured keyword arguments."""
+        return self.callback(**self.kwargs)
+
+    def __repr__(self) -> str:
+        name = getattr(self.callback, "__qualname__", repr(self.callback))
+        return f"<Hook {name} priority={self.priority} failsafe={self.failsafe} kwargs={self.kwargs!r}>"
+
+
+_QUIET: tuple[type[BaseException], ...] = ()
+
+
+def _quiet_errors() -> tuple[type[BaseException], ...]:
+    global _QUIET
+    if not _QUIET:
+        from cherrypy.kernel.errors import HTTPError, HTTPRedirect, InternalRedirect
+
+        _QUIET = (HTTPError, HTTPRedirect, InternalRedirect)
+    return _QUIET
+
+
+class HookMap(dict):
+    """Hook point name -> list of :class:`Hook`, as ``cherrypy.request.hooks``.
+
+    The kernel fills a HookMap from a compiled pipeline whose lists are already sorted, so
+    :meth:`run` sorts only the points that were attached to during the request.
+    """
+
+    def __new__(cls, points: Iterable[str] | None = None) -> HookMap:
+        hookmap = dict.__new__(cls)
+        for point in points or ():
+            hookmap[point] = []
+        return hookmap
+
+    def __init__(self, points: Iterable[str] | None = None) -> None:
+        self._dirty: set[str] | None = None
+
+    def attach(
+        self, point: str, callback: Callable[..., Any], failsafe: bool | None = None, priority: int | None = None, **kwargs: Any
+    ) -> None:
+        """Attach ``callback`` to ``point`` for this request (or this map)."""
+        hooks = self.get(point)
+        if hooks is None:
+            if point not in HOOKPOINTS:
+                raise KeyError(f"{point!r} is not a hook point; choose one of {', '.join(HOOKPOINTS)}")
+            hooks = self[point] = []
+        hooks.append(Hook(callback, failsafe, priority, **kwargs))
+        dirty = getattr(self, "_dirty", None)
+        if dirty is None:
+            self._dirty = dirty = set()
+        dirty.add(point)
+
+    def run(self, point: str) -> None:
+        """Run the hooks of ``point`` in priority order (failsafe ones even after a failure)."""
+        hooks = self.get(point)
+        if not hooks:
+            return
+        dirty = getattr(self, "_dirty", None)
+        if dirty and point in dirty:
+            hooks.sort()
+            dirty.discard(point)
+        self.run_hooks(iter(hooks))
+
+    @classmethod
+    def run_hooks(cls, hooks: Iterable[Hook]) -> None:
+        """Run ``hooks``; after a failure only the remaining failsafe hooks run, then re-raise."""
+        iterator = iter(hooks)
+        for hook in iterator:
+            try:
+                hook()
+            except BaseException as exc:
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                if not isinstance(exc, _quiet_errors()):
+                    _log_hook_failure()
+                cls._run_failsafe(iterator)
+                raise
+
+    @classmethod
+    def _run_failsafe(cls, remaining: Iterable[Hook]) -> None:
+        for hook in remaining:
+            if not hook.failsafe:
+                continue
+            try:
+                hook()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:
+                if not isinstance(exc, _quiet_errors()):
+                    _log_hook_failure()
+
+    def copy(self) -> HookMap:
+        """Return a map with copies of each point's list."""
+        new = self.__class__()
+        for key, value in self.items():
+            new[key] = list(value)
+        return new
+
+    __copy__ = copy
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__}.{type(self).__name__}(points={list(self)!r})"
+
+
+def _log_hook_failure() -> None:
+    try:
+        import cherrypy
+
+        cherrypy.log(traceback=True, severity=40)
+    except Exception:  # pragma: no cover - logging must never mask the real error
+        sys.stderr.write("cherrypy: a hook failed and could not be logged\n")

@@ -1,0 +1,517 @@
+"""``cherrypy.log``: CherryPy's error and access logs on top of the standard :mod:`logging`.
+
+A :class:`LogManager` owns two stdlib loggers, ``<root>.error[.<appid>]`` and
+``<root>.access[.<appid>]``.  The simple switches CherryPy exposes through ``log.*`` config
+(``screen``, ``error_file``, ``access_file``, ``wsgi``) add or remove handlers marked with a
+``_cpbuiltin`` attribute, so handlers that applications attach themselves are never touched.
+
+The access log is written once per request, so :meth:`LogManager.access` works from a format
+compiled once per ``access_log_format`` string: only the atoms the format names are computed,
+and values that need no escaping (the common case) are passed through unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging as _stdlib_logging
+import os
+import string
+import sys
+import time as _time
+import uuid
+from collections.abc import Callable
+from typing import IO, Any
+
+from cherrypy.kernel.context import serving
+
+__all__ = ["LazyRfc3339UtcTime", "LogManager", "NullHandler", "WSGIErrorHandler", "logfmt"]
+
+logfmt = _stdlib_logging.Formatter("%(message)s")
+"""The formatter of every built-in handler: the message alone, already carrying its time."""
+
+_clock = _time.time
+"""Source of the current time for :meth:`LogManager.time` (replaceable in tests)."""
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# (epoch second, rendered text) of the last call to LogManager.time(); swapped atomically.
+_time_cache: tuple[int, str] = (-1, "")
+
+
+class NullHandler(_stdlib_logging.Handler):
+    """A handler that drops every record, so stdlib's last-resort handler stays quiet."""
+
+    def handle(self, record: _stdlib_logging.LogRecord) -> bool:  # type: ignore[override]
+        """Discard ``record`` without taking any lock."""
+        return False
+
+    def emit(self, record: _stdlib_logging.LogRecord) -> None:
+        """Discard ``record``."""
+
+    def createLock(self) -> None:
+        """Use no lock: there is nothing to protect."""
+        self.lock = None  # type: ignore[assignment]
+
+
+class WSGIErrorHandler(_stdlib_logging.Handler):
+    """Write records to the ``wsgi.errors`` stream of the request being served."""
+
+    @staticmethod
+    def _stream() -> IO[str] | None:
+        try:
+            environ = serving.request.wsgi_environ
+        except AttributeError:
+            return None
+        if not environ:
+            return None
+        return environ.get("wsgi.errors")
+
+    def flush(self) -> None:
+        """Flush the current request's ``wsgi.errors`` stream, if there is one."""
+        stream = self._stream()
+        if stream is not None:
+            stream.flush()
+
+    def emit(self, record: _stdlib_logging.LogRecord) -> None:
+        """Format ``record`` and write it, newline-terminated, to ``wsgi.errors``."""
+        stream = self._stream()
+        if stream is None:
+            return
+        try:
+            line = self.format(record) + "\n"
+            try:
+                stream.write(line)
+            except UnicodeError:
+                stream.write(line.encode("ascii", "backslashreplace").decode("ascii"))
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+class LazyRfc3339UtcTime:
+    """The current UTC time, rendered (when turned into a string) as CherryPy's ``{z}`` atom."""
+
+    def __str__(self) -> str:
+        """Return the current time as an ISO 8601 UTC timestamp with a trailing ``Z``."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return f"{now.isoformat('T')}Z"
+
+
+# --------------------------------------------------------------------- access-log escaping ---
+
+
+def _build_escape_table(escape_single_quote: bool) -> dict[int, str]:
+    """Map code points 0-255 (standing for UTF-8 bytes) to their access-log rendering."""
+    table: dict[int, str] = {}
+    for code in range(256):
+        if code == 0x09:
+            table[code] = "\\t"
+        elif code == 0x0A:
+            table[code] = "\\n"
+        elif code == 0x0D:
+            table[code] = "\\r"
+        elif code < 0x20 or code >= 0x7F:
+            table[code] = f"\\x{code:02x}"
+    table[ord('"')] = '\\"'
+    if escape_single_quote:
+        table[ord("'")] = "\\'"
+    return table
+
+
+# CherryPy renders an atom as the repr() of its UTF-8 bytes, which escapes single quotes only
+# when the value also holds a double quote; both tables reproduce that byte for byte.
+_ESCAPES = _build_escape_table(escape_single_quote=False)
+_ESCAPES_WITH_QUOTES = _build_escape_table(escape_single_quote=True)
+
+
+def _escape(value: Any) -> str:
+    """Render an access-log field so that it cannot break or forge a log line.
+
+    Control characters and non-ASCII bytes (of the UTF-8 encoding) become ``\\xNN``, tab,
+    newline and carriage return become ``\\t``, ``\\n`` and ``\\r``, and ``"`` becomes ``\\"``.
+    """
+    text = value if type(value) is str else str(value)
+    if text.isascii() and text.isprintable() and '"' not in text:
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    table = _ESCAPES_WITH_QUOTES if '"' in text else _ESCAPES
+    return raw.decode("latin-1").translate(table)
+
+
+# ------------------------------------------------------------------------ access-log atoms ---
+# Each atom reads its raw value from (manager, request, response); _escape renders it.
+
+
+def _atom_host(manager: LogManager, request: Any, response: Any) -> Any:
+    remote = request.remote
+    return remote.name or remote.ip
+
+
+def _atom_logname(manager: LogManager, request: Any, response: Any) -> Any:
+    return "-"
+
+
+def _atom_user(manager: LogManager, request: Any, response: Any) -> Any:
+    return getattr(request, "login", None) or "-"
+
+
+def _atom_time(manager: LogManager, request: Any, response: Any) -> Any:
+    return manager.time()
+
+
+def _atom_request_line(manager: LogManager, request: Any, response: Any) -> Any:
+    return request.request_line
+
+
+def _atom_status(manager: LogManager, request: Any, response: Any) -> Any:
+    status = response.output_status
+    if status is None:
+        return "-"
+    if isinstance(status, bytes):
+        return status.split(b" ", 1)[0].decode("ISO-8859-1")
+    return str(status).split(" ", 1)[0]
+
+
+def _atom_bytes(manager: LogManager, request: Any, response: Any) -> Any:
+    return response.headers.get("Content-Length", "") or "-"
+
+
+def _atom_referer(manager: LogManager, request: Any, response: Any) -> Any:
+    return request.headers.get("Referer", "")
+
+
+def _atom_user_agent(manager: LogManager, request: Any, response: Any) -> Any:
+    return request.headers.get("User-Agent", "")
+
+
+def _atom_virtual_host(manager: LogManager, request: Any, response: Any) -> Any:
+    return request.headers.get("Host", "-")
+
+
+def _atom_unique_id(manager: LogManager, request: Any, response: Any) -> Any:
+    unique_id = getattr(request, "unique_id", None)
+    return uuid.uuid4() if unique_id is None else unique_id
+
+
+def _atom_utc_time(manager: LogManager, request: Any, response: Any) -> Any:
+    # Looked up at call time so that replacing the module attribute takes effect.
+    return LazyRfc3339UtcTime()
+
+
+_Atom = Callable[["LogManager", Any, Any], Any]
+
+ATOMS: dict[str, _Atom] = {
+    "h": _atom_host,
+    "l": _atom_logname,
+    "u": _atom_user,
+    "t": _atom_time,
+    "r": _atom_request_line,
+    "s": _atom_status,
+    "b": _atom_bytes,
+    "f": _atom_referer,
+    "a": _atom_user_agent,
+    "o": _atom_virtual_host,
+    "i": _atom_unique_id,
+    "z": _atom_utc_time,
+}
+"""The ``{name}`` fields an ``access_log_format`` may use, as in CherryPy 18.
+
+``h`` remote host, ``l`` always ``-``, ``u`` login, ``t`` local time, ``r`` request line,
+``s`` status code, ``b`` Content-Length, ``f`` Referer, ``a`` User-Agent, ``o`` Host header,
+``i`` the request's unique id, ``z`` UTC time in RFC 3339.
+"""
+
+
+class _CompiledFormat:
+    """An ``access_log_format`` reduced to a ``%`` template plus the atoms it needs."""
+
+    __slots__ = ("atoms", "fmt", "template")
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.template: str | None = None
+        self.atoms: tuple[_Atom, ...] = ()
+        try:
+            fields = list(string.Formatter().parse(fmt))
+        except ValueError:
+            return  # malformed: str.format reports it at log time
+        pieces: list[str] = []
+        atoms: list[_Atom] = []
+        for literal, name, spec, conversion in fields:
+            pieces.append(literal.replace("%", "%%"))
+            if name is None:
+                continue
+            if name not in ATOMS or spec or conversion:
+                return  # anything beyond plain "{atom}" goes through str.format
+            if name == "l":
+                pieces.append("-")
+            else:
+                pieces.append("%s")
+                atoms.append(ATOMS[name])
+        self.template = "".join(pieces)
+        self.atoms = tuple(atoms)
+
+    def render(self, manager: LogManager, request: Any, response: Any) -> str:
+        """Build the access-log line for ``request`` and ``response``."""
+        if self.template is None:
+            values = {
+                name: _escape(atom(manager, request, response)) for name, atom in ATOMS.items()
+            }
+            return self.fmt.format(**values)
+        return self.template % tuple(
+            [_escape(atom(manager, request, response)) for atom in self.atoms]
+        )
+
+
+_compiled_formats: dict[str, _CompiledFormat] = {}
+
+
+def _compile_format(fmt: str) -> _CompiledFormat:
+    """Return the compiled form of ``fmt``, compiling it on first use."""
+    compiled = _compiled_formats.get(fmt)
+    if compiled is None:
+        if len(_compiled_formats) > 64:
+            _compiled_formats.clear()
+        compiled = _compiled_formats[fmt] = _CompiledFormat(fmt)
+    return compiled
+
+
+# ------------------------------------------------------------------------------ LogManager ---
+
+
+class LogManager:
+    """The error and access logs of CherryPy (``cherrypy.log``) or of one application.
+
+    Call the instance, or :meth:`error`, to write to the error log; the kernel calls
+    :meth:`access` once per request.
+    """
+
+    appid: Any = None
+    """The id of the application owning this manager, or ``None`` for the global one."""
+
+    error_log: _stdlib_logging.Logger
+    """The :class:`logging.Logger` that receives error (and informational) messages."""
+
+    access_log: _stdlib_logging.Logger
+    """The :class:`logging.Logger` that receives one line per request."""
+
+    access_log_format: str = '{h} {l} {u} {t} "{r}" {s} {b} "{f}" "{a}"'
+    """The access-log line as a :meth:`str.format` template over the atoms of :data:`ATOMS`.
+
+    The default is Apache's Combined Log Format.
+    """
+
+    logger_root: str = "cherrypy"
+    """The first segment of both logger names (``<root>.error``, ``<root>.access``)."""
+
+    def __init__(self, appid: Any = None, logger_root: str = "cherrypy") -> None:
+        self.logger_root = logger_root
+        self.appid = appid
+        suffix = "" if appid is None else f".{appid}"
+        self.error_log = _stdlib_logging.getLogger(f"{logger_root}.error{suffix}")
+        self.access_log = _stdlib_logging.getLogger(f"{logger_root}.access{suffix}")
+        self.error_log.setLevel(_stdlib_logging.INFO)
+        self.access_log.setLevel(_stdlib_logging.INFO)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(h, NullHandler) for h in log.handlers):
+                log.addHandler(NullHandler())
+        self._compiled = _compile_format(self.access_log_format)
+        self._subscribe_to_engine()
+
+    def _subscribe_to_engine(self) -> None:
+        """Reopen log files on the engine's ``graceful`` channel, once an engine exists."""
+        facade = sys.modules.get("cherrypy")
+        engine = getattr(facade, "__dict__", {}).get("engine")
+        subscribe = getattr(engine, "subscribe", None)
+        if subscribe is not None:
+            subscribe("graceful", self.reopen_files)
+
+    # ------------------------------------------------------------------------- writing ---
+
+    def error(
+        self,
+        msg: str = "",
+        context: str = "",
+        severity: int = _stdlib_logging.INFO,
+        traceback: bool = False,
+    ) -> None:
+        """Write ``msg`` to the error log as ``[time] context msg``.
+
+        Despite the name this is CherryPy's general-purpose log: applications may call it for
+        any message.  With ``traceback=True`` the exception being handled, if any, is appended.
+        """
+        log = self.error_log
+        if not log.isEnabledFor(severity):
+            return
+        exc_info = sys.exc_info() if traceback else None
+        if exc_info is not None and exc_info[0] is None:
+            exc_info = None  # nothing is being handled: no "NoneType: None" line
+        log.log(severity, f"{self.time()} {context} {msg}", exc_info=exc_info)
+
+    def __call__(
+        self,
+        msg: str = "",
+        context: str = "",
+        severity: int = _stdlib_logging.INFO,
+        traceback: bool = False,
+    ) -> None:
+        """Same as :meth:`error`."""
+        self.error(msg, context, severity, traceback)
+
+    def access(self) -> None:
+        """Write the access-log line of the request being served (``access_log_format``).
+
+        Every field is escaped so a client cannot forge or split log lines.  Never raises: a
+        failure while building the line is written to the error log with its traceback.
+        """
+        log = self.access_log
+        if not log.isEnabledFor(_stdlib_logging.INFO):
+            return
+        try:
+            compiled = self._compiled
+            fmt = self.access_log_format
+            if compiled.fmt is not fmt and compiled.fmt != fmt:
+                compiled = self._compiled = _compile_format(fmt)
+            line = compiled.render(self, serving.request, serving.response)
+            # Logger.log() would walk the stack to find the caller, which costs more than
+            # building the line; the caller is known to be this method.
+            record = log.makeRecord(
+                log.name, _stdlib_logging.INFO, __file__, _ACCESS_LINENO, line, (), None, "access"
+            )
+            log.handle(record)
+        except Exception:
+            self.error(traceback=True)
+
+    def time(self) -> str:
+        """Return the current local time as ``[24/Feb/2014:21:01:46]`` (Apache, no zone)."""
+        global _time_cache
+        second = int(_clock())
+        cached = _time_cache
+        if cached[0] == second:
+            return cached[1]
+        t = _time.localtime(second)
+        text = (
+            f"[{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year:04d}:"
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}]"
+        )
+        _time_cache = (second, text)
+        return text
+
+    def reopen_files(self) -> None:
+        """Close and reopen the file of every file handler (after log rotation, say)."""
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                if not isinstance(handler, _stdlib_logging.FileHandler):
+                    continue
+                handler.acquire()
+                try:
+                    if handler.stream is None:  # opened lazily (delay=True)
+                        continue
+                    handler.stream.close()
+                    handler.stream = open(  # type: ignore[assignment]  # noqa: SIM115
+                        handler.baseFilename,
+                        handler.mode,
+                        encoding=handler.encoding,
+                        errors=getattr(handler, "errors", None),
+                    )
+                finally:
+                    handler.release()
+
+    # -------------------------------------------------------------------- built-ins ---
+
+    @staticmethod
+    def _builtin_handler(log: _stdlib_logging.Logger, key: str) -> Any:
+        for handler in log.handlers:
+            if getattr(handler, "_cpbuiltin", None) == key:
+                return handler
+        return None
+
+    @staticmethod
+    def _add_builtin(log: _stdlib_logging.Logger, handler: Any, key: str) -> None:
+        handler.setFormatter(logfmt)
+        handler._cpbuiltin = key
+        log.addHandler(handler)
+
+    def _set_screen_handler(
+        self, log: _stdlib_logging.Logger, enable: bool, stream: IO[str]
+    ) -> None:
+        handler = self._builtin_handler(log, "screen")
+        if enable:
+            if handler is None:
+                self._add_builtin(log, _stdlib_logging.StreamHandler(stream), "screen")
+        elif handler is not None:
+            log.removeHandler(handler)
+
+    @property
+    def screen(self) -> bool:
+        """Whether messages are echoed to the console (errors to stderr, access to stdout).
+
+        Setting it adds or removes the built-in stream handlers.
+        """
+        return bool(
+            self._builtin_handler(self.error_log, "screen")
+            or self._builtin_handler(self.access_log, "screen")
+        )
+
+    @screen.setter
+    def screen(self, enable: bool) -> None:
+        self._set_screen_handler(self.error_log, enable, sys.stderr)
+        self._set_screen_handler(self.access_log, enable, sys.stdout)
+
+    def _set_file_handler(self, log: _stdlib_logging.Logger, filename: Any) -> None:
+        handler = self._builtin_handler(log, "file")
+        if handler is not None:
+            if filename and handler.baseFilename == os.path.abspath(filename):
+                return
+            log.removeHandler(handler)
+            handler.close()
+        if filename:
+            self._add_builtin(log, _stdlib_logging.FileHandler(filename), "file")
+
+    @property
+    def error_file(self) -> str:
+        """The absolute path the error log is written to, or ``''``.
+
+        Set a filename to log there (replacing the previous file); set ``''`` or ``None`` to
+        stop.
+        """
+        handler = self._builtin_handler(self.error_log, "file")
+        return handler.baseFilename if handler is not None else ""
+
+    @error_file.setter
+    def error_file(self, filename: str | os.PathLike[str] | None) -> None:
+        self._set_file_handler(self.error_log, filename)
+
+    @property
+    def access_file(self) -> str:
+        """The absolute path the access log is written to, or ``''``.
+
+        Set a filename to log there (replacing the previous file); set ``''`` or ``None`` to
+        stop.
+        """
+        handler = self._builtin_handler(self.access_log, "file")
+        return handler.baseFilename if handler is not None else ""
+
+    @access_file.setter
+    def access_file(self, filename: str | os.PathLike[str] | None) -> None:
+        self._set_file_handler(self.access_log, filename)
+
+    @property
+    def wsgi(self) -> bool:
+        """Whether the error log is also written to the current request's ``wsgi.errors``."""
+        return self._builtin_handler(self.error_log, "wsgi") is not None
+
+    @wsgi.setter
+    def wsgi(self, enable: bool) -> None:
+        handler = self._builtin_handler(self.error_log, "wsgi")
+        if enable:
+            if handler is None:
+                self._add_builtin(self.error_log, WSGIErrorHandler(), "wsgi")
+        elif handler is not None:
+            self.error_log.removeHandler(handler)
+
+
+_ACCESS_LINENO = LogManager.access.__code__.co_firstlineno

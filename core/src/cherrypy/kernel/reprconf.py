@@ -1,0 +1,493 @@
+"""INI configuration whose values are Python literals, and the config dicts built on it.
+
+This is the kernel's counterpart of CherryPy's ``cherrypy.lib.reprconf``:
+
+* :func:`unrepr` turns the text of a config value into a Python object. It walks the syntax
+  tree itself and never calls ``eval``: only literals, containers, unary minus, string
+  concatenation, complex numbers, importable dotted names and calls of such names are accepted.
+* :class:`Parser` reads INI files (case-sensitive keys, ``[DEFAULT]`` and ``%(name)s``
+  interpolation) into ``{section: {key: value}}`` and names file, section and key on errors.
+* :class:`NamespaceSet` dispatches ``namespace.rest`` keys to per-namespace handlers.
+* :class:`Config` is a dict with defaults, named environments and namespace handlers.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import configparser
+import importlib
+import os
+import types
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+__all__ = ["Config", "NamespaceSet", "Parser", "attributes", "modules", "unrepr"]
+
+#: Longest value text :func:`unrepr` accepts.
+MAX_UNREPR_LENGTH = 1_000_000
+#: Deepest nesting of containers and calls :func:`unrepr` accepts.
+MAX_UNREPR_DEPTH = 100
+
+# Builtins a bare name may refer to: constructors of plain data, nothing that reaches code.
+# fmt: off
+_SAFE_BUILTINS = frozenset({
+    "bool", "bytes", "complex", "dict", "float", "frozenset", "int", "list", "range", "set",
+    "str", "tuple",
+})
+
+# Callables that evaluate code, spawn processes or unpickle, refused whatever name reaches them.
+_FORBIDDEN_BUILTINS = (
+    "__import__", "breakpoint", "compile", "delattr", "eval", "exec", "exit", "getattr",
+    "globals", "input", "locals", "open", "quit", "setattr", "vars",
+)
+_FORBIDDEN_OS_PREFIXES = ("system", "popen", "exec", "spawn", "posix_spawn", "fork", "kill")
+_FORBIDDEN_MODULES = frozenset({
+    "_pickle", "code", "ctypes", "importlib", "marshal", "pickle", "pty", "runpy", "shelve",
+    "subprocess",
+})
+# fmt: on
+_forbidden_ids: frozenset[int] | None = None
+
+
+def _forbidden_object_ids() -> frozenset[int]:
+    global _forbidden_ids
+    if _forbidden_ids is None:
+        objs = [getattr(builtins, n) for n in _FORBIDDEN_BUILTINS if hasattr(builtins, n)]
+        objs += [getattr(os, n) for n in dir(os) if n.startswith(_FORBIDDEN_OS_PREFIXES)]
+        _forbidden_ids = frozenset(id(o) for o in objs)
+    return _forbidden_ids
+
+
+def _is_forbidden(obj: Any) -> bool:
+    if id(obj) in _forbidden_object_ids():
+        return True
+    if isinstance(obj, types.ModuleType):
+        name = obj.__name__
+    else:
+        name = getattr(obj, "__module__", None) or ""
+    return isinstance(name, str) and name.split(".", 1)[0] in _FORBIDDEN_MODULES
+
+
+class _Refused(Exception):
+    """Internal: the expression uses a form :func:`unrepr` does not evaluate."""
+
+
+def _describe(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return text
+
+
+class _Evaluator:
+    """Build a Python object from an expression tree, accepting only the allowed forms."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def build(self, node: ast.AST) -> Any:
+        self.depth += 1
+        if self.depth > MAX_UNREPR_DEPTH:
+            raise _Refused(f"nested deeper than {MAX_UNREPR_DEPTH} levels")
+        try:
+            method = getattr(self, "build_" + type(node).__name__, None)
+            if method is None:
+                raise _Refused(f"{type(node).__name__} is not allowed ({_describe(node)})")
+            return method(node)
+        finally:
+            self.depth -= 1
+
+    def build_Expression(self, node: ast.Expression) -> Any:
+        return self.build(node.body)
+
+    def build_Constant(self, node: ast.Constant) -> Any:
+        if node.value is Ellipsis:
+            raise _Refused("Ellipsis is not allowed")
+        return node.value
+
+    def _elements(self, elts: list[ast.expr]) -> list[Any]:
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                raise _Refused(f"unpacking is not allowed ({_describe(elt)})")
+        return [self.build(elt) for elt in elts]
+
+    def build_List(self, node: ast.List) -> list[Any]:
+        return self._elements(node.elts)
+
+    def build_Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
+        return tuple(self._elements(node.elts))
+
+    def build_Set(self, node: ast.Set) -> set[Any]:
+        try:
+            return set(self._elements(node.elts))
+        except TypeError as exc:
+            raise _Refused(str(exc)) from exc
+
+    def build_Dict(self, node: ast.Dict) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                raise _Refused(f"unpacking is not allowed (**{_describe(value)})")
+            built_key = self.build(key)
+            try:
+                result[built_key] = self.build(value)
+            except TypeError as exc:
+                raise _Refused(str(exc)) from exc
+        return result
+
+    def build_UnaryOp(self, node: ast.UnaryOp) -> Any:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise _Refused(f"operator {type(node.op).__name__} is not allowed")
+        operand = self.build(node.operand)
+        if not isinstance(operand, (int, float, complex)):
+            raise _Refused(f"unary {_describe(node)[:1]} applies to numbers only")
+        return -operand if isinstance(node.op, ast.USub) else +operand
+
+    def build_BinOp(self, node: ast.BinOp) -> Any:
+        if not isinstance(node.op, (ast.Add, ast.Sub)):
+            raise _Refused(f"operator {type(node.op).__name__} is not allowed")
+        left = self.build(node.left)
+        right = self.build(node.right)
+        if isinstance(node.op, ast.Add):
+            if isinstance(left, str) and isinstance(right, str):
+                return left + right
+            if isinstance(left, bytes) and isinstance(right, bytes):
+                return left + right
+        # A complex number written as real +/- imaginary, as in 3+2j.
+        real_types = (int, float)
+        if (
+            isinstance(left, real_types)
+            and not isinstance(left, bool)
+            and isinstance(right, complex)
+            and isinstance(node.right, ast.Constant)
+        ):
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        raise _Refused(
+            f"only string concatenation and complex numbers may use + or - ({_describe(node)})"
+        )
+
+    def build_Name(self, node: ast.Name) -> Any:
+        return _resolve_dotted([node.id])
+
+    def build_Attribute(self, node: ast.Attribute) -> Any:
+        parts: list[str] = []
+        current: ast.expr = node
+        while isinstance(current, ast.Attribute):
+            parts.append(current.attr)
+            current = current.value
+        if not isinstance(current, ast.Name):
+            raise _Refused(f"attributes are allowed on dotted names only ({_describe(node)})")
+        parts.append(current.id)
+        return _resolve_dotted(parts[::-1])
+
+    def build_Call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, (ast.Name, ast.Attribute)):
+            raise _Refused(f"only dotted names may be called ({_describe(node)})")
+        func = self.build(node.func)
+        if not callable(func):
+            raise _Refused(f"{_describe(node.func)} is not callable")
+        args = self._elements(node.args)
+        kwargs: dict[str, Any] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise _Refused(f"unpacking is not allowed (**{_describe(keyword.value)})")
+            kwargs[keyword.arg] = self.build(keyword.value)
+        try:
+            result = func(*args, **kwargs)
+        except Exception as exc:
+            raise _Refused(f"calling {_describe(node.func)} failed: {exc!r}") from exc
+        if _is_forbidden(result):
+            raise _Refused(f"{_describe(node)} returned an object not allowed in config values")
+        return result
+
+
+def _resolve_dotted(parts: list[str]) -> Any:
+    """Resolve ``a.b.c`` by importing modules and reading attributes, refusing unsafe names."""
+    for part in parts:
+        if part.startswith("__") and part.endswith("__"):
+            raise _Refused(f"special name {part!r} is not allowed")
+    head = parts[0]
+    obj: Any
+    if head in _SAFE_BUILTINS:
+        obj = getattr(builtins, head)
+    else:
+        obj = _import_or_none(head)
+        if obj is None:
+            raise _Refused(f"name {head!r} is neither an importable module nor an allowed builtin")
+    path = head
+    for part in parts[1:]:
+        path = f"{path}.{part}"
+        if isinstance(obj, types.ModuleType):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                submodule = _import_or_none(path)
+                if submodule is None:
+                    raise _Refused(f"cannot resolve {path!r}") from None
+                obj = submodule
+        else:
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                raise _Refused(f"cannot resolve {path!r}") from None
+        if _is_forbidden(obj):
+            raise _Refused(f"{path!r} is not allowed in config values")
+    if _is_forbidden(obj):
+        raise _Refused(f"{path!r} is not allowed in config values")
+    return obj
+
+
+def _import_or_none(name: str) -> types.ModuleType | None:
+    """Import module ``name``; None if it does not exist (other import errors propagate)."""
+    if name.split(".", 1)[0] in _FORBIDDEN_MODULES:
+        raise _Refused(f"module {name!r} is not allowed in config values")
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if name == missing or name.startswith(missing + "."):
+            return None
+        raise
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 200 else text[:197] + "...")
+
+
+def unrepr(s: str) -> Any:
+    """Return the Python object that the config value text ``s`` denotes.
+
+    Accepted: str/bytes/number/bool/None literals, lists, tuples, dicts and sets of accepted
+    values, unary minus and plus on numbers, ``+`` between string (or bytes) values, complex
+    numbers such as ``3+2j``, dotted names resolved by import (``os.path.join``,
+    ``sys.stdout``; bare names may also be plain-data builtins such as ``set``), and calls of
+    such names with accepted arguments (``cherrypy.dispatch.MethodDispatcher()``).
+    Everything else (subscripts, lambdas, comprehensions, f-strings, attributes of call
+    results, other operators, special ``__dunder__`` names, code-running callables such as
+    ``eval`` or ``os.system``) raises :class:`ValueError` naming the text. An empty value is
+    returned unchanged.
+    """
+    if not s:
+        return s
+    if isinstance(s, bytes):
+        s = s.decode("utf-8")
+    if not isinstance(s, str):
+        raise TypeError(f"unrepr() expects a string, not {type(s).__name__}")
+    if len(s) > MAX_UNREPR_LENGTH:
+        raise ValueError(f"invalid literal {_short(s)}: longer than {MAX_UNREPR_LENGTH} characters")
+    try:
+        tree = ast.parse(s.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
+        raise ValueError(f"invalid literal {_short(s)}: {reason}") from None
+    try:
+        return _Evaluator().build(tree)
+    except _Refused as exc:
+        raise ValueError(f"invalid literal {_short(s)}: {exc}") from exc.__cause__
+    except RecursionError:
+        raise ValueError(f"invalid literal {_short(s)}: nested too deeply") from None
+
+
+def modules(modulePath: str) -> types.ModuleType:
+    """Import the module named ``modulePath`` (dotted) and return it."""
+    return importlib.import_module(modulePath)
+
+
+def attributes(full_attribute_name: str) -> Any:
+    """Return the object named ``package.module.attribute``, importing the module first."""
+    module_path, dot, attr_name = full_attribute_name.rpartition(".")
+    if not dot:
+        raise ValueError(f"{full_attribute_name!r} is not of the form 'module.attribute'")
+    module = modules(module_path)
+    try:
+        return getattr(module, attr_name)
+    except AttributeError:
+        raise AttributeError(f"module {module_path!r} has no attribute {attr_name!r}") from None
+
+
+class NamespaceSet(dict):
+    """Map config namespace names to the handlers that apply their entries.
+
+    Calling the set with a flat config dict splits every ``ns.rest`` key at its first dot and
+    passes ``(rest, value)`` to the handler registered for ``ns``. A handler is either a
+    callable, called once per entry, or a context manager whose ``__enter__`` returns that
+    callable; its ``__exit__`` runs after the namespace's entries (also when there are none),
+    and receives the exception if one of them raised. Keys of unknown namespaces and keys
+    without a dot are ignored.
+    """
+
+    def __call__(self, config: Mapping[str, Any]) -> None:
+        """Apply the entries of ``config`` through the registered namespace handlers."""
+        by_namespace: dict[str, dict[str, Any]] = {}
+        for key, value in config.items():
+            if isinstance(key, str) and "." in key:
+                namespace, rest = key.split(".", 1)
+                by_namespace.setdefault(namespace, {})[rest] = value
+
+        for namespace, handler in list(self.items()):
+            entries = by_namespace.get(namespace, {})
+            kind = type(handler)
+            if hasattr(kind, "__enter__") and hasattr(kind, "__exit__"):
+                with handler as apply:
+                    for rest, value in entries.items():
+                        apply(rest, value)
+            else:
+                for rest, value in entries.items():
+                    handler(rest, value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__}.{type(self).__qualname__}({dict.__repr__(self)})"
+
+    def copy(self) -> NamespaceSet:
+        """Return a shallow copy of the same class."""
+        duplicate = type(self)()
+        duplicate.update(self)
+        return duplicate
+
+    __copy__ = copy
+
+
+class Parser(configparser.ConfigParser):
+    """ConfigParser that keeps option case, refuses missing files and unreprs values."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._origins: dict[tuple[str, str], str] = {}
+        self._sources: list[str] = []
+
+    def optionxform(self, optionstr: str) -> str:
+        """Keep option names exactly as written (ConfigParser lowercases them)."""
+        return optionstr
+
+    def _raw_snapshot(self) -> dict[tuple[str, str], str | None]:
+        snapshot: dict[tuple[str, str], str | None] = {}
+        for option, value in self.defaults().items():
+            snapshot[(self.default_section, option)] = value
+        for section in self.sections():
+            for option in self.options(section):
+                snapshot[(section, option)] = self.get(section, option, raw=True)
+        return snapshot
+
+    def _read_tracked(self, fp: Iterable[str], source: str) -> None:
+        """Read ``fp`` and remember ``source`` as the origin of every value it set."""
+        before = self._raw_snapshot()
+        self.read_file(fp, source=source)
+        for place, value in self._raw_snapshot().items():
+            if before.get(place, _MISSING) != value:
+                self._origins[place] = source
+        self._sources.append(source)
+
+    def read(  # type: ignore[override]
+        self,
+        filenames: str | bytes | os.PathLike[str] | Iterable[str | bytes | os.PathLike[str]],
+        encoding: str | None = "utf-8",
+    ) -> list[str]:
+        """Read the named file(s); unlike ConfigParser, a missing file raises FileNotFoundError."""
+        if isinstance(filenames, (str, bytes, os.PathLike)):
+            filenames = [filenames]
+        read_ok = []
+        for filename in filenames:
+            name = os.fsdecode(filename)
+            try:
+                fp = open(filename, encoding=encoding)  # noqa: SIM115
+            except FileNotFoundError as exc:
+                raise FileNotFoundError(exc.errno, "Config file not found", name) from None
+            with fp:
+                self._read_tracked(fp, name)
+            read_ok.append(name)
+        return read_ok
+
+    def _origin(self, section: str, option: str) -> str:
+        for place in ((section, option), (self.default_section, option)):
+            if place in self._origins:
+                return self._origins[place]
+        return ", ".join(self._sources) or "<config>"
+
+    def as_dict(self, raw: bool = False, vars: Mapping[str, str] | None = None) -> dict:
+        """Return ``{section: {option: unrepr(value)}}`` for every section read."""
+        result: dict[str, dict[str, Any]] = {}
+        for section in self.sections():
+            values = result.setdefault(section, {})
+            for option in self.options(section):
+                try:
+                    text = self.get(section, option, raw=raw, vars=vars)
+                    values[option] = unrepr(text)
+                except (ValueError, configparser.InterpolationError) as exc:
+                    raise ValueError(
+                        f"Config error in {self._origin(section, option)!r}, "
+                        f"section [{section}], key {option!r}: {exc}"
+                    ) from exc
+        return result
+
+    def dict_from_file(self, file: str | bytes | os.PathLike[str] | IO[str]) -> dict:
+        """Read a filename or an open text file and return :meth:`as_dict`."""
+        if hasattr(file, "read"):
+            name = str(getattr(file, "name", "<file>"))
+            self._read_tracked(file, name)  # type: ignore[arg-type]
+        else:
+            self.read(file)  # type: ignore[arg-type]
+        return self.as_dict()
+
+    @classmethod
+    def load(cls, input: Any) -> dict:
+        """Return config as a dict from a dict (shallow copy), a filename or an open file."""
+        if isinstance(input, (str, bytes, os.PathLike)) or hasattr(input, "read"):
+            return cls().dict_from_file(input)
+        if isinstance(input, Mapping):
+            return dict(input)
+        raise TypeError(
+            f"config must be a dict, a filename or an open file, not {type(input).__name__}"
+        )
+
+
+_MISSING = object()
+
+
+class Config(dict):
+    """A config dict with defaults, named environments and namespace handlers.
+
+    ``update`` takes a dict, a filename or an open file; every entry set through ``update``
+    or item assignment is also passed to :attr:`namespaces`. The special ``environment`` key
+    fills in the entries of ``environments[name]`` that the update does not set itself.
+    """
+
+    defaults: dict[str, Any] = {}
+    environments: dict[str, dict[str, Any]] = {}
+    namespaces: NamespaceSet = NamespaceSet()
+
+    def __init__(self, file: Any = None, **kwargs: Any) -> None:
+        self.reset()
+        if file is not None:
+            self.update(file)
+        if kwargs:
+            self.update(kwargs)
+
+    def reset(self) -> None:
+        """Drop every entry and restore :attr:`defaults` (namespace handlers are not run)."""
+        self.clear()
+        dict.update(self, self.defaults)
+
+    def update(self, config: Any) -> None:  # type: ignore[override]
+        """Merge entries from a dict, a filename or an open file."""
+        self._apply(Parser.load(config))
+
+    def _apply(self, config: dict[str, Any]) -> None:
+        """Merge a flat dict: environment entries first, then store, then run namespaces."""
+        which_env = config.get("environment")
+        if which_env:
+            try:
+                env = self.environments[which_env]
+            except (KeyError, TypeError):
+                known = ", ".join(sorted(self.environments)) or "none"
+                raise ValueError(
+                    f"unknown config environment {which_env!r} (known: {known})"
+                ) from None
+            for key, value in env.items():
+                config.setdefault(key, value)
+        dict.update(self, config)
+        self.namespaces(config)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        self.namespaces({key: value})

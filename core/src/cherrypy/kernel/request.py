@@ -1,0 +1,319 @@
+"""The request life cycle (``cherrypy.request``): headers, dispatch, the compiled pipeline,
+the eight hook points, the handler and error handling."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from cherrypy.kernel import pipeline as _pipeline
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.dispatch import Dispatcher
+from cherrypy.kernel.errors import (
+    HTTPError,
+    HTTPRedirect,
+    InternalRedirect,
+    NotFound,
+    bare_error,
+    format_exc,
+)
+from cherrypy.kernel.hooks import HOOKPOINTS, HookMap
+from cherrypy.kernel.httputil import HeaderMap, Host, decode_TEXT_maybe, parse_query_string
+from cherrypy.kernel.reprconf import NamespaceSet
+
+__all__ = ["LazyUUID4", "Request"]
+
+
+class LazyUUID4:
+    """A UUID4 made on first ``str()`` (``request.unique_id``)."""
+
+    __slots__ = ("_uuid",)
+
+    def __init__(self) -> None:
+        self._uuid: str | None = None
+
+    def __str__(self) -> str:
+        if self._uuid is None:
+            self._uuid = str(uuid.uuid4())
+        return self._uuid
+
+    @property
+    def uuid4(self) -> str:
+        """The UUID as a string."""
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"<LazyUUID4 {self}>"
+
+
+_EMPTY_HOOKS = HookMap(HOOKPOINTS)
+
+
+class Request:
+    """An HTTP request, as seen by page handlers through ``cherrypy.request``."""
+
+    prev: Request | None = None
+    local = Host("127.0.0.1", 80)
+    remote = Host("127.0.0.1", 1111)
+    scheme = "http"
+    server_protocol = "HTTP/1.1"
+    base = ""
+    request_line = ""
+    method = "GET"
+    query_string = ""
+    query_string_encoding = "utf8"
+    protocol = (1, 1)
+    params: dict[str, Any] = {}
+    header_list: list[tuple[str, str]] = []
+    headers: HeaderMap = HeaderMap()
+    cookie: SimpleCookie = SimpleCookie()
+    rfile: Any = None
+    process_request_body = True
+    methods_with_bodies = ("POST", "PUT", "PATCH")
+    body: Any = None
+    dispatch: Any = Dispatcher()
+    script_name = ""
+    path_info = "/"
+    login: str | None = None
+    app: Any = None
+    handler: Any = None
+    toolmaps: dict[str, Any] = {}
+    config: dict[str, Any] | None = None
+    is_index: bool | None = None
+    hooks: HookMap = _EMPTY_HOOKS
+    error_response: Any = None
+    error_page: dict[Any, Any] = {}
+    show_tracebacks = True
+    show_mismatched_params = True
+    throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, InternalRedirect)
+    throw_errors = False
+    closed = False
+    stage: str | None = None
+    unique_id: LazyUUID4 | None = None
+    _pipeline_entry: Any = None
+    wsgi_environ: dict[str, Any] = {}
+    multithread = True
+    multiprocess = False
+    namespaces = NamespaceSet(
+        hooks=_pipeline.hooks_namespace,
+        request=_pipeline.request_namespace,
+        response=_pipeline.response_namespace,
+        error_page=_pipeline.error_page_namespace,
+    )
+
+    def __init__(self, local_host: Host, remote_host: Host, scheme: str = "http", server_protocol: str = "HTTP/1.1") -> None:
+        self.local = local_host
+        self.remote = remote_host
+        self.scheme = scheme
+        self.server_protocol = server_protocol
+        self.closed = False
+        self.error_page = self.error_page.copy() if self.error_page else {}
+        self.namespaces = self.namespaces.copy()
+        self.stage = None
+        self.unique_id = LazyUUID4()
+        self.hooks = _EMPTY_HOOKS
+        self.error_response = self._default_error_response
+
+    def _default_error_response(self) -> None:
+        HTTPError(500).set_response()
+
+    def close(self) -> None:
+        """Run the ``on_end_request`` hooks (once)."""
+        if not self.closed:
+            self.closed = True
+            self.stage = "on_end_request"
+            self.hooks.run("on_end_request")
+            self.stage = "close"
+
+    def run(self, method: str, path: str, query_string: str, req_protocol: str, headers: Any, rfile: Any) -> Any:
+        """Process the request and return ``cherrypy.response`` (the kernel's core)."""
+        response = serving.response
+        self.stage = "run"
+        try:
+            self.error_response = self._default_error_response
+            self.method = method
+            path = path or "/"
+            self.query_string = query_string or ""
+            self.params = {}
+            self.protocol = min(_protocol_tuple(req_protocol), _protocol_tuple(self.server_protocol))
+            response.headers.protocol = self.protocol
+            url = path + "?" + query_string if query_string else path
+            self.request_line = f"{method} {url} {req_protocol}"
+            self.header_list = list(headers)
+            self.headers = HeaderMap()
+            self.rfile = rfile
+            self.body = None
+            self.cookie = SimpleCookie()
+            self.handler = None
+            self.script_name = self.app.script_name
+            self.path_info = path[len(self.script_name) :]
+            self.stage = "respond"
+            self.respond(self.path_info)
+        except self.throws:
+            raise
+        except Exception:
+            if self.throw_errors:
+                raise
+            import cherrypy
+
+            cherrypy.log(traceback=True, severity=40)
+            body = format_exc() if self.show_tracebacks else ""
+            response.output_status, response.header_list, response.body = bare_error(body)
+        if self.method == "HEAD":
+            response.body = []
+        try:
+            import cherrypy
+
+            cherrypy.log.access()
+        except Exception:
+            import cherrypy
+
+            cherrypy.log.error(traceback=True)
+        return response
+
+    def respond(self, path_info: str) -> None:
+        """Generate the response for ``path_info`` (runs hooks, handler and error handling)."""
+        try:
+            try:
+                try:
+                    self._do_respond(path_info)
+                except (HTTPRedirect, HTTPError) as inst:
+                    inst.set_response()
+                    self.stage = "before_finalize (HTTPError)"
+                    self.hooks.run("before_finalize")
+                    serving.response.finalize()
+            finally:
+                self.stage = "on_end_resource"
+                self.hooks.run("on_end_resource")
+        except self.throws:
+            raise
+        except Exception:
+            if self.throw_errors:
+                raise
+            self.handle_error()
+
+    def _do_respond(self, path_info: str) -> None:
+        response = serving.response
+        if self.app is None:
+            raise NotFound()
+        self.toolmaps = {}
+        self.hooks = HookMap()
+        self.stage = "process_headers"
+        self.process_headers()
+        self.stage = "get_resource"
+        self._pipeline_entry = None
+        self.config = None
+        self.get_resource(path_info)
+        from cherrypy.kernel.reqbody import RequestBody
+
+        self.body = RequestBody(self.rfile, self.headers, request_params=self.params)
+        self.stage = "compile"
+        self._install_pipeline(path_info)
+
+        self.stage = "on_start_resource"
+        hooks = self.hooks
+        hooks.run("on_start_resource")
+        self.stage = "process_query_string"
+        self.process_query_string()
+        if self.process_request_body and self.method not in self.methods_with_bodies:
+            self.process_request_body = False
+        self.stage = "before_request_body"
+        hooks = self.hooks
+        hooks.run("before_request_body")
+        if self.process_request_body:
+            self.body.process()
+        self.stage = "before_handler"
+        self.hooks.run("before_handler")
+        if self.handler:
+            self.stage = "handler"
+            response.body = self.handler()
+        self.stage = "before_finalize"
+        self.hooks.run("before_finalize")
+        response.finalize()
+
+    def _namespace_pairs(self) -> list[tuple[str, Any]]:
+        pairs = list(self.namespaces.items())
+        app = self.app
+        if app is not None:
+            for name, toolbox in app.toolboxes.items():
+                pairs = [(n, h) for n, h in pairs if n != name]
+                pairs.append((name, toolbox))
+        return pairs
+
+    def _install_pipeline(self, path_info: str) -> None:
+        entry = self._pipeline_entry
+        config = self.config
+        if entry is None or config != entry.config:
+            if config is None:
+                import cherrypy
+
+                config = self.config = cherrypy.config.copy()
+            entry = _pipeline.entry_for_config(self.app, config, path_info)
+        entry.get_pipeline(self.app, self._namespace_pairs).install(self, serving.response)
+
+    def process_query_string(self) -> None:
+        """Parse the query string into ``params`` (404 when it cannot be decoded)."""
+        if not self.query_string:
+            return
+        try:
+            parsed = parse_query_string(self.query_string, encoding=self.query_string_encoding)
+        except UnicodeDecodeError:
+            raise HTTPError(
+                404,
+                "The given query string could not be processed. Query strings for this "
+                f"resource must be encoded with {self.query_string_encoding!r}.",
+            )
+        self.params.update(parsed)
+
+    def process_headers(self) -> None:
+        """Fill ``headers`` and ``cookie`` from ``header_list``; set ``base``."""
+        headers = self.headers
+        for name, value in self.header_list:
+            name = name.title()
+            value = value.strip()
+            headers[name] = decode_TEXT_maybe(value)
+            if name == "Cookie":
+                try:
+                    self.cookie.load(value)
+                except CookieError as exc:
+                    raise HTTPError(400, str(exc))
+        host = dict.get(headers, "Host")
+        if host is None:
+            if self.protocol >= (1, 1):
+                raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
+            host = self.local.name or self.local.ip
+        self.base = f"{self.scheme}://{host}"
+
+    def get_resource(self, path: str) -> None:
+        """Find the handler (and config) for ``path`` with the configured dispatcher."""
+        dispatch = self.app.find_config(path, "request.dispatch", self.dispatch)
+        dispatch(path)
+
+    def handle_error(self) -> None:
+        """Turn the exception being handled into a response (``request.error_response``)."""
+        try:
+            self.hooks.run("before_error_response")
+            if self.error_response:
+                self.error_response()
+            self.hooks.run("after_error_response")
+            serving.response.finalize()
+        except HTTPRedirect as inst:
+            inst.set_response()
+            serving.response.finalize()
+
+
+def _protocol_tuple(text: str) -> tuple[int, int]:
+    try:
+        return int(text[5]), int(text[7])
+    except (IndexError, ValueError, TypeError):
+        return (1, 0)
+
+
+def _elapsed(request: Request) -> float:
+    return time.time() - (serving.response.time or time.time())
+
+
+_ = sys  # keep the import for type checkers of subclasses that reference sys.exc_info

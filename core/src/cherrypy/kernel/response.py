@@ -1,0 +1,131 @@
+"""The HTTP response being built for the current request (``cherrypy.response``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+from typing import Any
+
+from cherrypy.kernel.httputil import HeaderMap, http_date, valid_status
+
+__all__ = ["Response", "ResponseBody", "prepare_iter"]
+
+_UNICODE_ERR = "Page handlers MUST return bytes. Use tools.encode if you wish to return unicode."
+
+
+def prepare_iter(value: Any) -> Any:
+    """Normalise a response body to an iterable that is falsy when empty."""
+    if isinstance(value, (bytes, str)):
+        return [value] if value else []
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return value
+    if hasattr(value, "read"):
+        return _file_chunks(value)
+    return value
+
+
+def _file_chunks(fileobj: Any, chunk_size: int = 65536) -> Iterable[bytes]:
+    """Yield a file object's content in chunks and close it afterwards."""
+    try:
+        while True:
+            chunk = fileobj.read(chunk_size)
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        close = getattr(fileobj, "close", None)
+        if close is not None:
+            close()
+
+
+class ResponseBody:
+    """Descriptor for ``response.body``: an iterable of bytes, never a str."""
+
+    unicode_err = _UNICODE_ERR
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return self
+        return obj._body
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if isinstance(value, str):
+            raise ValueError(self.unicode_err)
+        if isinstance(value, list) and any(isinstance(item, str) for item in value):
+            raise ValueError(self.unicode_err)
+        obj._body = prepare_iter(value)
+
+
+_SERVER_HEADER = "CherryPy/18.10.0"
+
+
+class Response:
+    """The response: status, headers, cookies and body, finalised into bytes for the server."""
+
+    status: Any = ""
+    header_list: list[tuple[bytes, bytes]] | None = None
+    body = ResponseBody()
+    time: float | None = None
+    timeout = 300
+    timed_out = False
+    stream = False
+    output_status: bytes = b""
+
+    def __init__(self) -> None:
+        self.status = None
+        self.header_list = None
+        self._body: Any = []
+        self.time = now = time.time()
+        headers = self.headers = HeaderMap()
+        dict.update(headers, {"Content-Type": "text/html", "Server": _SERVER_HEADER, "Date": http_date(now)})
+        self.cookie: SimpleCookie = SimpleCookie()
+
+    def collapse_body(self) -> bytes:
+        """Join the body into one bytes object (and keep that as the body)."""
+        body = self.body
+        if isinstance(body, list) and len(body) == 1 and isinstance(body[0], bytes):
+            return body[0]
+        joined = b"".join(body)
+        self.body = joined
+        return joined
+
+    def _flush_body(self) -> None:
+        """Consume the body without keeping it (discards a streaming generator's output)."""
+        for _chunk in self.body:
+            pass
+
+    def finalize(self) -> None:
+        """Fix the status line, Content-Length and header list before sending."""
+        from cherrypy.kernel.errors import HTTPError
+
+        try:
+            code, reason, _ = valid_status(self.status)
+        except ValueError as exc:
+            raise HTTPError(500, exc.args[0]) from None
+        headers = self.headers
+        self.status = f"{code} {reason}"
+        self.output_status = str(code).encode("ascii") + b" " + headers.encode(reason)
+        if self.stream:
+            if dict.get(headers, "Content-Length") is None:
+                dict.pop(headers, "Content-Length", None)
+        elif code < 200 or code in (204, 205, 304):
+            dict.pop(headers, "Content-Length", None)
+            self.body = b""
+        elif dict.get(headers, "Content-Length") is None:
+            content = self.collapse_body()
+            dict.__setitem__(headers, "Content-Length", len(content))
+        self.header_list = header_list = headers.output()
+        if self.cookie:
+            for morsel in self.cookie.values():
+                line = morsel.OutputString()
+                if any(c in line for c in "\r\n\0"):
+                    raise ValueError("cookie value contains a control character")
+                header_list.append((b"Set-Cookie", headers.encode(line)))
+
+    def check_timeout(self) -> None:
+        """Deprecated in CherryPy; flags the response as timed out when past its deadline."""
+        if self.time is not None and time.time() > self.time + self.timeout:
+            self.timed_out = True

@@ -1,0 +1,247 @@
+"""The tools API: :class:`Tool`, :class:`HandlerTool`, :class:`HandlerWrapperTool`,
+:class:`ErrorTool` and :class:`Toolbox` (``cherrypy.tools``).
+
+A tool packages a callable with the hook point it runs at.  It is switched on per path in
+config (``tools.NAME.on = True``, its arguments as ``tools.NAME.ARG``) or with the tool used as a
+decorator.  The kernel does not set tools up per request: :mod:`cherrypy.kernel.pipeline`
+calls each tool's :meth:`Tool._setup` once per path while compiling that path's pipeline.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from cherrypy.kernel.context import serving
+
+__all__ = ["ErrorTool", "HandlerTool", "HandlerWrapperTool", "Tool", "Toolbox"]
+
+_ON_ERROR = (
+    "The 'on' attribute of a tool is not available; switch a tool on in config "
+    "(tools.NAME.on = True) or use the tool as a decorator."
+)
+
+
+class Tool:
+    """A callable attached to a hook point (``point``) when switched on for a path."""
+
+    namespace = "tools"
+
+    def __init__(
+        self, point: str | None, callable: Callable[..., Any], name: str | None = None, priority: int = 50
+    ) -> None:
+        self._point = point
+        self.callable = callable
+        self._name = name
+        self._priority = priority
+        self.__doc__ = getattr(callable, "__doc__", None)
+        self._setargs()
+
+    @property
+    def on(self) -> bool:
+        """Not readable: tools are switched on in config."""
+        raise AttributeError(_ON_ERROR)
+
+    @on.setter
+    def on(self, value: bool) -> None:
+        raise AttributeError(_ON_ERROR)
+
+    def _setargs(self) -> None:
+        """Mirror the callable's parameter names as attributes (for introspection)."""
+        target = self.callable
+        try:
+            sig = inspect.signature(target)
+        except (TypeError, ValueError):
+            return
+        for param in sig.parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if param.name in ("self",) or hasattr(type(self), param.name):
+                continue
+            try:
+                setattr(self, param.name, None)
+            except AttributeError:
+                pass
+
+    def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return this tool's config for the current path, updated by ``d``; without ``on``."""
+        conf = dict(d) if d else {}
+        toolmap = serving.request.toolmaps.get(self.namespace, {})
+        if self._name in toolmap:
+            conf.update(toolmap[self._name])
+        conf.pop("on", None)
+        return conf
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        """Use the tool as a decorator: ``@cherrypy.tools.NAME(arg=value)``."""
+        if args:
+            raise TypeError(
+                f"The {self._name!r} Tool does not accept positional arguments; "
+                "you must use keyword arguments."
+            )
+
+        def decorate(func: Any) -> Any:
+            conf = func.__dict__.get("_cp_config") if hasattr(func, "__dict__") else None
+            if conf is None:
+                conf = {}
+                func._cp_config = conf
+            prefix = f"{self.namespace}.{self._name}."
+            conf[prefix + "on"] = True
+            for key, value in kwargs.items():
+                conf[prefix + key] = value
+            return func
+
+        return decorate
+
+    def _setup(self) -> None:
+        """Attach this tool's callable to the current request's hooks."""
+        conf = self._merged_args()
+        priority = conf.pop("priority", None)
+        if priority is None:
+            priority = getattr(self.callable, "priority", self._priority)
+        serving.request.hooks.attach(self._point, self.callable, priority=priority, **conf)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.namespace}.{self._name} at {self._point}>"
+
+
+class HandlerTool(Tool):
+    """A tool that may answer the request itself: if its callable returns True, the page
+    handler is skipped.  :meth:`handler` turns it into a page handler of its own."""
+
+    def __init__(self, callable: Callable[..., Any], name: str | None = None) -> None:
+        super().__init__("before_handler", callable, name)
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """Return an exposed page handler that runs the tool (404 if it did not handle)."""
+
+        def handle_func(*a: Any, **kw: Any) -> Any:
+            from cherrypy.kernel.errors import NotFound
+
+            handled = self.callable(*args, **self._merged_args(kwargs))
+            if not handled:
+                raise NotFound()
+            return serving.response.body
+
+        handle_func.exposed = True  # type: ignore[attr-defined]
+        return handle_func
+
+    def _wrapper(self, **kwargs: Any) -> None:
+        if self.callable(**kwargs):
+            serving.request.handler = None
+
+    def _setup(self) -> None:
+        conf = self._merged_args()
+        priority = conf.pop("priority", None)
+        if priority is None:
+            priority = getattr(self.callable, "priority", self._priority)
+        serving.request.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
+
+
+class HandlerWrapperTool(Tool):
+    """A tool that wraps the page handler: ``newhandler(innerfunc, *args, **kwargs)``."""
+
+    def __init__(
+        self, newhandler: Callable[..., Any], point: str = "before_handler", name: str | None = None, priority: int = 50
+    ) -> None:
+        self.newhandler = newhandler
+        self._point = point
+        self._name = name
+        self._priority = priority
+
+    def callable(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Replace the request's handler with one that calls ``newhandler``."""
+        inner = serving.request.handler
+
+        def wrap(*a: Any, **kw: Any) -> Any:
+            return self.newhandler(inner, *a, **kw)
+
+        serving.request.handler = wrap
+
+
+class ErrorTool(Tool):
+    """A tool that replaces ``request.error_response`` (how errors are turned into responses)."""
+
+    def __init__(self, callable: Callable[..., Any], name: str | None = None) -> None:
+        super().__init__(None, callable, name)
+
+    def _wrapper(self) -> None:
+        self.callable(**self._merged_args())
+
+    def _setup(self) -> None:
+        serving.request.error_response = self._wrapper
+
+
+class Toolbox:
+    """A collection of tools under one config namespace (``cherrypy.tools`` is ``tools``).
+
+    Used as a config namespace handler (a context manager) it collects ``NAME.ARG`` keys into
+    ``request.toolmaps[namespace]`` and sets up every tool whose ``on`` is true.
+    """
+
+    def __init__(self, namespace: str) -> None:
+        object.__setattr__(self, "namespace", namespace)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Tool):
+            if value._name is None:
+                value._name = name
+            value.namespace = self.namespace
+        object.__setattr__(self, name, value)
+        _bump()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _missing_tool(self, name)
+
+    def __enter__(self) -> Callable[[str, Any], None]:
+        toolmap: dict[str, dict[str, Any]] = {}
+        serving.request.toolmaps[self.namespace] = toolmap
+
+        def populate(key: str, value: Any) -> None:
+            toolname, _, arg = key.partition(".")
+            toolmap.setdefault(toolname, {})[arg] = value
+
+        return populate
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        toolmap = serving.request.toolmaps.get(self.namespace)
+        if not toolmap:
+            return
+        for name, settings in toolmap.items():
+            if settings.get("on", False):
+                getattr(self, name)._setup()
+
+    def register(self, point: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: make ``func`` a :class:`Tool` at ``point`` in this toolbox."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            attr_name = kwargs.get("name", func.__name__)
+            setattr(self, attr_name, Tool(point, func, **kwargs))
+            return func
+
+        return decorator
+
+    def __iter__(self) -> Any:
+        return iter(name for name, value in vars(self).items() if isinstance(value, Tool))
+
+
+def _bump() -> None:
+    from cherrypy.kernel import pipeline
+
+    pipeline.invalidate()
+
+
+def _missing_tool(toolbox: Toolbox, name: str) -> Any:
+    """Load plugins once and retry; then fail naming the distribution that provides it."""
+    from cherrypy.kernel import compat
+    from cherrypy.kernel.boot import boot
+
+    boot()
+    try:
+        return object.__getattribute__(toolbox, name)
+    except AttributeError:
+        pass
+    raise AttributeError(str(compat.missing_name_error(f"cherrypy.{toolbox.namespace}.{name}")))

@@ -1,0 +1,218 @@
+"""Applications and the tree they are mounted on (``cherrypy.tree``, ``cherrypy.Application``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cherrypy.kernel import pipeline as _pipeline
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.httputil import urljoin
+from cherrypy.kernel.reprconf import NamespaceSet
+
+__all__ = ["Application", "Tree"]
+
+
+class Application:
+    """A CherryPy application: a root object, its config and the WSGI callable serving it.
+
+    ``script_name`` is where it is mounted ('' for the site root); ``None`` means "take it from
+    the WSGI environ's SCRIPT_NAME on each request".
+    """
+
+    root: Any = None
+    config: dict[str, dict[str, Any]] = {}
+    namespaces = NamespaceSet()
+    toolboxes: dict[str, Any] = {}
+    log: Any = None
+    wsgiapp: Any = None
+    relative_urls: bool | str = False
+
+    def __init__(self, root: Any, script_name: str | None = "", config: Any = None) -> None:
+        import cherrypy
+        from cherrypy.kernel.logging import LogManager
+        from cherrypy.kernel.request import Request
+        from cherrypy.kernel.response import Response
+        from cherrypy.kernel.wsgi import CPWSGIApp
+
+        self.request_class = getattr(type(self), "request_class", None) or Request
+        self.response_class = getattr(type(self), "response_class", None) or Response
+        self.log = LogManager(id(self), cherrypy.log.logger_root)
+        self.root = root
+        self.script_name = script_name
+        self.wsgiapp = CPWSGIApp(self)
+        self.namespaces = self.namespaces.copy()
+        self.namespaces["log"] = lambda k, v: setattr(self.log, k, v)
+        self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
+        self.toolboxes = dict(self.toolboxes) or {"tools": cherrypy.tools}
+        self.config = {section: dict(values) for section, values in type(self).config.items()}
+        if config:
+            self.merge(config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__}.{type(self).__name__}({self.root!r}, {self.script_name!r})"
+
+    @property
+    def script_name(self) -> str:
+        """The mount point ('' for the root); from the WSGI environ if set to None."""
+        if self._script_name is not None:
+            return self._script_name
+        return serving.request.wsgi_environ["SCRIPT_NAME"].rstrip("/")
+
+    @script_name.setter
+    def script_name(self, value: str | None) -> None:
+        if value:
+            value = value.rstrip("/")
+        self._script_name = value
+        _pipeline.invalidate()
+
+    @property
+    def script_name_is_dynamic(self) -> bool:
+        """True when the mount point is read from each request's WSGI environ."""
+        return self._script_name is None
+
+    def merge(self, config: Any) -> None:
+        """Merge ``config`` (dict of sections, filename or file) into this app's config."""
+        from cherrypy.kernel.config import merge
+
+        merge(self.config, config)
+        self.namespaces(self.config.get("/", {}))
+        _pipeline.invalidate()
+
+    def find_config(self, path: str, key: str, default: Any = None) -> Any:
+        """Return ``key`` from the most specific config section on ``path`` (or ``default``)."""
+        trail = path or "/"
+        config = self.config
+        while trail:
+            section = config.get(trail)
+            if section and key in section:
+                return section[key]
+            cut = trail.rfind("/")
+            if cut == -1:
+                break
+            if cut == 0 and trail != "/":
+                trail = "/"
+            else:
+                trail = trail[:cut]
+        return default
+
+    def get_serving(self, local: Any, remote: Any, scheme: str, sproto: str) -> tuple[Any, Any]:
+        """Create and make current a request/response pair for this app."""
+        import cherrypy
+
+        request = self.request_class(local, remote, scheme, sproto)
+        request.app = self
+        response = self.response_class()
+        serving.request = request
+        serving.response = response
+        engine = cherrypy.engine
+        if engine.listeners.get("acquire_thread") or engine.listeners.get("before_request"):
+            engine.publish("acquire_thread")
+            engine.publish("before_request")
+        return request, response
+
+    def release_serving(self) -> None:
+        """Close the current request (``on_end_request`` hooks) and clear the context."""
+        import cherrypy
+
+        request = serving.request
+        engine = cherrypy.engine
+        if engine.listeners.get("after_request"):
+            engine.publish("after_request")
+        try:
+            request.close()
+        except Exception:
+            cherrypy.log(traceback=True, severity=40)
+        serving.clear()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Serve a WSGI request."""
+        return self.wsgiapp(environ, start_response)
+
+
+class Tree:
+    """The registry of mounted applications; itself a WSGI application routing by path."""
+
+    apps: dict[str, Any]
+
+    def __init__(self) -> None:
+        self.apps = {}
+
+    def mount(self, root: Any, script_name: str | None = "", config: Any = None) -> Application:
+        """Mount ``root`` (an object or an :class:`Application`) at ``script_name``."""
+        if script_name is None:
+            raise TypeError(
+                "The 'script_name' argument may not be None. Application objects may, however, "
+                "possess a script_name of None (in order to inspect the WSGI environ for "
+                "SCRIPT_NAME upon each request). You cannot mount such Applications on this "
+                "Tree; you must pass them to a WSGI server interface directly."
+            )
+        script_name = script_name.rstrip("/")
+        if isinstance(root, Application):
+            app = root
+            if script_name not in ("", app.script_name):
+                raise ValueError(
+                    "Cannot specify a different script name and pass an Application instance "
+                    "to cherrypy.mount"
+                )
+            script_name = app.script_name
+        else:
+            app = Application(root, script_name)
+            if script_name == "" and root is not None and not hasattr(root, "favicon_ico"):
+                favicon = _favicon_handler()
+                if favicon is not None:
+                    root.favicon_ico = favicon
+        if config:
+            app.merge(config)
+        self.apps[script_name] = app
+        _pipeline.invalidate()
+        return app
+
+    def graft(self, wsgi_callable: Callable[..., Any], script_name: str = "") -> None:
+        """Mount any WSGI callable at ``script_name``."""
+        self.apps[script_name.rstrip("/")] = wsgi_callable
+        _pipeline.invalidate()
+
+    def script_name(self, path: str | None = None) -> str | None:
+        """Return the mount point of the app that serves ``path`` (default: this request's)."""
+        if path is None:
+            request = serving.request
+            if request is None:
+                return None
+            path = urljoin(request.script_name, request.path_info)
+        apps = self.apps
+        while True:
+            if path in apps:
+                return path
+            if path == "":
+                return None
+            path = path[: path.rfind("/")]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Route a WSGI request to the app mounted at the longest matching script name."""
+        path = urljoin(environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
+        sn = self.script_name(path or "/")
+        if sn is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+            return []
+        app = self.apps[sn]
+        environ = environ.copy()
+        environ["SCRIPT_NAME"] = sn
+        environ["PATH_INFO"] = path[len(sn.rstrip("/")) :]
+        return app(environ, start_response)
+
+
+def _favicon_handler() -> Any:
+    """The staticfile handler for CherryPy's favicon, if a static-files plugin is installed."""
+    import os
+
+    import cherrypy
+
+    try:
+        staticfile = cherrypy.tools.staticfile
+    except AttributeError:
+        return None
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "favicon.ico")
+    if not os.path.exists(path):
+        return None
+    return staticfile.handler(path)

@@ -1,0 +1,277 @@
+"""The WSGI side of an application: :class:`CPWSGIApp`, its middleware pipeline and the
+per-request :class:`AppResponse` that runs the kernel."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
+from cherrypy.kernel.httputil import Host, urljoin
+
+__all__ = ["AppResponse", "CPWSGIApp", "ExceptionTrapper", "InternalRedirector", "VirtualHost", "downgrade_wsgi_ux_to_1x"]
+
+_SPECIAL_HEADERS = {
+    "CONTENT_LENGTH": "Content-Length",
+    "CONTENT_TYPE": "Content-Type",
+    "REMOTE_HOST": "Remote-Host",
+    "REMOTE_ADDR": "Remote-Addr",
+    "HTTP_CGI_AUTHORIZATION": "Authorization",
+}
+
+_header_name_cache: dict[str, str] = {}
+
+
+def downgrade_wsgi_ux_to_1x(environ: dict[str, Any]) -> dict[str, Any]:
+    """Return ``environ`` unchanged (WSGI u.x environs do not exist on Python 3)."""
+    return environ
+
+
+class VirtualHost:
+    """WSGI middleware choosing a WSGI app by the Host header (``cherrypy._cpwsgi.VirtualHost``)."""
+
+    def __init__(self, default: Callable[..., Any], domains: dict[str, Callable[..., Any]] | None = None, use_x_forwarded_host: bool = True) -> None:
+        self.default = default
+        self.domains = domains or {}
+        self.use_x_forwarded_host = use_x_forwarded_host
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Dispatch to the app registered for this request's host."""
+        domain = environ.get("HTTP_HOST", "")
+        if self.use_x_forwarded_host:
+            domain = environ.get("HTTP_X_FORWARDED_HOST", domain)
+        return self.domains.get(domain, self.default)(environ, start_response)
+
+
+class InternalRedirector:
+    """WSGI middleware that serves :class:`InternalRedirect` targets (with loop protection)."""
+
+    def __init__(self, nextapp: Callable[..., Any], recursive: bool = False) -> None:
+        self.nextapp = nextapp
+        self.recursive = recursive
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Serve the request, following internal redirects."""
+        visited: list[str] = []
+        while True:
+            environ = environ.copy()
+            try:
+                return self.nextapp(environ, start_response)
+            except InternalRedirect as ir:
+                sn = environ.get("SCRIPT_NAME", "")
+                path = environ.get("PATH_INFO", "")
+                qs = environ.get("QUERY_STRING", "")
+                old_uri = sn + path + ("?" + qs if qs else "")
+                visited.append(old_uri)
+                if not self.recursive:
+                    new_uri = sn + ir.path + ("?" + ir.query_string if ir.query_string else "")
+                    if new_uri in visited:
+                        ir.request.close()
+                        raise RuntimeError(f"InternalRedirector visited the same URL twice: {new_uri!r}")
+                    if len(visited) > 100:
+                        raise RuntimeError("InternalRedirector followed more than 100 redirects")
+                environ["REQUEST_METHOD"] = "GET"
+                environ["PATH_INFO"] = ir.path
+                environ["QUERY_STRING"] = ir.query_string
+                environ["wsgi.input"] = io.BytesIO()
+                environ["CONTENT_LENGTH"] = "0"
+                environ["cherrypy.previous_request"] = ir.request
+
+
+class ExceptionTrapper:
+    """WSGI middleware turning uncaught exceptions into a bare 500 response."""
+
+    def __init__(self, nextapp: Callable[..., Any], throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)) -> None:
+        self.nextapp = nextapp
+        self.throws = throws
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Serve the request, trapping errors."""
+        return _TrappedResponse(self.nextapp, environ, start_response, self.throws)
+
+
+class _TrappedResponse:
+    response: Any = iter([])
+
+    def __init__(self, nextapp: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any], throws: tuple[type[BaseException], ...]) -> None:
+        self.nextapp = nextapp
+        self.environ = environ
+        self.start_response = start_response
+        self.throws = throws
+        self.started_response = False
+        self.response = self.trap(self.nextapp, self.environ, self.start_response)
+        self.iter_response = iter(self.response)
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.started_response = True
+        return self
+
+    def __next__(self) -> bytes:
+        return self.trap(next, self.iter_response)
+
+    def close(self) -> None:
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+
+    def trap(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return func(*args)
+        except self.throws:
+            raise
+        except StopIteration:
+            raise
+        except Exception:
+            import cherrypy
+
+            tb = format_exc()
+            cherrypy.log(tb, severity=40)
+            request = serving.request
+            show = request is not None and getattr(request, "show_tracebacks", False)
+            status, headers, body = bare_error(tb if show else None)
+            if self.started_response:
+                self.iter_response = iter([])
+            else:
+                self.iter_response = iter(body)
+            try:
+                self.start_response(status.decode("latin-1"), [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], sys.exc_info())
+            except Exception:
+                cherrypy.log(traceback=True, severity=40)
+                raise
+            return b"".join(body) if self.started_response is False and func is not next else b""
+
+
+class AppResponse:
+    """The WSGI response iterable for one request: runs the kernel, then streams the body."""
+
+    def __init__(self, environ: dict[str, Any], start_response: Callable[..., Any], cpapp: Any) -> None:
+        self.cpapp = cpapp
+        try:
+            self.environ = environ
+            self.run()
+            response = serving.response
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.header_list]
+            self.iter_response = iter(response.body)
+            self.write = start_response(response.output_status.decode("latin-1"), headers)
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self.iter_response)
+
+    def close(self) -> None:
+        """Close the request (``on_end_request``) and release the thread's context."""
+        iterator = getattr(self, "iter_response", None)
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                import cherrypy
+
+                cherrypy.log(traceback=True, severity=40)
+        self.cpapp.release_serving()
+
+    def run(self) -> None:
+        """Build the request from the environ and run it."""
+        env = self.environ
+        get = env.get
+        local = Host("", int(get("SERVER_PORT", 80) or -1), get("SERVER_NAME", ""))
+        remote = Host(get("REMOTE_ADDR", ""), int(get("REMOTE_PORT", -1) or -1), get("REMOTE_HOST", ""))
+        scheme = get("wsgi.url_scheme", "http")
+        sproto = get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+        request, _response = self.cpapp.get_serving(local, remote, scheme, sproto)
+        request.login = get("LOGON_USER") or get("REMOTE_USER") or None
+        request.multithread = env.get("wsgi.multithread", True)
+        request.multiprocess = env.get("wsgi.multiprocess", False)
+        request.wsgi_environ = env
+        request.prev = get("cherrypy.previous_request")
+        path = urljoin(get("SCRIPT_NAME", ""), get("PATH_INFO", ""))
+        qs = get("QUERY_STRING", "")
+        path, qs = self.recode_path_qs(path, qs)
+        request.run(env["REQUEST_METHOD"], path, qs, get("SERVER_PROTOCOL", "HTTP/1.0"), self.translate_headers(env), env.get("wsgi.input"))
+
+    def recode_path_qs(self, path: str, qs: str) -> tuple[str, str]:
+        """Re-decode the latin-1 WSGI path and query string with ``request.uri_encoding``."""
+        env = self.environ
+        old = env.get("wsgi.url_encoding", "ISO-8859-1")
+        new = self.cpapp.find_config(env.get("PATH_INFO", ""), "request.uri_encoding", "utf-8")
+        if new.lower() == old.lower():
+            return path, qs
+        if path.isascii() and qs.isascii():
+            return path, qs
+        try:
+            return path.encode(old).decode(new), qs.encode(old).decode(new)
+        except (UnicodeEncodeError, UnicodeDecodeError, LookupError):
+            return path, qs
+
+    @staticmethod
+    def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+        """Turn CGI-style environ keys back into (header name, value) pairs."""
+        headers = []
+        cache = _header_name_cache
+        for key, value in environ.items():
+            name = cache.get(key)
+            if name is None:
+                if key in _SPECIAL_HEADERS:
+                    name = _SPECIAL_HEADERS[key]
+                elif key.startswith("HTTP_"):
+                    name = key[5:].replace("_", "-")
+                else:
+                    continue
+                if len(cache) < 1024:
+                    cache[key] = name
+            headers.append((name, value))
+        return headers
+
+
+class CPWSGIApp:
+    """The WSGI callable of an application: middleware (``wsgi.pipeline``) around the kernel."""
+
+    pipeline: list[tuple[str, Callable[..., Any]]] = [
+        ("ExceptionTrapper", ExceptionTrapper),
+        ("InternalRedirector", InternalRedirector),
+    ]
+    head: Callable[..., Any] | None = None
+    config: dict[str, dict[str, Any]] = {}
+    response_class = AppResponse
+
+    def __init__(self, cpapp: Any, pipeline: list[tuple[str, Callable[..., Any]]] | None = None) -> None:
+        self.cpapp = cpapp
+        self.pipeline = self.pipeline[:]
+        if pipeline:
+            self.pipeline.extend(pipeline)
+        self.config = self.config.copy()
+
+    def tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The innermost WSGI app: run the CherryPy request."""
+        return self.response_class(environ, start_response, self.cpapp)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Serve a WSGI request through the middleware pipeline."""
+        head = self.head
+        if head is None:
+            head = self.tail
+            for name, callable_ in self.pipeline[::-1]:
+                conf = self.config.get(name, {})
+                head = callable_(head, **conf)
+            self.head = head
+        return head(environ, start_response)
+
+    def namespace_handler(self, k: str, v: Any) -> None:
+        """Config handler for the ``wsgi`` namespace (``wsgi.pipeline``, ``wsgi.<name>.<arg>``)."""
+        if k == "pipeline":
+            self.pipeline.extend(v)
+        elif k == "response_class":
+            self.response_class = v
+        else:
+            name, arg = k.split(".", 1)
+            self.config.setdefault(name, {})[arg] = v
+        self.head = None

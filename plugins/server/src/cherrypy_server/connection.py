@@ -1,0 +1,292 @@
+"""One client connection: its socket, its parser, and blocking-with-deadline I/O.
+
+Sockets stay non-blocking for their whole life.  The selector thread only calls the
+non-blocking methods; a worker thread that owns the connection uses :meth:`Connection.send`,
+:meth:`Connection.sendfile` and :meth:`Connection.read_body`, which wait with ``poll`` up to
+the configured timeout when the socket is not ready, and raise :class:`ClientGone` when the
+peer has disappeared or is too slow.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+
+from .protocol import ProtocolError, Request, RequestParser
+
+if TYPE_CHECKING:
+    from .server import HTTPServer
+
+__all__ = ["ClientGone", "Connection"]
+
+RECV_SIZE = 65536
+
+# Where a connection is: waiting in the selector, being served by a worker, or gone.
+IN_SELECTOR = 0
+IN_WORKER = 1
+CLOSED = 2
+
+_POLLIN = getattr(select, "POLLIN", 1)
+_POLLOUT = getattr(select, "POLLOUT", 4)
+
+
+class ClientGone(Exception):
+    """The client closed the connection, reset it, or stopped reading or sending in time."""
+
+
+def _wait(sock: socket.socket, events: int, timeout: float) -> bool:
+    """Wait until ``sock`` is ready for ``events``; False when ``timeout`` passed first."""
+    if timeout <= 0:
+        return False
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, events)
+        return bool(poller.poll(timeout * 1000.0))
+    wanted = [sock]
+    ready = select.select(
+        wanted if events & _POLLIN else [], wanted if events & _POLLOUT else [], wanted, timeout
+    )
+    return any(ready)
+
+
+class Connection:
+    """State of one accepted socket, shared by the selector thread and the workers.
+
+    Only one thread owns a connection at a time (:attr:`owner`), so its fields need no lock.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "deadline",
+        "environ",
+        "fd",
+        "handshaking",
+        "is_tls",
+        "linger_budget",
+        "owner",
+        "parser",
+        "sent_continue",
+        "server",
+        "sock",
+        "want_write",
+    )
+
+    def __init__(
+        self, server: HTTPServer, sock: socket.socket, environ: dict[str, Any], is_tls: bool
+    ) -> None:
+        """Wrap an accepted non-blocking ``sock``; ``environ`` holds per-connection WSGI keys."""
+        self.server = server
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.environ = environ
+        self.is_tls = is_tls
+        self.handshaking = is_tls
+        self.want_write = False
+        self.parser = RequestParser(server.limits)
+        self.owner = IN_SELECTOR
+        self.deadline = 0.0
+        self.sent_continue = False
+        self.linger_budget = -1
+
+    def __repr__(self) -> str:
+        return f"<Connection fd={self.fd} {self.environ.get('REMOTE_ADDR')!r}>"
+
+    # -- selector side (never blocks) -------------------------------------------------------
+
+    def handshake_step(self) -> bool:
+        """Advance a TLS handshake; True once it is done.  Raises ``OSError`` on failure."""
+        sock: Any = self.sock
+        try:
+            sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self.want_write = False
+            return False
+        except ssl.SSLWantWriteError:
+            self.want_write = True
+            return False
+        self.handshaking = False
+        self.want_write = False
+        self.environ.update(self.server.tls_environ(sock))
+        return True
+
+    def pull(self) -> bool | None:
+        """Read what the socket has without blocking and feed it to the parser.
+
+        Returns True when bytes were read, False when nothing was there yet, and None when
+        the peer closed the connection or it failed.
+        """
+        sock = self.sock
+        try:
+            data = sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+            return False
+        except ssl.SSLWantWriteError:
+            return False
+        except OSError:
+            return None
+        if not data:
+            return None
+        self.parser.feed(data)
+        if self.is_tls:
+            # Decrypted bytes may wait inside the TLS object where the poller cannot see them.
+            for _ in range(16):
+                pending = sock.pending()  # type: ignore[attr-defined]
+                if not pending or self.parser.halted:
+                    break
+                try:
+                    data = sock.recv(pending)
+                except (OSError, ssl.SSLError):
+                    break
+                if not data:
+                    break
+                self.parser.feed(data)
+        return True
+
+    def try_send(self, data: bytes) -> None:
+        """Send as much of ``data`` as the socket takes right now; errors are ignored."""
+        try:
+            self.sock.send(data)
+        except (OSError, ssl.SSLError):
+            pass
+
+    # -- worker side (waits up to the server's timeout) -------------------------------------
+
+    def send(self, data: bytes | bytearray | memoryview) -> None:
+        """Send all of ``data``, waiting for the client to read; raise :class:`ClientGone`."""
+        sock = self.sock
+        try:
+            sent = sock.send(data)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            sent = 0
+        except OSError as exc:
+            raise ClientGone(str(exc)) from None
+        if sent == len(data):
+            return
+        view = memoryview(data)[sent:]
+        timeout = self.server.timeout
+        while view:
+            try:
+                sent = sock.send(view)
+            except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
+                if not _wait(sock, _POLLOUT, timeout):
+                    raise ClientGone("timed out sending the response") from None
+                continue
+            except ssl.SSLWantReadError:
+                if not _wait(sock, _POLLIN, timeout):
+                    raise ClientGone("timed out sending the response") from None
+                continue
+            except OSError as exc:
+                raise ClientGone(str(exc)) from None
+            view = view[sent:]
+
+    def send_parts(self, parts: list[bytes]) -> None:
+        """Send several buffers, gathering them into as few system calls as possible."""
+        total = sum(map(len, parts))
+        if total <= 65536 or self.is_tls or not hasattr(self.sock, "sendmsg"):
+            self.send(b"".join(parts))
+            return
+        sock = self.sock
+        try:
+            sent = sock.sendmsg(parts)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            raise ClientGone(str(exc)) from None
+        if sent == total:
+            return
+        for part in parts:
+            if sent >= len(part):
+                sent -= len(part)
+                continue
+            self.send(memoryview(part)[sent:] if sent else part)
+            sent = 0
+
+    def sendfile(self, file: Any, offset: int, count: int) -> int:
+        """Send ``count`` bytes of ``file`` from ``offset`` with ``os.sendfile``.
+
+        Returns the number of bytes sent, which is less than ``count`` only if the file
+        turned out shorter.
+        """
+        sock = self.sock
+        out_fd = sock.fileno()
+        in_fd = file.fileno()
+        timeout = self.server.timeout
+        done = 0
+        while done < count:
+            try:
+                sent = os.sendfile(out_fd, in_fd, offset + done, min(count - done, 1 << 30))
+            except (BlockingIOError, InterruptedError):
+                if not _wait(sock, _POLLOUT, timeout):
+                    raise ClientGone("timed out sending a file") from None
+                continue
+            except OSError as exc:
+                raise ClientGone(str(exc)) from None
+            if sent == 0:
+                break
+            done += sent
+        return done
+
+    def read_body(self, request: Request) -> None:
+        """Wait for more body bytes of ``request`` and feed them to the parser.
+
+        Sends ``100 Continue`` first when the client waits for it.  Raises
+        :class:`~cherrypy_server.protocol.ProtocolError` for a malformed or oversized body
+        and :class:`ClientGone` when the client closes or is silent for the timeout.
+        """
+        if request.error is not None:
+            raise request.error
+        if request.expect_continue and not self.sent_continue and not request.received:
+            self.sent_continue = True
+            self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock = self.sock
+        timeout = self.server.timeout
+        while True:
+            try:
+                data = sock.recv(RECV_SIZE)
+            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+                if not _wait(sock, _POLLIN, timeout):
+                    raise ClientGone("timed out reading the request body") from None
+                continue
+            except ssl.SSLWantWriteError:
+                if not _wait(sock, _POLLOUT, timeout):
+                    raise ClientGone("timed out reading the request body") from None
+                continue
+            except OSError as exc:
+                raise ClientGone(str(exc)) from None
+            if not data:
+                raise ClientGone("the client closed the connection during the request body")
+            self.parser.feed(data)
+            if request.error is not None:
+                raise request.error
+            return
+
+    def drain(self, request: Request, budget: int) -> bool:
+        """Read and discard the rest of ``request``'s body, at most ``budget`` bytes.
+
+        Returns True when the body is fully consumed, so the connection can be reused.
+        """
+        request.body.clear()
+        request.body_pos = 0
+        limit = request.received + budget
+        deadline = time.monotonic() + self.server.timeout
+        while not request.complete:
+            if request.received > limit or time.monotonic() > deadline:
+                return False
+            try:
+                self.read_body(request)
+            except (ClientGone, ProtocolError):
+                return False
+            request.body.clear()
+        return True
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        self.owner = CLOSED
+        try:
+            self.sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,492 @@
+"""The WSGI side of a request: environ, ``wsgi.input``, ``start_response`` and response framing.
+
+:func:`serve_request` runs in a worker thread for one request whose head is complete.  It
+builds the PEP 3333 environ, calls the application, frames the response (Content-Length
+when the length is known, chunked on HTTP/1.1 otherwise, close-delimited as a last resort),
+sends files with ``os.sendfile`` when the socket allows it, and tells the caller whether the
+connection may carry another request.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from email.utils import formatdate
+from typing import IO, TYPE_CHECKING, Any
+
+from .connection import ClientGone, Connection
+from .protocol import ProtocolError, Request, decode_path
+
+if TYPE_CHECKING:
+    from .server import HTTPServer
+
+__all__ = [
+    "FileWrapper",
+    "RequestBody",
+    "error_response",
+    "http_date",
+    "serve_request",
+]
+
+DRAIN_LIMIT = 1024 * 1024
+"""Unread request body bytes the server reads and discards to keep a connection alive."""
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The current time as an HTTP date, recomputed at most once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+_env_keys: dict[bytes, str] = {
+    b"content-type": "CONTENT_TYPE",
+    b"content-length": "CONTENT_LENGTH",
+}
+
+
+def _env_key(name: bytes) -> str:
+    key = _env_keys.get(name)
+    if key is None:
+        lower = name.lower()
+        key = _env_keys.get(lower)
+        if key is None:
+            key = "HTTP_" + lower.decode("latin-1").upper().replace("-", "_")
+        if len(_env_keys) < 2048:
+            _env_keys[name] = key
+    return key
+
+
+class RequestBody:
+    """``wsgi.input``: the request body, read from the socket only as the application asks.
+
+    Reading returns ``b''`` at the end of the body whatever its framing, so applications
+    may read to the end without looking at ``CONTENT_LENGTH``.  Reading past
+    ``max_request_body_size`` or a malformed chunked body raises
+    :class:`~cherrypy_server.protocol.ProtocolError` (the server answers 413 or 400).
+    """
+
+    __slots__ = ("_conn", "_request")
+
+    def __init__(self, conn: Connection, request: Request) -> None:
+        """Read the body of ``request`` arriving on ``conn``."""
+        self._conn = conn
+        self._request = request
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Return up to ``size`` bytes (all remaining bytes when ``size`` is negative)."""
+        request = self._request
+        if size is None or size < 0:
+            while not request.complete:
+                self._conn.read_body(request)
+            return request.take(-1)
+        while request.buffered < size and not request.complete:
+            self._conn.read_body(request)
+        return request.take(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Return one line including its ``\\n``, or at most ``size`` bytes of it."""
+        request = self._request
+        limit = -1 if size is None else size
+        while True:
+            line = request.take_line(limit)
+            if line is not None:
+                return line
+            if request.complete:
+                return request.take(-1)
+            self._conn.read_body(request)
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        """Return the remaining lines, stopping once ``hint`` bytes were collected."""
+        lines = []
+        total = 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Iterate over lines."""
+        return self
+
+    def __next__(self) -> bytes:
+        """Return the next line or stop at the end of the body."""
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+class FileWrapper:
+    """``wsgi.file_wrapper``: a file returned as a response body.
+
+    On a plain TCP or UNIX socket the server sends the file with ``os.sendfile`` from its
+    current position; elsewhere it iterates over blocks of ``blksize`` bytes.
+    """
+
+    def __init__(self, filelike: IO[bytes], blksize: int = 65536) -> None:
+        """Wrap ``filelike``; ``blksize`` is the block size used when iterating."""
+        self.filelike = filelike
+        self.blksize = blksize
+        close = getattr(filelike, "close", None)
+        if close is not None:
+            self.close = close
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Iterate over the file in blocks."""
+        return self
+
+    def __next__(self) -> bytes:
+        """Return the next block or stop at the end of the file."""
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
+
+
+def error_response(
+    server: HTTPServer, status_line: str, message: str, close: bool = True, head: bool = False
+) -> bytes:
+    """A complete short ``text/plain`` response with ``status_line`` and ``message``."""
+    body = message.encode("utf-8")
+    lines = [
+        f"{server.protocol} {status_line}",
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(body)}",
+        f"Date: {http_date()}",
+        f"Server: {server.version}",
+    ]
+    if close:
+        lines.append("Connection: close")
+    head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head_bytes if head else head_bytes + body
+
+
+_NO_BODY_STATUSES = frozenset((204, 304))
+
+
+class Response:
+    """Framing state of one response; its bound methods are ``start_response`` and ``write``."""
+
+    __slots__ = (
+        "bytes_sent",
+        "chunked",
+        "close",
+        "conn",
+        "content_length",
+        "has_body",
+        "headers",
+        "headers_sent",
+        "request",
+        "status",
+    )
+
+    def __init__(self, conn: Connection, request: Request) -> None:
+        """Prepare the response to ``request`` on ``conn``."""
+        self.conn = conn
+        self.request = request
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self.chunked = False
+        self.close = False
+        self.has_body = True
+        self.content_length: int | None = None
+        self.bytes_sent = 0
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        """The WSGI ``start_response`` callable."""
+        if exc_info:
+            try:
+                if self.headers_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise RuntimeError("start_response was called a second time without exc_info")
+        if type(status) is not str:
+            raise TypeError(f"WSGI status must be a str, not {type(status).__name__}")
+        if len(status) < 4 or status[3] != " " or not status[:3].isdigit():
+            raise ValueError(f"WSGI status must look like '200 OK', not {status!r}")
+        for item in headers:
+            if type(item) is not tuple or len(item) != 2:
+                raise TypeError(f"WSGI headers must be (name, value) tuples, not {item!r}")
+            if type(item[0]) is not str or type(item[1]) is not str:
+                raise TypeError(f"WSGI header names and values must be str: {item!r}")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def _head(self, known_length: int | None) -> bytes:
+        """Decide the framing and serialize the status line and headers."""
+        status = self.status
+        if status is None:
+            raise RuntimeError("The WSGI application returned without calling start_response")
+        request = self.request
+        conn = self.conn
+        server = conn.server
+        code = int(status[:3])
+        has_body = code >= 200 and code not in _NO_BODY_STATUSES
+        self.has_body = has_body and request.method != "HEAD"
+        close = (
+            not request.keep_alive
+            or server.stopping
+            or code == 413
+            or request.error is not None
+            or not _can_finish_body(conn, request)
+        )
+        content_length = connection = date = server_header = transfer_encoding = None
+        lines = [server.protocol, " ", status, "\r\n"]
+        for name, value in self.headers:
+            lines += (name, ": ", value, "\r\n")
+            if len(name) in (4, 6, 10, 14, 17):
+                lname = name.lower()
+                if lname == "content-length":
+                    content_length = value
+                elif lname == "connection":
+                    connection = value
+                elif lname == "date":
+                    date = value
+                elif lname == "server":
+                    server_header = value
+                elif lname == "transfer-encoding":
+                    transfer_encoding = value
+        http11 = request.version == "1.1" and server.protocol == "HTTP/1.1"
+        if content_length is not None:
+            try:
+                self.content_length = int(content_length)
+            except ValueError:
+                raise ValueError(f"Invalid Content-Length header {content_length!r}") from None
+        elif transfer_encoding is not None:
+            close = True
+        elif not has_body:
+            pass
+        elif known_length is not None and (request.method != "HEAD" or known_length):
+            self.content_length = known_length
+            lines += ("Content-Length: ", str(known_length), "\r\n")
+        elif request.method == "HEAD":
+            pass
+        elif http11:
+            self.chunked = True
+            lines.append("Transfer-Encoding: chunked\r\n")
+        else:
+            close = True
+        if connection is not None:
+            if "close" in connection.lower():
+                close = True
+        elif close:
+            if request.version == "1.1":
+                lines.append("Connection: close\r\n")
+        elif request.version == "1.0":
+            lines += ("Connection: Keep-Alive\r\nKeep-Alive: timeout=", server.timeout_text, "\r\n")
+        if date is None:
+            lines += ("Date: ", http_date(), "\r\n")
+        if server_header is None:
+            lines += ("Server: ", server.version, "\r\n")
+        lines.append("\r\n")
+        self.close = close
+        try:
+            head = "".join(lines).encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError("WSGI response headers must be latin-1 strings") from None
+        expected = head.count(b"\r\n")
+        if head.count(b"\r") != expected or head.count(b"\n") != expected:
+            raise ValueError("WSGI response headers must not contain CR or LF characters")
+        self.headers_sent = True
+        return head
+
+    def _frame(self, data: bytes, parts: list[bytes]) -> None:
+        """Append ``data`` to ``parts`` with the response's framing applied."""
+        size = len(data)
+        if self.content_length is not None:
+            room = self.content_length - self.bytes_sent
+            if size > room:
+                # More bytes than announced: cut them, and the connection with them.
+                data = data[:room]
+                size = room
+                self.close = True
+        self.bytes_sent += size
+        if not size:
+            return
+        if self.chunked:
+            parts += (b"%x\r\n" % size, data, b"\r\n")
+        else:
+            parts.append(data)
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` as part of the body (also the WSGI ``write`` callable)."""
+        if type(data) is not bytes:
+            raise TypeError(f"WSGI response body items must be bytes, not {type(data).__name__}")
+        parts: list[bytes] = []
+        if not self.headers_sent:
+            if not data:
+                return
+            parts.append(self._head(None))
+        if self.has_body:
+            self._frame(data, parts)
+        if parts:
+            self.conn.send_parts(parts)
+
+    def send_result(self, result: Iterable[bytes]) -> None:
+        """Send what the application returned, then end the response."""
+        if type(result) is list or type(result) is tuple:
+            if not self.headers_sent and all(type(item) is bytes for item in result):
+                parts = [self._head(sum(map(len, result)))]
+                if self.has_body:
+                    for item in result:
+                        self._frame(item, parts)
+                self.conn.send_parts(parts)
+                self.finish()
+                return
+        elif type(result) is FileWrapper and self._send_file(result):
+            self.finish()
+            return
+        for item in result:
+            if item:
+                self.write(item)
+        self.finish()
+
+    def _send_file(self, wrapper: FileWrapper) -> bool:
+        conn = self.conn
+        if self.headers_sent or conn.is_tls or not conn.server.use_sendfile:
+            return False
+        file = wrapper.filelike
+        try:
+            info = os.fstat(file.fileno())
+            offset = file.tell() if hasattr(file, "tell") else 0
+        except (AttributeError, OSError, ValueError):
+            return False
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        available = max(0, info.st_size - offset)
+        head = self._head(available)
+        count = available
+        if self.content_length is not None:
+            count = min(count, self.content_length)
+        conn.send(head)
+        if not self.has_body or not count:
+            return True
+        sent = conn.sendfile(file, offset, count)
+        self.bytes_sent += sent
+        try:
+            file.seek(offset + sent)
+        except (AttributeError, OSError, ValueError):
+            pass
+        return True
+
+    def finish(self) -> None:
+        """Send the headers if still pending, and the end of a chunked body."""
+        if not self.headers_sent:
+            self.conn.send(self._head(0))
+        elif self.chunked:
+            self.conn.send(b"0\r\n\r\n")
+        if self.has_body and self.content_length is not None and self.bytes_sent < self.content_length:
+            # The client waits for bytes that will never come: only closing ends its wait.
+            self.close = True
+
+
+def _can_finish_body(conn: Connection, request: Request) -> bool:
+    """Whether the unread part of the request body can be drained after the response."""
+    if request.complete:
+        return True
+    if request.expect_continue and not conn.sent_continue and not request.received:
+        return False
+    remaining = request.remaining
+    return remaining is None or remaining <= DRAIN_LIMIT
+
+
+def build_environ(conn: Connection, request: Request) -> dict[str, Any]:
+    """The PEP 3333 environ for ``request``."""
+    env = conn.environ.copy()
+    env["REQUEST_METHOD"] = request.method
+    env["PATH_INFO"] = decode_path(request.path)
+    env["QUERY_STRING"] = request.query.decode("latin-1")
+    env["REQUEST_URI"] = request.target.decode("latin-1")
+    env["SERVER_PROTOCOL"] = "HTTP/1.1" if request.version == "1.1" else "HTTP/1.0"
+    env["wsgi.input"] = RequestBody(conn, request)
+    for name, value in request.headers:
+        key = _env_key(name)
+        text = value.decode("latin-1")
+        if key in env:
+            env[key] += ("; " if key == "HTTP_COOKIE" else ", ") + text
+        else:
+            env[key] = text
+    if request.authority is not None:
+        env["HTTP_HOST"] = request.authority.decode("latin-1")
+    return env
+
+
+def serve_request(conn: Connection, request: Request) -> bool:
+    """Run the application for ``request`` and send its response.
+
+    Returns True when the connection may carry another request.
+    """
+    server = conn.server
+    conn.sent_continue = False
+    response = Response(conn, request)
+    result: Any = None
+    try:
+        env = build_environ(conn, request)
+        result = server.app(env, response.start_response)
+        response.send_result(result)
+    except ClientGone:
+        return False
+    except ProtocolError as exc:
+        if not response.headers_sent:
+            _send_quietly(conn, error_response(server, exc.status_line, exc.message))
+        return False
+    except Exception:
+        server.error_log("Error in the WSGI application", 40, True)
+        if not response.headers_sent:
+            _send_quietly(
+                conn,
+                error_response(
+                    server,
+                    "500 Internal Server Error",
+                    "The server encountered an unexpected condition "
+                    "which prevented it from fulfilling the request.",
+                    head=request.method == "HEAD",
+                ),
+            )
+        return False
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                server.error_log("Error closing the WSGI response iterable", 40, True)
+    if response.close or request.error is not None:
+        return False
+    if not request.complete:
+        return conn.drain(request, DRAIN_LIMIT)
+    return True
+
+
+def _send_quietly(conn: Connection, data: bytes) -> None:
+    try:
+        conn.send(data)
+    except ClientGone:
+        pass
+
+
+def default_error_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
+    """Write a server error to ``sys.stderr`` (the default ``error_log``)."""
+    if traceback:
+        import traceback as tb
+
+        msg += "\n" + "".join(tb.format_exception(*sys.exc_info()))
+    sys.stderr.write(msg + "\n")
