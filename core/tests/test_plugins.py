@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pluggy
 import pytest
-
 from cherrypy.kernel import cli, compat, plugins
 from cherrypy.kernel.hookspecs import hookimpl, impl_failsafe, impl_priority, phase_options
 
@@ -173,7 +172,11 @@ def test_broken_plugin_is_reported_and_the_others_load(site):
     ]
     assert registered_names() == {"testplugin"}
     [failure] = manager.failed_plugins
-    assert (failure.name, failure.distribution, failure.version) == ("broken", "cherrypy-broken", "0.3")
+    assert (failure.name, failure.distribution, failure.version) == (
+        "broken",
+        "cherrypy-broken",
+        "0.3",
+    )
     assert isinstance(failure.error, ImportError)
 
 
@@ -239,6 +242,60 @@ def test_misspelled_hook_is_rejected_with_a_hint(site):
     manager.check_pending()  # nothing unknown is left behind
 
 
+def test_hooks_added_by_a_plugin_accept_implementations_loaded_before_it(site):
+    dists.install_dist(
+        site,
+        "cherrypy-test-a-user",  # sorts (and so loads) before the plugin adding the spec
+        "1.0",
+        plugins={"user": "cherrypy_test_user"},
+        files={
+            "cherrypy_test_user.py": (
+                "from cherrypy.kernel.hookspecs import hookimpl\n\n"
+                "@hookimpl\ndef cherrypy_test_custom(value):\n    return value * 2\n"
+            )
+        },
+    )
+    dists.install_dist(
+        site,
+        "cherrypy-test-b-spec",
+        "1.0",
+        plugins={"spec": "cherrypy_test_spec"},
+        files={
+            "cherrypy_test_spec.py": (
+                "from cherrypy.kernel.hookspecs import hookimpl, hookspec\n\n"
+                "class Specs:\n"
+                "    @hookspec\n    def cherrypy_test_custom(self, value):\n        pass\n\n"
+                "@hookimpl\ndef cherrypy_addhooks(pluginmanager):\n"
+                "    pluginmanager.add_hookspecs(Specs)\n"
+            )
+        },
+    )
+    manager = plugins.ensure_loaded()
+    assert manager.failed_plugins == []
+    assert registered_names() == {"testplugin", "user", "spec"}
+    assert manager.hook.cherrypy_test_custom(value=21) == [42]
+
+
+def test_plugin_needing_plugins_while_it_loads_does_not_deadlock(site):
+    dists.install_dist(
+        site,
+        "cherrypy-test-eager",
+        "1.0",
+        plugins={"eager": "cherrypy_test_eager"},
+        files={
+            "cherrypy_test_eager.py": (
+                "from cherrypy.kernel import plugins\n"
+                "manager = plugins.ensure_loaded()\n"
+                "loaded_during_import = manager.loaded\n"
+            )
+        },
+    )
+    manager = plugins.ensure_loaded()
+    assert sys.modules["cherrypy_test_eager"].loaded_during_import is False
+    assert registered_names() == {"testplugin", "eager"}
+    assert manager.loaded
+
+
 def test_check_pending_raises_for_misspelled_hook_registered_by_hand(site):
     manager = plugins.get_plugin_manager()
     manager.register(types.SimpleNamespace(cherrypy_engine_strat=hookimpl(lambda: None)), "hand")
@@ -250,7 +307,9 @@ def test_phase_hook_wrappers_are_rejected(site):
     def cherrypy_before_handler():
         yield
 
-    plugin = types.SimpleNamespace(cherrypy_before_handler=hookimpl(wrapper=True)(cherrypy_before_handler))
+    plugin = types.SimpleNamespace(
+        cherrypy_before_handler=hookimpl(wrapper=True)(cherrypy_before_handler)
+    )
     with pytest.raises(pluggy.PluginValidationError, match="cannot be a wrapper"):
         plugins.get_plugin_manager().register(plugin, "wrapping")
     assert plugins.get_plugin_manager().get_plugin("wrapping") is None
@@ -314,7 +373,9 @@ def test_register_builtin_is_idempotent_and_survives_reset(site):
 
 def test_register_builtin_rejects_unknown_hooks_at_once(site):
     builtin = types.SimpleNamespace(cherrypy_register_toolz=hookimpl(lambda toolbox: None))
-    with pytest.raises(pluggy.PluginValidationError, match="did you mean 'cherrypy_register_tools'"):
+    with pytest.raises(
+        pluggy.PluginValidationError, match="did you mean 'cherrypy_register_tools'"
+    ):
         plugins.register_builtin(builtin, "kernel-typo")
     assert plugins.get_plugin_manager().get_plugin("kernel-typo") is None
 

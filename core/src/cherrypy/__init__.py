@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging as _logging
 from typing import Any
 
+from cherrypy import dispatch, lib, process
 from cherrypy.kernel import compat as _compat
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.bus import Bus as _Bus

@@ -153,7 +153,9 @@ KNOWN_PROVIDERS: dict[str, str] = {
         "cherrypy.lib.covercp",
     ),
     **_provides(
-        "cherrypy-routes", "cherrypy.dispatch.RoutesDispatcher", "cherrypy._cpdispatch.RoutesDispatcher"
+        "cherrypy-routes",
+        "cherrypy.dispatch.RoutesDispatcher",
+        "cherrypy._cpdispatch.RoutesDispatcher",
     ),
     **_provides("cherrypy-sessions-memcached", "cherrypy.lib.sessions.MemcachedSession"),
 }

@@ -169,14 +169,17 @@ class PluginInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description."""
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in asdict(self).items()}
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in asdict(self).items()
+        }
 
 
 class _ToolboxRecorder:
     """Stands in for the toolbox and notes the names of the tools a plugin sets."""
 
     namespace = "tools"
+    _names: list[str]
 
     def __init__(self, names: list[str]) -> None:
         object.__setattr__(self, "_names", names)
@@ -207,7 +210,7 @@ def _describe_plugin(
     dispatchers: list[str] = []
     backends: list[str] = []
     errors: list[str] = []
-    arguments = {
+    arguments: dict[str, dict[str, Any]] = {
         "cherrypy_register_tools": {"toolbox": _ToolboxRecorder(tools)},
         "cherrypy_register_dispatchers": {"register": lambda key, value: dispatchers.append(key)},
         "cherrypy_register_session_backends": {"register": lambda key, value: backends.append(key)},
@@ -332,7 +335,9 @@ class CherryPyPluginManager(pluggy.PluginManager):
         registered = self.register(plugin, name)
         if registered is None:
             raise ValueError(f"built-in plugin name {name!r} is blocked")
-        self.sources[name] = PluginSource(name, KERNEL_DISTRIBUTION, _kernel_version(), builtin=True)
+        self.sources[name] = PluginSource(
+            name, KERNEL_DISTRIBUTION, _kernel_version(), builtin=True
+        )
         for caller in self.get_hookcallers(plugin) or ():
             if not caller.has_spec() and any(
                 impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls()
@@ -423,7 +428,11 @@ class CherryPyPluginManager(pluggy.PluginManager):
         warnings.warn(failure.message, PluginLoadWarning, stacklevel=2)
 
     def _unknown_hook_message(self, hook_name: str) -> str:
-        known = [name for name, caller in vars(self.hook).items() if caller.has_spec()]
+        known = [
+            name
+            for name, caller in vars(self.hook).items()
+            if not name.startswith("_") and caller.has_spec()
+        ]
         close = difflib.get_close_matches(hook_name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown hook {hook_name!r} (no such hook specification){hint}"
@@ -535,7 +544,7 @@ class PluginHooks:
         caller = getattr(self._hook, hook_name)
         if not caller.get_hookimpls():
             return []
-        call_kwargs = dict(zip(caller.spec.argnames, args))
+        call_kwargs = dict(zip(caller.spec.argnames, args, strict=False))
         if kwargs:
             call_kwargs.update(kwargs)
         results: list[Any] = caller(**call_kwargs)

@@ -18,7 +18,7 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
 
     try:
         cherrypy.server  # noqa: B018 - resolves the server plugin
-    except AttributeError:
+    except (AttributeError, ImportError):
         raise compat.missing_name_error("cherrypy.server") from None
     if config:
         cherrypy.config.update(config)

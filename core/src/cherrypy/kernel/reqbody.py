@@ -512,27 +512,33 @@ class Part(Entity):
             last_key = key
 
     def _iter_to_boundary(self) -> Iterator[bytes]:
-        """Yield the payload from the stream in chunks, stopping at this part's delimiter.
+        """Yield the payload in chunks, consuming the stream up to this part's delimiter.
 
         The delimiter is a line equal to the boundary (or the boundary plus ``--`` for the
         last part), optionally followed by whitespace; the line break before it belongs to
-        the delimiter.  Bytes read past the delimiter line are pushed back onto the stream.
-        After the closing delimiter the stream is marked finished.
+        the delimiter.  The search runs inside the reader's buffer, so bytes after the
+        delimiter line stay there for the next part.  The closing delimiter finishes the
+        reader.
         """
-        fp = self.fp
-        needle = b"\n" + self.boundary
+        reader: SizedReader = self.fp
+        buf = reader.buffer
+        boundary = self.boundary or b""
+        needle = b"\n" + boundary
         needle_len = len(needle)
-        pending = b"\n"  # a virtual line break: the payload starts at the beginning of a line
-        skip = 1  # leading bytes of ``pending`` that are not payload
-        start = 0
+        start = -1  # -1: the delimiter may also open the payload, with no line break before it
         eof = False
         while True:
-            found = pending.find(needle, start)
-            if found >= 0:
+            if start < 0 and buf.startswith(boundary):
+                found = -1
+            elif start < 0 and len(buf) < len(boundary) and boundary.startswith(buf) and not eof:
+                found = -2  # too little data to tell yet
+            else:
+                found = buf.find(needle, max(start, 0))
+            if found >= -1:
                 after = found + needle_len
-                line_end = pending.find(b"\n", after)
-                rest = pending[after:] if line_end < 0 else pending[after:line_end]
-                marker = rest.rstrip()
+                line_end = buf.find(b"\n", after)
+                rest = buf[after:] if line_end < 0 else buf[after:line_end]
+                marker = bytes(rest.rstrip())
                 wait = (
                     line_end < 0
                     and not eof
@@ -541,33 +547,27 @@ class Part(Entity):
                 )
                 if not wait:
                     if marker == b"" or marker == b"--":
-                        end = found - 1 if found and pending[found - 1] == 13 else found
-                        if end > skip:
-                            yield pending[skip:end]
-                        fp.unread(b"" if line_end < 0 else pending[line_end + 1 :])
+                        end = found - 1 if found > 0 and buf[found - 1] == 13 else max(found, 0)
+                        if end:
+                            yield reader._take(end)
+                        reader._take(len(buf) if line_end < 0 else line_end + 1 - end, keep=False)
                         if marker == b"--":
-                            fp.finish()
+                            reader.finish()
                         return
                     start = found + 1
                     continue
                 start = found
-            elif eof:
+            elif found == -1 and eof:
                 raise HTTPError(400, "Illegal end of multipart body.")
-            else:
+            elif found == -1:
                 # Everything before ``cut`` is payload: no delimiter can start there any more.
-                cut = len(pending) - needle_len + 1
-                if cut > skip and pending[cut - 1] == 13:
+                cut = len(buf) - needle_len + 1
+                if cut > 0 and buf[cut - 1] == 13:
                     cut -= 1
-                if cut > skip:
-                    yield pending[skip:cut]
-                    pending = pending[cut:]
+                if cut > 0:
+                    yield reader._take(cut)
                     start = max(0, start - cut)
-                    skip = 0
-            data = fp.read(_SCAN_CHUNK)
-            if data:
-                pending += data
-            else:
-                eof = True
+            eof = not reader._fill(_SCAN_CHUNK)
 
     def read_lines_to_boundary(self, fp_out: IO[bytes] | None = None) -> Any:
         """Read the payload up to the delimiter.
@@ -745,6 +745,25 @@ class SizedReader:
         if len(chunks) == 1:
             return chunks[0]
         return b"".join(chunks)
+
+    def _fill(self, size: int) -> bool:
+        """Append up to ``size`` more bytes of the body to the buffer; False at its end."""
+        if self.length is not None:
+            size = min(size, self.length - self.bytes_read - len(self.buffer))
+        data = self._read_raw(size) if size > 0 else b""
+        if not data:
+            self.finish()
+            return False
+        self.buffer += data
+        return True
+
+    def _take(self, count: int, keep: bool = True) -> Any:
+        """Consume ``count`` buffered bytes; return them (as a bytearray) when ``keep``."""
+        buffer = self.buffer
+        data = buffer[:count] if keep else None
+        del buffer[:count]
+        self._consumed(count)
+        return data
 
     def unread(self, data: bytes) -> None:
         """Push ``data`` back so the next read returns it first."""

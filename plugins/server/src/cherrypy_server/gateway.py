@@ -393,7 +393,11 @@ class Response:
             self.conn.send(self._head(0))
         elif self.chunked:
             self.conn.send(b"0\r\n\r\n")
-        if self.has_body and self.content_length is not None and self.bytes_sent < self.content_length:
+        if (
+            self.has_body
+            and self.content_length is not None
+            and self.bytes_sent < self.content_length
+        ):
             # The client waits for bytes that will never come: only closing ends its wait.
             self.close = True
 

@@ -274,7 +274,9 @@ class RequestParser:
         request.target += url
         limit = self.limits.max_uri_size
         if limit > 0 and len(request.target) > limit:
-            self._raise(ProtocolError(414, "Request-URI Too Long", "The request target is too long."))
+            self._raise(
+                ProtocolError(414, "Request-URI Too Long", "The request target is too long.")
+            )
 
     def on_header(self, name: bytes, value: bytes) -> None:
         """Collect one header field (httptools callback, trailers included)."""

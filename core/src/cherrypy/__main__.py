@@ -1,0 +1,44 @@
+"""``python -m cherrypy``: subcommands (``plugins``) or, with options only, ``cherryd``."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+_SUBCOMMANDS = ("plugins",)
+
+_USAGE = """usage: python -m cherrypy plugins [--json]
+       python -m cherrypy [cherryd options]   (-c CONFIG, -d, -e ENV, -i MODULE, -p PIDFILE, -P PATH)
+
+subcommands:
+  plugins   list installed plugins, their distributions, tools, dispatchers and hooks
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a subcommand, or hand the options to ``cherryd`` (from cherrypy-process)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help") and len(args) == 1:
+        print(_USAGE)
+        return 0
+    if args and args[0] == "plugins":
+        from cherrypy.kernel.cli import plugins_command
+
+        return plugins_command(args[1:])
+    if args and not args[0].startswith("-"):
+        print(f"unknown subcommand {args[0]!r}\n\n{_USAGE}", file=sys.stderr)
+        return 2
+    try:
+        from cherrypy.kernel.compat import resolve
+
+        cherryd = resolve("cherrypy.cherryd.main")
+    except ImportError as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 1
+    result = cherryd(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""nox sessions for cherrypy-kernel: tests, kernel, lint, typecheck, demo, bench.
+
+Every session installs the locked workspace (uv.lock) into its own virtualenv with uv.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "kernel", "tests"]
+
+PYTHON = os.environ.get("NOX_PYTHON") or None
+
+
+def _sync(session: nox.Session, *extra: str) -> None:
+    """Install the locked workspace (all members, dev group) into the session's venv."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        "--group",
+        "dev",
+        *extra,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole test suite: kernel, plugins, contrib and cross-distribution tests."""
+    _sync(session, "--all-extras")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def kernel(session: nox.Session) -> None:
+    """The kernel alone (no plugin installed): its own tests must pass."""
+    session.install("-e", "core", "pytest>=8", "pytest-timeout>=2.3")
+    session.run("python", "-m", "cherrypy", "plugins")
+    session.run("pytest", "core/tests", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the repository."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy over the kernel's sources."""
+    session.install("-e", "core", "mypy>=1.10")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Run the demo application on http://127.0.0.1:8080 (Ctrl-C to stop)."""
+    _sync(session)
+    session.run("python", "docs/examples/demo.py")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with CherryPy 18.10 (run on demand, never in CI)."""
+    _sync(session)
+    session.run("python", "bench/run.py", *session.posargs)

@@ -1,0 +1,52 @@
+"""The pluggy plugin of cherrypy-server (entry point ``cherrypy.plugins: server``).
+
+It subscribes ``cherrypy.server`` to the engine, registers the ``server`` config namespace
+and answers ``cherrypy_make_http_server`` with :class:`~cherrypy_server.wsgi_server.CPWSGIServer`.
+Another plugin may answer that hook first to replace the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+import pluggy
+
+__all__ = [
+    "cherrypy_config_namespaces",
+    "cherrypy_engine_setup",
+    "cherrypy_make_http_server",
+    "hookimpl",
+]
+
+hookimpl = pluggy.HookimplMarker("cherrypy")
+"""The cherrypy hook implementation marker."""
+
+
+@hookimpl
+def cherrypy_engine_setup(engine: Any) -> None:
+    """Subscribe ``cherrypy.server`` to ``engine`` unless it already is."""
+    from .adapter import server
+
+    if server._bus is None:
+        server.bus = engine
+    listeners = getattr(server.bus, "listeners", {}).get("start", ())
+    if server.start not in listeners:
+        server.subscribe()
+
+
+@hookimpl
+def cherrypy_config_namespaces(namespaces: MutableMapping[str, Any], scope: str) -> None:
+    """Register the ``server`` namespace in global config."""
+    if scope == "global":
+        from .adapter import server_namespace_handler
+
+        namespaces["server"] = server_namespace_handler
+
+
+@hookimpl
+def cherrypy_make_http_server(adapter: Any, wsgi_app: Callable[..., Any]) -> Any:
+    """Build this distribution's HTTP server for ``adapter``, serving ``wsgi_app``."""
+    from .wsgi_server import CPWSGIServer
+
+    return CPWSGIServer(adapter, wsgi_app)

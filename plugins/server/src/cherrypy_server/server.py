@@ -1,0 +1,575 @@
+"""The HTTP/1.1 WSGI server: listening sockets, the selector thread and the worker pool.
+
+One thread (the one that calls :meth:`HTTPServer.start` or :meth:`HTTPServer.serve`) owns
+the listening sockets and every connection that is idle between requests or still sending
+its request head: it accepts, performs TLS handshakes without blocking, reads and parses
+heads, and enforces deadlines.  A connection goes to the worker pool only once a request head
+is complete and its body is buffered (up to :data:`BODY_BUFFER` bytes) or will be read by the
+worker.  After the response a keep-alive connection goes back to the selector thread, so
+idle and slow clients cost a file descriptor, never a thread.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import ssl
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import __version__
+from .connection import IN_SELECTOR, IN_WORKER, Connection
+from .gateway import FileWrapper, error_response, serve_request
+from .poller import Poller, make_poller
+from .pool import WorkerPool
+from .protocol import Limits, ProtocolError
+
+__all__ = ["BODY_BUFFER", "HTTPServer"]
+
+BODY_BUFFER = 64 * 1024
+"""Body bytes the selector thread buffers before handing a request to a worker."""
+
+LINGER_BYTES = 1024 * 1024
+"""Bytes read and discarded after an error answer, so the client can read that answer."""
+
+_SWEEP_INTERVAL = 0.25
+_logger = logging.getLogger("cherrypy_server")
+
+
+class _Listener:
+    __slots__ = ("path", "sock")
+
+    def __init__(self, sock: socket.socket, path: str | None) -> None:
+        self.sock = sock
+        self.path = path
+
+
+class HTTPServer:
+    """An HTTP/1.0 and HTTP/1.1 server for one WSGI application.
+
+    The positional parameters follow ``cheroot.wsgi.Server``.  ``bind_addr`` is a
+    ``(host, port)`` tuple (port 0 picks a free port, see :attr:`bound_addr`) or the path
+    of a UNIX socket.  ``start()`` serves until ``stop()`` is called from another thread.
+    """
+
+    def __init__(
+        self,
+        bind_addr: tuple[str, int] | str,
+        wsgi_app: Callable[..., Any],
+        numthreads: int = 10,
+        server_name: str | None = None,
+        max: int = -1,
+        request_queue_size: int = 5,
+        timeout: float = 10,
+        shutdown_timeout: float = 5,
+        accepted_queue_size: int = -1,
+        accepted_queue_timeout: float = 10,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        max_request_header_size: int = 500 * 1024,
+        max_request_uri_size: int = 64 * 1024,
+        max_request_body_size: int = 100 * 1024 * 1024,
+        protocol: str = "HTTP/1.1",
+        nodelay: bool = True,
+        version: str | None = None,
+        error_log: Callable[..., None] | None = None,
+        use_epoll: bool = True,
+    ) -> None:
+        """Configure the server; nothing is bound or started until :meth:`prepare`."""
+        self.bind_addr = bind_addr
+        self.wsgi_app = wsgi_app
+        self.minthreads = numthreads
+        self.maxthreads = max
+        self.server_name = server_name
+        self.request_queue_size = request_queue_size
+        self.timeout = timeout
+        self.shutdown_timeout = shutdown_timeout
+        self.accepted_queue_size = accepted_queue_size
+        self.accepted_queue_timeout = accepted_queue_timeout
+        self.ssl_context = ssl_context
+        self.max_request_header_size = max_request_header_size
+        self.max_request_uri_size = max_request_uri_size
+        self.max_request_body_size = max_request_body_size
+        self.protocol = protocol
+        self.nodelay = nodelay
+        self.version = version or f"cherrypy-server/{__version__}"
+        if error_log is not None:
+            self.error_log = error_log  # type: ignore[method-assign]
+        self.use_epoll = use_epoll
+        self.use_sendfile = hasattr(os, "sendfile")
+        self.ready = False
+        self.stopping = False
+        self.socket: socket.socket | None = None
+        self.stats: dict[str, Any] = {"Enabled": False}
+        self._listeners: list[_Listener] = []
+        self._conns: dict[int, Connection] = {}
+        self._poller: Poller | None = None
+        self._pool: WorkerPool | None = None
+        self._aborting = False
+        self._serving = threading.Event()
+        self._served = threading.Event()
+        self._served.set()
+        self._accept_paused_until = 0.0
+
+    # -- configuration derived at prepare time ----------------------------------------------
+
+    @property
+    def app(self) -> Callable[..., Any]:
+        """The WSGI application (``wsgi_app``)."""
+        return self.wsgi_app
+
+    @property
+    def ssl_adapter(self) -> ssl.SSLContext | None:
+        """The TLS context, under the attribute name CherryPy's adapter looks for."""
+        return self.ssl_context
+
+    @property
+    def bound_addr(self) -> tuple[str, int] | str:
+        """The address actually bound (the real port when ``bind_addr`` asked for port 0)."""
+        if self.socket is None or isinstance(self.bind_addr, (str, bytes)):
+            return self.bind_addr  # type: ignore[return-value]
+        port = self.socket.getsockname()[1]
+        return (self.bind_addr[0], port)
+
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        """Report a server-side error (to the ``cherrypy_server`` logger by default)."""
+        _logger.log(level, msg, exc_info=traceback)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__}.{type(self).__qualname__}({self.bind_addr!r})"
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Bind the listening socket and start the worker threads."""
+        if self.ready:
+            return
+        self.stopping = False
+        self._aborting = False
+        self.limits = Limits(
+            self.max_request_header_size or 0,
+            self.max_request_uri_size or 0,
+            self.max_request_body_size or 0,
+        )
+        self.timeout_text = (
+            str(int(self.timeout)) if float(self.timeout).is_integer() else str(self.timeout)
+        )
+        listener = self._bind(self.bind_addr)
+        self._listeners = [listener]
+        self.socket = listener.sock
+        self._base_environ = self._make_base_environ()
+        self._poller = make_poller(self.use_epoll)
+        self._poller.add(listener.sock.fileno(), listener, oneshot=False)
+        self._pool = WorkerPool(self._work, self.minthreads, self.maxthreads)
+        self._pool.start()
+        self.ready = True
+
+    def start(self) -> None:
+        """Bind, start the workers and serve in the calling thread until :meth:`stop`."""
+        self.prepare()
+        self.serve()
+
+    def safe_start(self) -> None:
+        """Like :meth:`start`, for symmetry with cheroot (errors propagate the same way)."""
+        self.start()
+
+    def start_in_thread(self, name: str = "HTTPServer") -> threading.Thread:
+        """Bind in the calling thread, then serve in a new daemon thread; return that thread."""
+        self.prepare()
+        thread = threading.Thread(target=self.serve, name=name, daemon=True)
+        thread.start()
+        self._serving.wait(5)
+        return thread
+
+    def __enter__(self) -> HTTPServer:
+        """Serve in a background thread for the duration of a ``with`` block."""
+        self.start_in_thread()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the server at the end of a ``with`` block."""
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop accepting, finish in-flight requests within ``shutdown_timeout``, close all.
+
+        Blocks until the server is stopped.  Idle keep-alive connections and clients still
+        sending a request head are closed at once.
+        """
+        if not self.ready:
+            return
+        self.stopping = True
+        poller, pool = self._poller, self._pool
+        assert poller is not None and pool is not None
+        poller.wake()
+        if self._serving.is_set() and not self._in_serve_thread():
+            self._served.wait(max(1.0, self.shutdown_timeout))
+        else:
+            self._close_selector_side()
+        deadline = time.monotonic() + max(0.0, self.shutdown_timeout)
+        if not pool.wait_idle(deadline):
+            self._aborting = True
+            for conn in pool.current_jobs():
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        pool.stop(timeout=1.0)
+        for conn in list(self._conns.values()):
+            self._close(conn)
+        poller.close()
+        self.socket = None
+        self.ready = False
+
+    def _in_serve_thread(self) -> bool:
+        return getattr(self, "_serve_ident", None) == threading.get_ident()
+
+    # -- binding ----------------------------------------------------------------------------
+
+    def _bind(self, addr: tuple[str, int] | str) -> _Listener:
+        backlog = max(int(self.request_queue_size), 128)
+        if isinstance(addr, (str, bytes)):
+            path = os.fsdecode(addr)
+            if not path.startswith("\0"):
+                try:
+                    if stat.S_ISSOCK(os.stat(path).st_mode):
+                        os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.bind(path)
+                sock.listen(backlog)
+            except OSError:
+                sock.close()
+                raise
+            sock.setblocking(False)
+            return _Listener(sock, None if path.startswith("\0") else path)
+        host, port = addr
+        infos = socket.getaddrinfo(
+            host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        )
+        error: OSError | None = None
+        for family, kind, proto, _name, sockaddr in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if os.name != "nt":
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6 and host in ("::", "::0", "::0.0.0.0"):
+                    try:
+                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                    except (AttributeError, OSError):
+                        pass
+                sock.bind(sockaddr)
+                sock.listen(backlog)
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            sock.setblocking(False)
+            return _Listener(sock, None)
+        raise error or OSError(f"No socket could be created for {addr!r}")
+
+    def _make_base_environ(self) -> dict[str, Any]:
+        addr = self.bind_addr
+        if isinstance(addr, (str, bytes)):
+            port = ""
+            name = self.server_name or "localhost"
+        else:
+            port = str(self.bound_addr[1])  # type: ignore[index]
+            name = self.server_name or addr[0] or "0.0.0.0"
+        return {
+            "ACTUAL_SERVER_PROTOCOL": self.protocol,
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": name,
+            "SERVER_PORT": port,
+            "SERVER_SOFTWARE": self.version,
+            "REMOTE_ADDR": "",
+            "REMOTE_PORT": "",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if self.ssl_context is not None else "http",
+            "wsgi.errors": _ErrorStream(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "wsgi.file_wrapper": FileWrapper,
+        }
+
+    def tls_environ(self, sock: ssl.SSLSocket) -> dict[str, str]:
+        """The ``HTTPS`` and ``SSL_*`` environ keys of a connection after its handshake."""
+        cipher = sock.cipher() or ("", "", 0)
+        return {
+            "HTTPS": "on",
+            "SSL_PROTOCOL": sock.version() or "",
+            "SSL_CIPHER": cipher[0],
+            "SSL_CIPHER_USEKEYSIZE": str(cipher[2]),
+            "SSL_VERSION_LIBRARY": ssl.OPENSSL_VERSION,
+        }
+
+    # -- the selector thread ----------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Run the selector loop in the calling thread until :meth:`stop`."""
+        if not self.ready:
+            self.prepare()
+        poller, pool = self._poller, self._pool
+        assert poller is not None and pool is not None
+        self._serve_ident = threading.get_ident()
+        self._served.clear()
+        self._serving.set()
+        next_sweep = time.monotonic() + _SWEEP_INTERVAL
+        try:
+            while not self.stopping:
+                wait = 0.05 if pool.backlog else _SWEEP_INTERVAL
+                for obj, _events in poller.poll(wait):
+                    if type(obj) is Connection:
+                        self._on_event(obj)
+                    else:
+                        self._accept(obj)
+                now = time.monotonic()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + _SWEEP_INTERVAL
+                pool.maybe_grow(now)
+        finally:
+            self._close_selector_side()
+            self._serving.clear()
+            self._served.set()
+
+    def _close_selector_side(self) -> None:
+        """Close the listening sockets and every connection the selector thread holds."""
+        poller = self._poller
+        for listener in self._listeners:
+            if poller is not None:
+                poller.remove(listener.sock.fileno())
+            listener.sock.close()
+            if listener.path:
+                try:
+                    os.unlink(listener.path)
+                except OSError:
+                    pass
+        self._listeners = []
+        for conn in list(self._conns.values()):
+            if conn.owner == IN_SELECTOR:
+                self._close(conn)
+
+    def _accept(self, listener: _Listener) -> None:
+        now = time.monotonic()
+        if now < self._accept_paused_until:
+            return
+        lsock = listener.sock
+        unix = lsock.family == getattr(socket, "AF_UNIX", None)
+        for _ in range(64):
+            try:
+                sock, addr = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self.error_log(f"Cannot accept connections for now: {exc}", 30)
+                    self._accept_paused_until = now + 0.5
+                return
+            try:
+                sock.setblocking(False)
+                if not unix and self.nodelay:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                env = self._base_environ.copy()
+                if not unix and addr:
+                    env["REMOTE_ADDR"] = addr[0]
+                    env["REMOTE_PORT"] = str(addr[1])
+                tls = self.ssl_context is not None
+                if tls:
+                    sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]
+                        sock, server_side=True, do_handshake_on_connect=False
+                    )
+                conn = Connection(self, sock, env, tls)
+            except (OSError, ValueError):
+                sock.close()
+                continue
+            conn.deadline = now + self.timeout
+            self._conns[conn.fd] = conn
+            if self.stats["Enabled"]:
+                self.stats["Accepts"] = self.stats.get("Accepts", 0) + 1
+            self._poller.add(conn.fd, conn)  # type: ignore[union-attr]
+            if tls:
+                self._handshake(conn)
+
+    def _handshake(self, conn: Connection) -> None:
+        try:
+            done = conn.handshake_step()
+        except (OSError, ValueError):
+            self._close(conn)
+            return
+        if done:
+            conn.deadline = time.monotonic() + self.timeout
+        self._arm(conn)
+
+    def _on_event(self, conn: Connection) -> None:
+        if conn.handshaking:
+            self._handshake(conn)
+            return
+        if conn.linger_budget >= 0:
+            self._linger(conn)
+            return
+        parser = conn.parser
+        was_idle = parser.idle and not parser.requests
+        got = conn.pull()
+        if got is None:
+            self._close(conn)
+            return
+        if got and was_idle and parser.requests:
+            conn.deadline = time.monotonic() + self.timeout
+        self._route(conn)
+
+    def _route(self, conn: Connection) -> None:
+        """Hand a ready request to a worker, answer an error, or wait for more bytes."""
+        requests = conn.parser.requests
+        if requests:
+            request = requests[0]
+            if request.error is not None:
+                self._reject(conn, request.error)
+                return
+            if request.head_complete and (
+                request.complete
+                or request.expect_continue
+                or request.buffered >= BODY_BUFFER
+                or conn.parser.halted
+            ):
+                self._dispatch(conn)
+                return
+        self._arm(conn)
+
+    def _dispatch(self, conn: Connection) -> None:
+        pool = self._pool
+        assert pool is not None
+        limit = self.accepted_queue_size
+        if limit is not None and limit >= 0 and pool.backlog >= limit and not pool.idle:
+            self._reject(conn, ProtocolError(503, "Service Unavailable", "The server is busy."))
+            return
+        conn.owner = IN_WORKER
+        pool.submit(conn)
+
+    def _reject(self, conn: Connection, error: ProtocolError) -> None:
+        """Answer ``error`` without blocking, then drain a little before closing."""
+        conn.try_send(error_response(self, error.status_line, error.message))
+        self._close_gently(conn)
+
+    def _linger(self, conn: Connection) -> None:
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+            self._arm(conn)
+            return
+        except OSError:
+            data = b""
+        conn.linger_budget -= len(data)
+        if not data or conn.linger_budget < 0:
+            self._close(conn)
+        else:
+            self._arm(conn)
+
+    def _arm(self, conn: Connection) -> None:
+        conn.owner = IN_SELECTOR
+        self._poller.rearm(conn.fd, conn.want_write)  # type: ignore[union-attr]
+
+    def _sweep(self, now: float) -> None:
+        for conn in list(self._conns.values()):
+            if conn.owner != IN_SELECTOR or conn.deadline > now:
+                continue
+            if conn.linger_budget < 0 and not conn.handshaking and conn.parser.requests:
+                conn.try_send(error_response(self, "408 Request Timeout", "Request Timeout"))
+            self._close(conn)
+
+    def _close(self, conn: Connection) -> None:
+        """Forget and close ``conn`` (from any thread that owns it)."""
+        if self._conns.get(conn.fd) is conn:
+            del self._conns[conn.fd]
+            if self._poller is not None:
+                self._poller.remove(conn.fd)
+        conn.close()
+
+    # -- worker side ------------------------------------------------------------------------
+
+    def _work(self, conn: Connection) -> None:
+        """Serve the ready requests of ``conn`` in order, then give it back or close it."""
+        try:
+            requests = conn.parser.requests
+            while requests and not self._aborting:
+                request = requests[0]
+                if request.error is not None:
+                    error = request.error
+                    try:
+                        conn.send(error_response(self, error.status_line, error.message))
+                    except Exception:
+                        pass
+                    self._close_gently(conn)
+                    return
+                if not request.head_complete:
+                    self._hand_back(conn)
+                    return
+                keep = serve_request(conn, request)
+                if self.stats["Enabled"]:
+                    self.stats["Requests"] = self.stats.get("Requests", 0) + 1
+                requests.popleft()
+                if not keep and not request.complete:
+                    self._close_gently(conn)
+                    return
+                if not keep or self.stopping:
+                    break
+                if not requests:
+                    if conn.is_tls and conn.sock.pending():  # type: ignore[attr-defined]
+                        if conn.pull() is None:
+                            break
+                        continue
+                    self._hand_back(conn)
+                    return
+        except Exception:
+            self.error_log(f"Unexpected error serving {conn!r}", 40, True)
+        self._close(conn)
+
+    def _close_gently(self, conn: Connection) -> None:
+        """Close after an answer while the client may still be sending: linger first.
+
+        Closing a socket with unread input makes the kernel send a reset, which can destroy
+        the answer before the client reads it; the selector thread drains a little instead.
+        """
+        if self.stopping:
+            self._close(conn)
+            return
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        conn.linger_budget = LINGER_BYTES
+        conn.deadline = time.monotonic() + min(2.0, self.timeout)
+        self._arm(conn)
+
+    def _hand_back(self, conn: Connection) -> None:
+        if self.stopping:
+            self._close(conn)
+            return
+        conn.deadline = time.monotonic() + self.timeout
+        self._arm(conn)
+
+
+class _ErrorStream:
+    """``wsgi.errors``: writes go to whatever ``sys.stderr`` is at the time."""
+
+    def write(self, text: str) -> int:
+        """Write ``text`` to ``sys.stderr``."""
+        return sys.stderr.write(text)
+
+    def writelines(self, lines: list[str]) -> None:
+        """Write each line to ``sys.stderr``."""
+        sys.stderr.writelines(lines)
+
+    def flush(self) -> None:
+        """Flush ``sys.stderr``."""
+        sys.stderr.flush()
