@@ -23,10 +23,19 @@ class Root:
 
 def request(path: str = "/") -> bytes:
     env = {
-        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8080",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
     }
     result = cherrypy.tree(env, lambda status, headers, exc_info=None: None)
     body = b"".join(result)
@@ -58,12 +67,16 @@ def main() -> None:
     for _ in range(7):
         t = timeit.timeit(lambda: pipeline.entry_for_sources(app, sources, "/"), number=200000)
         per_lookup.append(t / 200000 * 1e9)
-    print(json.dumps({
-        "requests": n,
-        "pluggy_calls_during_requests": calls,
-        "cached_lookup_ns_median": round(statistics.median(per_lookup), 1),
-        "cache_stats": pipeline.stats(),
-    }))
+    print(
+        json.dumps(
+            {
+                "requests": n,
+                "pluggy_calls_during_requests": calls,
+                "cached_lookup_ns_median": round(statistics.median(per_lookup), 1),
+                "cache_stats": pipeline.stats(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -46,9 +46,13 @@ def main() -> None:
     a = run_json(ours, "wsgi_hello.py")
     b = run_json(ref, "wsgi_hello.py")
     for result in (a, b):
-        print(f"{result['impl']:32s} median wall {result['median_wall_us']:8.1f} us/req   "
-              f"median CPU {result['median_cpu_us']:8.1f} us/req")
-    print(f"ratio (ours / CherryPy), CPU per request: {a['median_cpu_us'] / b['median_cpu_us']:.3f}")
+        print(
+            f"{result['impl']:32s} median wall {result['median_wall_us']:8.1f} us/req   "
+            f"median CPU {result['median_cpu_us']:8.1f} us/req"
+        )
+    print(
+        f"ratio (ours / CherryPy), CPU per request: {a['median_cpu_us'] / b['median_cpu_us']:.3f}"
+    )
 
 
 if __name__ == "__main__":

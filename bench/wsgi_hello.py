@@ -70,14 +70,20 @@ def main(requests: int = 20000, repeats: int = 7) -> None:
             one()
         wall.append((time.perf_counter() - t0) / requests * 1e6)
         cpu.append((time.process_time() - c0) / requests * 1e6)
-    print(json.dumps({
-        "impl": "cherrypy " + cherrypy.__version__ + (" (kernel)" if hasattr(cherrypy, "kernel") else " (CherryPy)"),
-        "requests_per_run": requests,
-        "runs": repeats,
-        "median_wall_us": statistics.median(wall),
-        "median_cpu_us": statistics.median(cpu),
-        "all_cpu_us": [round(x, 2) for x in cpu],
-    }))
+    print(
+        json.dumps(
+            {
+                "impl": "cherrypy "
+                + cherrypy.__version__
+                + (" (kernel)" if hasattr(cherrypy, "kernel") else " (CherryPy)"),
+                "requests_per_run": requests,
+                "runs": repeats,
+                "median_wall_us": statistics.median(wall),
+                "median_cpu_us": statistics.median(cpu),
+                "all_cpu_us": [round(x, 2) for x in cpu],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

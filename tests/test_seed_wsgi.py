@@ -374,3 +374,154 @@ def test_tutorial_04_section_urls_without_a_slash_redirect(site: Site) -> None:
         assert response.status_code == 301, path
         assert response.headers["Location"] == site.url(path + "/")
     assert site.get("/links/nothing/").status_code == 404
+
+
+# ------------------------------------------- the rest of cherrypy.tutorial, over WSGI too
+
+
+def _has_tool(name: str) -> bool:
+    try:
+        getattr(cherrypy.tools, name)
+    except AttributeError:
+        return False
+    return True
+
+
+def _has_static_module() -> bool:
+    try:
+        importlib.import_module("cherrypy.lib.static")
+    except ImportError:
+        return False
+    return True
+
+
+def test_tutorial_05_pages_share_the_base_class_layout(site: Site) -> None:
+    run_tutorial("tut05_derived_objects")
+
+    home = site.get("/")
+    other = requests.get(urljoin(home.url, parse_page(home.text).links[0]), timeout=10)
+    assert urlsplit(other.url).path == "/another/"
+    for response, title in ((home, "Tutorial 5"), (other, "Another page")):
+        assert_html_ok(response)
+        assert response.text.startswith(f"<html>\n<head><title>{title}</title></head>")
+        assert response.text.endswith("</body>\n</html>\n")
+    # header() and footer() are not exposed.
+    assert site.get("/header").status_code == 404
+    assert site.get("/another/footer").status_code == 404
+
+
+def test_tutorial_06_default_handles_unknown_path_segments(site: Site) -> None:
+    namespace = run_tutorial("tut06_default_method")
+
+    index = site.get("/")
+    assert_html_ok(index)
+    links = parse_page(index.text).links
+    assert links == [f"./{name}" for name in namespace["USERS"]]
+    for link in links:
+        page = requests.get(urljoin(index.url, link), timeout=10)
+        assert_html_ok(page)
+        assert page.text.startswith(namespace["USERS"][link[2:]])
+    stranger = site.get("/<zed>")
+    assert_html_ok(stranger)
+    assert "&lt;zed&gt;" in stranger.text
+    # default() takes exactly one segment.
+    assert site.get("/alice/extra").status_code == 404
+
+
+def test_tutorial_07_counts_hits_per_session(site: Site) -> None:
+    run_tutorial("tut07_sessions")
+
+    if not _has_tool("sessions"):
+        response = site.get("/")
+        assert response.status_code == 500
+        assert "pip install cherrypy-sessions" in response.text
+        return
+    browser, other_browser = requests.Session(), requests.Session()
+    assert "1 time" in browser.get(site.url("/"), timeout=10).text
+    assert "2 time" in browser.get(site.url("/"), timeout=10).text
+    assert "1 time" in other_browser.get(site.url("/"), timeout=10).text
+    assert "3 time" in browser.get(site.url("/"), timeout=10).text
+
+
+def test_tutorial_08_generator_body_is_sent_in_order(site: Site) -> None:
+    namespace = run_tutorial("tut08_generators_and_yield")
+
+    response = site.get("/")
+    assert_html_ok(response)
+    users = "".join(f"{user}<br/>" for user in namespace["GeneratorDemo"].users)
+    assert response.text == (
+        "<html><body><h1>Built with yield</h1><h2>Users</h2>" + users + "</body></html>"
+    )
+
+
+def test_tutorial_09_upload_reports_size_name_and_type(site: Site) -> None:
+    run_tutorial("tut09_files")
+
+    [form] = parse_page(site.get("/").text).forms
+    assert (form["action"], form["method"], form["enctype"]) == (
+        "upload",
+        "post",
+        "multipart/form-data",
+    )
+    assert "myFile" in form["fields"]
+    payload = bytes(range(256)) * 200  # several read() chunks
+    response = site.post(
+        "/upload", files={"myFile": ("notes.bin", payload, "application/octet-stream")}
+    )
+    assert_html_ok(response)
+    assert f"Received {len(payload)} bytes." in response.text
+    assert "File name: notes.bin" in response.text
+    assert "Media type: application/octet-stream" in response.text
+
+
+def test_tutorial_09_download_is_an_attachment(site: Site) -> None:
+    namespace = run_tutorial("tut09_files")
+
+    response = site.get("/download")
+    if not _has_static_module():
+        assert response.status_code == 500
+        assert "pip install cherrypy-static" in response.text
+        return
+    pdf = Path(namespace["absDir"], "pdf_file.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/x-download"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="pdf_file.pdf"'
+    assert response.content == pdf
+
+
+def test_tutorial_10_errors_and_the_custom_403_page(site: Site) -> None:
+    run_tutorial("tut10_http_errors")
+
+    index = site.get("/")
+    assert_html_ok(index)
+    links = parse_page(index.text).links
+    for code in ("400", "401", "402", "403", "500"):
+        assert f"/error?code={code}" in links
+        assert site.get(f"/error?code={code}").status_code == int(code)
+    assert site.get("/doesNotExist").status_code == 404
+
+    forbidden = site.get("/error?code=403")
+    assert forbidden.headers["Content-Type"] == "text/html;charset=utf-8"
+    assert "<title>403 Forbidden</title>" in forbidden.text
+    assert "custom_error.html" in forbidden.text
+    # Other statuses keep the built-in page.
+    assert "custom_error.html" not in site.get("/error?code=401").text
+
+    with_message = site.get("/messageArg")
+    assert with_message.status_code == 500
+    assert "This sentence was given to HTTPError as its message argument." in with_message.text
+
+
+def test_tutorial_10_toggle_tracebacks_redirects_home(site: Site) -> None:
+    run_tutorial("tut10_http_errors")
+
+    assert "Traceback" in site.get("/error?code=500").text
+    assert "turn off" in site.get("/").text
+    toggled = site.get("/toggleTracebacks")
+    assert toggled.status_code == 303
+    assert toggled.headers["Location"] == site.url("/")
+    assert "turn on" in site.get("/").text
+    assert "Traceback" not in site.get("/error?code=500").text
+    site.get("/toggleTracebacks")
+    assert "Traceback" in site.get("/error?code=500").text

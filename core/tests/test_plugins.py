@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
+
 from cherrypy.kernel import cli, compat, plugins
 from cherrypy.kernel.hookspecs import hookimpl, impl_failsafe, impl_priority, phase_options
 

@@ -18,7 +18,7 @@ BOUNDARY = "XyZ123"
 def make_body(
     data: bytes,
     content_type: str | None = "application/x-www-form-urlencoded",
-    length: int | None | str = "auto",
+    length: int | str | None = "auto",
     extra_headers: dict[str, str] | None = None,
     request_params: dict | None = None,
 ) -> RequestBody:
@@ -34,7 +34,9 @@ def make_body(
     return RequestBody(io.BytesIO(data), headers, request_params=request_params)
 
 
-def multipart(*parts: tuple[list[str], bytes], boundary: str = BOUNDARY, nl: bytes = b"\r\n") -> bytes:
+def multipart(
+    *parts: tuple[list[str], bytes], boundary: str = BOUNDARY, nl: bytes = b"\r\n"
+) -> bytes:
     """Assemble a multipart payload from (header lines, payload) pairs."""
     out = b""
     for header_lines, payload in parts:
@@ -145,7 +147,9 @@ def test_text_bodies_also_attempt_iso_8859_1():
 
 def test_urlencoded_reads_only_content_length_bytes():
     fp = io.BytesIO(b"a=1&b=2NEXT REQUEST")
-    headers = HeaderMap({"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "7"})
+    headers = HeaderMap(
+        {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "7"}
+    )
     body = RequestBody(fp, headers)
     body.process()
     assert body.params == {"a": "1", "b": "2"}
@@ -239,7 +243,9 @@ def test_content_length_parsing():
 
 def test_declared_length_over_maxbytes_raises_413_before_reading():
     fp = io.BytesIO(b"a=" + b"x" * 100)
-    headers = HeaderMap({"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "102"})
+    headers = HeaderMap(
+        {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "102"}
+    )
     body = RequestBody(fp, headers)
     body.maxbytes = 50
     with pytest.raises(HTTPError) as excinfo:
@@ -358,7 +364,9 @@ def test_multipart_text_fields_and_repeated_names():
 
 
 def test_multipart_field_with_part_charset():
-    data = multipart(field("text", "ab\u201cc".encode("utf-16"), "Content-Type: text/plain;charset=utf-16"))
+    data = multipart(
+        field("text", "ab\u201cc".encode("utf-16"), "Content-Type: text/plain;charset=utf-16")
+    )
     body = form_body(data)
     body.process()
     assert body.params == {"text": "ab\u201cc"}
@@ -468,7 +476,7 @@ def test_filename_star_and_unnamed_parts():
     data = multipart(
         (
             [
-                "Content-Disposition: form-data; name=\"f\"; filename=\"fallback.txt\"; "
+                'Content-Disposition: form-data; name="f"; filename="fallback.txt"; '
                 "filename*=UTF-8''%E2%82%AC%20rates.txt"
             ],
             b"1",
@@ -494,7 +502,7 @@ def test_malformed_filename_star_keeps_plain_filename():
 def test_folded_and_repeated_part_headers():
     data = multipart(
         (
-            ['Content-Disposition: form-data;', ' name="folded"', "X-Tag: a", "X-Tag: b"],
+            ["Content-Disposition: form-data;", ' name="folded"', "X-Tag: a", "X-Tag: b"],
             b"v",
         )
     )
@@ -513,7 +521,13 @@ def test_nested_multipart_mixed_inside_form_data():
     inner = multipart(upload("", "one.txt", b"first", "text/plain"), ([], b"second"), boundary="in")
     data = multipart(
         field("title", b"T"),
-        (['Content-Disposition: form-data; name="files"', "Content-Type: multipart/mixed; boundary=in"], inner),
+        (
+            [
+                'Content-Disposition: form-data; name="files"',
+                "Content-Type: multipart/mixed; boundary=in",
+            ],
+            inner,
+        ),
         field("after", b"A"),
     )
     body = form_body(data)
@@ -529,7 +543,13 @@ def test_nested_multipart_mixed_inside_form_data():
 
 def test_urlencoded_part_is_parsed_within_its_own_bytes():
     data = multipart(
-        (['Content-Disposition: form-data; name="q"', "Content-Type: application/x-www-form-urlencoded"], b"x=1&y=2"),
+        (
+            [
+                'Content-Disposition: form-data; name="q"',
+                "Content-Type: application/x-www-form-urlencoded",
+            ],
+            b"x=1&y=2",
+        ),
         field("z", b"3"),
     )
     body = form_body(data)
@@ -546,7 +566,10 @@ def test_custom_part_processor_sees_only_its_part():
             self.processors["application/json"] = lambda entity: seen.append(entity.fp.read())
 
     data = multipart(
-        (['Content-Disposition: form-data; name="j"', "Content-Type: application/json"], b'{"k": 1}'),
+        (
+            ['Content-Disposition: form-data; name="j"', "Content-Type: application/json"],
+            b'{"k": 1}',
+        ),
         field("z", b"3"),
     )
     body = form_body(data)
@@ -557,7 +580,9 @@ def test_custom_part_processor_sees_only_its_part():
 
 
 def test_top_level_multipart_mixed_uses_parts_param():
-    data = multipart((["Content-Type: text/plain; charset='ISO-8859-1'"], b"caf\xe9"), ([], b"two"), boundary="m")
+    data = multipart(
+        (["Content-Type: text/plain; charset='ISO-8859-1'"], b"caf\xe9"), ([], b"two"), boundary="m"
+    )
     body = make_body(data, "multipart/mixed; boundary=m")
     body.process()
     assert body.params == {"parts": ["caf\xe9", "two"]}
@@ -581,7 +606,7 @@ def test_new_style_multipart_processor_keeps_parts_only():
     [
         ("multipart/form-data", "''"),
         ("multipart/form-data; boundary=", "''"),
-        ("multipart/form-data; boundary=\"bad\u00e9\"", "'bad\u00e9'"),
+        ('multipart/form-data; boundary="bad\u00e9"', "'bad\u00e9'"),
         ("multipart/form-data; boundary=a\x01b", "'a\\x01b'"),
         ("multipart/form-data; boundary=" + "b" * 202, repr("b" * 202)),
     ],
@@ -607,7 +632,10 @@ def test_connection_closed_before_content_length_raises_400():
     data = multipart(field("a", b"1"), field("b", b"2"))
     fp = io.BytesIO(data[:-20])
     headers = HeaderMap(
-        {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Content-Length": str(len(data))}
+        {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(len(data)),
+        }
     )
     with pytest.raises(HTTPError) as excinfo:
         RequestBody(fp, headers).process()
@@ -678,8 +706,52 @@ def test_default_part_limit_is_1000():
 def test_deeply_nested_multipart_raises_400():
     data = b"payload"
     for level in range(12):
-        data = multipart((["Content-Type: multipart/mixed; boundary=b%d" % (level - 1)], data), boundary=f"b{level}")
+        data = multipart(
+            ([f"Content-Type: multipart/mixed; boundary=b{level - 1}"], data),
+            boundary=f"b{level}",
+        )
     body = make_body(data, "multipart/mixed; boundary=b11")
     with pytest.raises(HTTPError) as excinfo:
         body.process()
     assert http_error(excinfo) == (400, "Multipart entities are nested too deeply.")
+
+
+def test_processed_upload_keeps_a_file_and_parses_params():
+    data = multipart(upload("f", "form.txt", b"a=1&b=2", "application/x-www-form-urlencoded"))
+    body = form_body(data)
+    body.process()
+    part = body.params["f"]
+    assert part.params == {"a": "1", "b": "2"}
+    assert part.value is None
+    assert part.file.read() == b"a=1&b=2"
+
+
+def test_part_can_be_read_from_a_raw_stream():
+    raw = io.BytesIO(b'Content-Disposition: form-data; name="n"\r\n\r\nhello\r\n--b--\r\nrest')
+    part = Part.from_fp(raw, b"--b")
+    part.process()
+    assert (part.name, part.value) == ("n", b"hello")
+    assert part.fp.done
+
+
+class Trickle(io.BytesIO):
+    """A stream that hands out at most a few bytes per read, like a slow socket."""
+
+    def read(self, size=-1):
+        return super().read(min(size, 3) if size and size > 0 else 3)
+
+
+def test_multipart_from_a_stream_with_short_reads():
+    payload = b"\r\n--XyZ12\r\n-\r" * 50
+    data = multipart(field("a", b"1"), upload("f", "f.bin", payload), field("b", b""))
+    headers = HeaderMap(
+        {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(len(data)),
+        }
+    )
+    body = RequestBody(Trickle(data), headers)
+    body.process()
+    assert body.params["a"] == "1"
+    assert body.params["b"] == ""
+    assert body.params["f"].file.read() == payload

@@ -32,8 +32,10 @@ from cherrypy.kernel.logging import LogManager as _LogManager
 from cherrypy.kernel.quickstart import quickstart
 from cherrypy.kernel.reprconf import NamespaceSet as _NamespaceSet
 from cherrypy.kernel.request import Request as _Request
-from cherrypy.kernel.tools import Tool, Toolbox as _Toolbox
-from cherrypy.kernel.tree import Application, Tree as _Tree
+from cherrypy.kernel.tools import Tool
+from cherrypy.kernel.tools import Toolbox as _Toolbox
+from cherrypy.kernel.tree import Application
+from cherrypy.kernel.tree import Tree as _Tree
 from cherrypy.kernel.urls import url
 
 __version__ = "18.10.0"
@@ -49,10 +51,13 @@ __all__ = [
     "Tool",
     "checker",
     "config",
+    "dispatch",
     "engine",
     "expose",
+    "lib",
     "log",
     "popargs",
+    "process",
     "quickstart",
     "request",
     "response",
@@ -166,7 +171,9 @@ class _GlobalLogManager(_LogManager):
 class _GlobalNamespaces(_NamespaceSet):
     """Global config namespaces; an unknown namespace first loads the plugins (server., ...)."""
 
-    _request_scope = frozenset({"tools", "request", "response", "hooks", "error_page", "wsgi", "json"})
+    _request_scope = frozenset(
+        {"tools", "request", "response", "hooks", "error_page", "wsgi", "json"}
+    )
 
     def __call__(self, config: Any) -> None:
         from cherrypy.kernel import boot as _boot

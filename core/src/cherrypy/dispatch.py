@@ -18,7 +18,13 @@ from cherrypy.kernel.dispatch import (
     test_callable_spec,
 )
 
-__all__ = ["Dispatcher", "LateParamPageHandler", "PageHandler", "punctuation_to_underscores", "test_callable_spec"]
+__all__ = [
+    "Dispatcher",
+    "LateParamPageHandler",
+    "PageHandler",
+    "punctuation_to_underscores",
+    "test_callable_spec",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,9 @@
-# Tutorial 9 of the seed, fixed to run on Python 3 with two changes:
-# file('index.html') -> open('index.html'), and GET reads the row from the cursor
-# that execute() returns (sqlite3 connections have no fetchone()).
+# Tutorial 9 of the seed, fixed to run on Python 3 with three changes:
+# - file('index.html') -> open('index.html');
+# - GET reads the row from the cursor that execute() returns (sqlite3 connections
+#   have no fetchone());
+# - POST stores a value in the session: a session that holds no data is never
+#   saved, so its id would change on every request and GET would find no row.
 import os, os.path
 import random
 import sqlite3
@@ -27,6 +30,7 @@ class StringGeneratorWebService(object):
 
     def POST(self, length=8):
         some_string = ''.join(random.sample(string.hexdigits, int(length)))
+        cherrypy.session['has_string'] = True
         with sqlite3.connect(DB_STRING) as c:
             c.execute("INSERT INTO user_string VALUES (?, ?)",
                       [cherrypy.session.id, some_string])

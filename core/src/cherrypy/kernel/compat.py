@@ -44,6 +44,7 @@ __all__ = [
     "KNOWN_PROVIDERS",
     "CompatEntry",
     "CompatFinder",
+    "MissingPluginAttributeError",
     "MissingPluginError",
     "compat_table",
     "install_finder",
@@ -308,8 +309,16 @@ def module_getattr(module_name: str, attr: str) -> Any:
             setattr(module, attr, value)
         return value
     if provider_of(fullname) is not None:
-        raise missing_name_error(fullname)
+        raise MissingPluginAttributeError(str(missing_name_error(fullname)), name=attr)
     raise AttributeError(f"module {module_name!r} has no attribute {attr!r}")
+
+
+class MissingPluginAttributeError(AttributeError):
+    """Attribute access to a documented name whose distribution is not installed.
+
+    An AttributeError, so ``hasattr()`` and ``getattr(obj, name, default)`` behave; ``from ...
+    import`` of the same name still reports the distribution through the import finder.
+    """
 
 
 class _AliasLoader(importlib.abc.Loader):

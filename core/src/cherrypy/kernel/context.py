@@ -100,9 +100,9 @@ class ThreadLocalProxy:
 def _default(attrname: str) -> Any:
     """Create the idle-thread default for ``serving.<attrname>``."""
     if attrname in ("request", "response"):
+        from cherrypy.kernel.httputil import Host
         from cherrypy.kernel.request import Request
         from cherrypy.kernel.response import Response
-        from cherrypy.kernel.httputil import Host
 
         req = Request(Host("127.0.0.1", 80), Host("127.0.0.1", 1111))
         serving.request = req

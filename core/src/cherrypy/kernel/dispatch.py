@@ -34,6 +34,24 @@ class PageHandler:
         self.args = args
         self.kwargs = kwargs
 
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The positional (virtual path) arguments, kept as ``request.args``."""
+        return serving.request.args
+
+    @args.setter
+    def args(self, value: tuple[Any, ...]) -> None:
+        serving.request.args = value
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments, kept as ``request.kwargs``."""
+        return serving.request.kwargs
+
+    @kwargs.setter
+    def kwargs(self, value: dict[str, Any]) -> None:
+        serving.request.kwargs = value
+
     def __call__(self) -> Any:
         """Call the handler; a TypeError from an argument mismatch becomes a 404 or 400."""
         try:
@@ -59,8 +77,9 @@ class LateParamPageHandler(PageHandler):
     Hooks and tools that run before the handler may change ``request.params``.
     """
 
-    @property  # type: ignore[override]
+    @property
     def kwargs(self) -> dict[str, Any]:
+        """``request.params`` updated with the keyword arguments given at creation."""
         kwargs = serving.request.params.copy()
         if self._kwargs:
             kwargs.update(self._kwargs)

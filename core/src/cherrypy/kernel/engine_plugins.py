@@ -263,3 +263,10 @@ class Monitor(SimplePlugin):
         """Replace the background thread with a fresh one."""
         self.stop()
         self.start()
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve process-management plugins (SignalHandler, Autoreloader, ...) from cherrypy-process."""
+    from cherrypy.kernel.compat import module_getattr
+
+    return module_getattr("cherrypy.process.plugins", name)

@@ -251,7 +251,6 @@ class NotFound(HTTPError):
             req = serving.request
             path = req.script_name + req.path_info
         super().__init__(404, f"The path '{path}' was not found.")
-        self.args = (path,)
 
 
 _PAGE_TEMPLATE = """<!DOCTYPE html PUBLIC

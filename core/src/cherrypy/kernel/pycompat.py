@@ -12,6 +12,7 @@ from cherrypy.kernel.urls import normalize_path, url
 __all__ = [
     "escape_html",
     "expose",
+    "normalize_path",
     "ntob",
     "ntou",
     "popargs",
@@ -20,7 +21,6 @@ __all__ = [
     "tonative",
     "unquote",
     "url",
-    "normalize_path",
 ]
 
 text_or_bytes = (str, bytes)
@@ -50,7 +50,7 @@ def escape_html(s: str, escape_quote: bool = False) -> str:
     return html.escape(s, quote=escape_quote)
 
 
-class classproperty(property):  # noqa: N801
+class classproperty(property):
     """A read-only property of the class."""
 
     def __get__(self, cls: Any, owner: Any = None) -> Any:

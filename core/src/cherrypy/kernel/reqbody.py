@@ -278,7 +278,7 @@ class Entity:
     name: str | None = None
     """The ``name`` parameter of the Content-Disposition header."""
 
-    params: dict[str, Any] | None = None
+    params: dict[str, Any] = None  # type: ignore[assignment]  # set per instance
     """Fields a processor pulled from the body (the body's share of ``request.params``)."""
 
     processors: dict[str, Callable[[Entity], Any]] = {
@@ -288,7 +288,7 @@ class Entity:
     }
     """Processors by media type or major type; each instance gets its own copy."""
 
-    parts: list[Any] | None = None
+    parts: list[Any] = None  # type: ignore[assignment]  # set per instance
     """The parts of a multipart entity."""
 
     part_class: type[Part]
@@ -318,9 +318,7 @@ class Entity:
         self.params = {} if params is None else params
         self.parts = [] if parts is None else parts
 
-        self.content_type = _parse_element(
-            headers.get("Content-Type") or self.default_content_type
-        )
+        self.content_type = _parse_element(headers.get("Content-Type") or self.default_content_type)
         charset = self.content_type.params.get("charset")
         if charset:
             self.attempt_charsets = [charset] + [c for c in self.attempt_charsets if c != charset]
@@ -520,21 +518,25 @@ class Part(Entity):
         delimiter line stay there for the next part.  The closing delimiter finishes the
         reader.
         """
-        reader: SizedReader = self.fp
+        reader = self._reader()
         buf = reader.buffer
         boundary = self.boundary or b""
         needle = b"\n" + boundary
         needle_len = len(needle)
-        start = -1  # -1: the delimiter may also open the payload, with no line break before it
+        opening = True  # the payload may begin with the delimiter, with no line break before it
+        start = 0
         eof = False
         while True:
-            if start < 0 and buf.startswith(boundary):
+            # ``found`` is the index of the line break before the boundary; -1 stands for the
+            # virtual line break before the payload, None for no (complete) candidate yet.
+            found: int | None = None
+            if opening and buf.startswith(boundary):
                 found = -1
-            elif start < 0 and len(buf) < len(boundary) and boundary.startswith(buf) and not eof:
-                found = -2  # too little data to tell yet
-            else:
-                found = buf.find(needle, max(start, 0))
-            if found >= -1:
+            elif not (opening and len(buf) < len(boundary) and boundary.startswith(buf)) or eof:
+                index = buf.find(needle, start)
+                if index >= 0:
+                    found = index
+            if found is not None:
                 after = found + needle_len
                 line_end = buf.find(b"\n", after)
                 rest = buf[after:] if line_end < 0 else buf[after:line_end]
@@ -554,18 +556,19 @@ class Part(Entity):
                         if marker == b"--":
                             reader.finish()
                         return
+                    opening = False
                     start = found + 1
                     continue
-                start = found
-            elif found == -1 and eof:
+            elif eof:
                 raise HTTPError(400, "Illegal end of multipart body.")
-            elif found == -1:
+            else:
                 # Everything before ``cut`` is payload: no delimiter can start there any more.
                 cut = len(buf) - needle_len + 1
                 if cut > 0 and buf[cut - 1] == 13:
                     cut -= 1
                 if cut > 0:
                     yield reader._take(cut)
+                    opening = False
                     start = max(0, start - cut)
             eof = not reader._fill(_SCAN_CHUNK)
 
@@ -633,7 +636,7 @@ class Part(Entity):
         if proc is None:
             self.default_proc()
             return
-        payload = self.read_lines_to_boundary()
+        payload = self.read_into_file() if self.filename else self.read_lines_to_boundary()
         if isinstance(payload, bytes):
             self.value = payload
             stream: Any = io.BytesIO(payload)

@@ -51,6 +51,9 @@ class LazyUUID4:
 
 _EMPTY_HOOKS = HookMap(HOOKPOINTS)
 
+# Stages that run before a path's config is applied to the request.
+_EARLY_STAGES = frozenset(("process_headers", "get_resource", "compile"))
+
 
 class Request:
     """An HTTP request, as seen by page handlers through ``cherrypy.request``."""
@@ -181,6 +184,8 @@ class Request:
                 try:
                     self._do_respond(path_info)
                 except (HTTPRedirect, HTTPError) as inst:
+                    if self.stage in _EARLY_STAGES:
+                        self._apply_early_error_config()
                     inst.set_response()
                     self.stage = "before_finalize (HTTPError)"
                     self.hooks.run("before_finalize")
@@ -193,7 +198,27 @@ class Request:
         except Exception:
             if self.throw_errors:
                 raise
+            if self.stage in _EARLY_STAGES:
+                self._apply_early_error_config()
             self.handle_error()
+
+    def _apply_early_error_config(self) -> None:
+        """Honour ``show_tracebacks`` / ``show_mismatched_params`` for errors raised before the
+        path's pipeline is installed (bad headers, a failing dispatcher).
+
+        Only the error path pays for these look-ups; the app's config wins over the site's.
+        """
+        import cherrypy
+
+        app = self.app
+        path = self.path_info
+        cls = type(self)
+        for name in ("show_tracebacks", "show_mismatched_params"):
+            key = "request." + name
+            value = cherrypy.config.get(key, getattr(cls, name))
+            if app is not None:
+                value = app.find_config(path, key, value)
+            setattr(self, name, value)
 
     def _do_respond(self, path_info: str) -> None:
         response = serving.response
@@ -280,6 +305,9 @@ class Request:
                     self.cookie.load(value)
                 except CookieError as exc:
                     raise HTTPError(400, str(exc))
+        length = dict.get(headers, "Content-Length")
+        if length is not None and not (length.isascii() and length.isdigit()):
+            raise HTTPError(400, "Malformed Content-Length Header.")
         host = dict.get(headers, "Host")
         if host is None:
             if self.protocol >= (1, 1):

@@ -113,6 +113,10 @@ class Response:
                 dict.pop(headers, "Content-Length", None)
         elif code < 200 or code in (204, 205, 304):
             dict.pop(headers, "Content-Length", None)
+            if code in (204, 304):
+                # No content, so no Content-Type either (wsgiref's validator rejects one).
+                dict.pop(headers, "Content-Type", None)
+            self._flush_body()
             self.body = b""
         elif dict.get(headers, "Content-Length") is None:
             content = self.collapse_body()

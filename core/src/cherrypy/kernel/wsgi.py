@@ -130,18 +130,30 @@ class _TrappedResponse:
             tb = format_exc()
             cherrypy.log(tb, severity=40)
             request = serving.request
-            show = request is not None and getattr(request, "show_tracebacks", False)
-            status, headers, body = bare_error(tb if show else None)
+            if request is not None:
+                show = getattr(request, "show_tracebacks", False)
+            else:
+                # The request is already released: fall back to the site-wide setting.
+                show = cherrypy.config.get("request.show_tracebacks", True)
+            if not show:
+                tb = ""
+            status, headers, body = bare_error(tb)
             if self.started_response:
                 self.iter_response = iter([])
             else:
                 self.iter_response = iter(body)
             try:
-                self.start_response(status.decode("latin-1"), [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], sys.exc_info())
+                self.start_response(
+                    status.decode("latin-1"),
+                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers],
+                    sys.exc_info(),
+                )
             except Exception:
                 cherrypy.log(traceback=True, severity=40)
                 raise
-            return b"".join(body) if self.started_response is False and func is not next else b""
+            if self.started_response:
+                return b"".join(body)
+            return body
 
 
 class AppResponse:
@@ -228,6 +240,8 @@ class AppResponse:
                     continue
                 if len(cache) < 1024:
                     cache[key] = name
+            if not value and key == "CONTENT_LENGTH":
+                continue  # PEP 3333 allows an empty CONTENT_LENGTH: no body length given
             headers.append((name, value))
         return headers
 

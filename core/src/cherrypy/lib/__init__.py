@@ -13,7 +13,13 @@ from typing import Any
 
 from cherrypy.kernel.compat import module_getattr
 
-__all__ = ["file_generator", "file_generator_limited", "is_closable_iterator", "is_iterator", "set_vary_header"]
+__all__ = [
+    "file_generator",
+    "file_generator_limited",
+    "is_closable_iterator",
+    "is_iterator",
+    "set_vary_header",
+]
 
 
 def is_iterator(obj: Any) -> bool:
@@ -34,10 +40,10 @@ def is_closable_iterator(obj: Any) -> bool:
     return is_iterator(obj) and callable(getattr(obj, "close", None))
 
 
-class file_generator:  # noqa: N801 - CherryPy's public name
+class file_generator:
     """Iterate over a file object in chunks, closing it at the end."""
 
-    def __init__(self, input: Any, chunkSize: int = 65536) -> None:  # noqa: N803
+    def __init__(self, input: Any, chunkSize: int = 65536) -> None:
         self.input = input
         self.chunkSize = chunkSize
 

@@ -62,7 +62,7 @@ class HTTPErrorDemo:
     def messageArg(self) -> None:
         """Fail with status 500 and a message of our own on the error page."""
         raise cherrypy.HTTPError(
-            500, message="This text was passed as HTTPError's message argument."
+            500, message="This sentence was given to HTTPError as its message argument."
         )
 
 

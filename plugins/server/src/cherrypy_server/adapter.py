@@ -194,26 +194,15 @@ def _resolve(dotted: str) -> Any:
 
 
 def _plugin_factory() -> Any:
-    """The kernel's ``make_http_server`` hook caller, when the kernel has one."""
+    """The kernel's typed ``make_http_server`` hook caller, when the kernel has one."""
     try:
         plugins = importlib.import_module("cherrypy.kernel.plugins")
     except ImportError:
         return None
-    make = getattr(plugins, "make_http_server", None)
-    if make is None:
-        for name in ("hooks", "facade", "get_hooks", "get_facade"):
-            facade = getattr(plugins, name, None)
-            if facade is None:
-                continue
-            if callable(facade) and not hasattr(facade, "make_http_server"):
-                try:
-                    facade = facade()
-                except TypeError:
-                    continue
-            make = getattr(facade, "make_http_server", None)
-            if make is not None:
-                break
-    return make
+    get_hooks = getattr(plugins, "get_hooks", None)
+    if get_hooks is None:
+        return None
+    return getattr(get_hooks(), "make_http_server", None)
 
 
 def make_http_server(adapter: Server) -> Any:

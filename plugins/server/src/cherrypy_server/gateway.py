@@ -264,6 +264,11 @@ class Response:
                     server_header = value
                 elif lname == "transfer-encoding":
                     transfer_encoding = value
+        app_text = "".join(lines)
+        newlines = len(self.headers) + 1
+        if app_text.count("\n") != newlines or app_text.count("\r") != newlines:
+            raise ValueError("WSGI response headers must not contain CR or LF characters")
+        lines = [app_text]
         http11 = request.version == "1.1" and server.protocol == "HTTP/1.1"
         if content_length is not None:
             try:
@@ -302,9 +307,6 @@ class Response:
             head = "".join(lines).encode("latin-1")
         except UnicodeEncodeError:
             raise ValueError("WSGI response headers must be latin-1 strings") from None
-        expected = head.count(b"\r\n")
-        if head.count(b"\r") != expected or head.count(b"\n") != expected:
-            raise ValueError("WSGI response headers must not contain CR or LF characters")
         self.headers_sent = True
         return head
 

@@ -222,10 +222,6 @@ class RequestParser:
             current = self._current
             if current is not None:
                 current.keep_alive = False
-                if current.method == "CONNECT" and current.error is None:
-                    current.error = ProtocolError(
-                        405, "Method Not Allowed", "CONNECT is not supported"
-                    )
             self.halted = True
             return
         except httptools.HttpParserError as exc:
@@ -236,13 +232,7 @@ class RequestParser:
             self._head_bytes += len(data)
             limit = self.limits.max_header_size
             if limit > 0 and self._head_bytes > limit:
-                self._fail(
-                    ProtocolError(
-                        431,
-                        "Request Header Fields Too Large",
-                        "The request line and headers exceed the maximum allowed bytes.",
-                    )
-                )
+                self._fail(self._head_too_large())
 
     def _fail(self, error: ProtocolError) -> None:
         self.halted = True
@@ -294,6 +284,14 @@ class RequestParser:
         self._head_bytes = 0
         request.head_complete = True
         request.method = parser.get_method().decode("ascii")
+        limit = self.limits.max_header_size
+        if limit > 0:
+            size = len(request.method) + len(request.target) + 13
+            size += sum(len(name) + len(value) + 4 for name, value in request.headers)
+            if size > limit:
+                self._raise(self._head_too_large())
+        if request.method == "CONNECT":
+            self._raise(ProtocolError(405, "Method Not Allowed", "CONNECT is not supported."))
         version = request.version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
             if version.startswith("0."):
@@ -352,6 +350,14 @@ class RequestParser:
             self._raise(self._too_large())
         if not request.chunked and not request.content_length:
             request.expect_continue = False
+
+    @staticmethod
+    def _head_too_large() -> ProtocolError:
+        return ProtocolError(
+            431,
+            "Request Header Fields Too Large",
+            "The request line and headers exceed the maximum allowed bytes.",
+        )
 
     @staticmethod
     def _too_large() -> ProtocolError:

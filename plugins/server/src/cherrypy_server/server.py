@@ -329,10 +329,15 @@ class HTTPServer:
             while not self.stopping:
                 wait = 0.05 if pool.backlog else _SWEEP_INTERVAL
                 for obj, _events in poller.poll(wait):
-                    if type(obj) is Connection:
-                        self._on_event(obj)
-                    else:
-                        self._accept(obj)
+                    try:
+                        if type(obj) is Connection:
+                            self._on_event(obj)
+                        else:
+                            self._accept(obj)
+                    except Exception:
+                        self.error_log(f"Unexpected error handling {obj!r}", 40, True)
+                        if type(obj) is Connection:
+                            self._close(obj)
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
@@ -409,6 +414,10 @@ class HTTPServer:
             return
         if done:
             conn.deadline = time.monotonic() + self.timeout
+            # The client's first request may already sit decrypted inside the TLS object,
+            # where the poller cannot see it: read right away instead of waiting.
+            self._on_event(conn)
+            return
         self._arm(conn)
 
     def _on_event(self, conn: Connection) -> None:
@@ -424,7 +433,8 @@ class HTTPServer:
         if got is None:
             self._close(conn)
             return
-        if got and was_idle and parser.requests:
+        if got and parser.requests and (was_idle or parser.requests[0].head_complete):
+            # A new request starts its clock; a body in progress extends it.
             conn.deadline = time.monotonic() + self.timeout
         self._route(conn)
 
@@ -514,9 +524,9 @@ class HTTPServer:
                 if not request.head_complete:
                     self._hand_back(conn)
                     return
-                keep = serve_request(conn, request)
                 if self.stats["Enabled"]:
                     self.stats["Requests"] = self.stats.get("Requests", 0) + 1
+                keep = serve_request(conn, request)
                 requests.popleft()
                 if not keep and not request.complete:
                     self._close_gently(conn)

@@ -74,6 +74,9 @@ class CPWSGIServer(HTTPServer):
         )
         self.stats["Enabled"] = bool(getattr(adapter, "statistics", False))
 
+    def __repr__(self) -> str:
+        return f"cherrypy._cpwsgi_server.CPWSGIServer({self.bind_addr!r})"
+
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         """Write ``msg`` to the engine log (``cherrypy.engine.log``)."""
         import cherrypy
