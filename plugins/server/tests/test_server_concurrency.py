@@ -221,3 +221,53 @@ def test_client_vanishing_mid_response_costs_only_its_socket(start_server, until
     assert len(produced) < 10_000
     assert timed_get(server) < 1.0
     assert until(lambda: len(server._conns) == 0, timeout=3)
+
+
+def test_running_out_of_descriptors_pauses_accepting_then_recovers(start_server, caplog):
+    import errno
+
+    server = start_server(hello_app)
+    listener = server._listeners[0]
+    real = listener.sock
+    failures = []
+
+    class FailingOnce:
+        family = real.family
+
+        def fileno(self):
+            return real.fileno()
+
+        def accept(self):
+            if not failures:
+                failures.append(time.monotonic())
+                raise OSError(errno.EMFILE, "Too many open files")
+            return real.accept()
+
+        def close(self):
+            real.close()
+
+    listener.sock = FailingOnce()
+    elapsed = timed_get(server)
+    assert failures and 0.3 < elapsed < 3
+    assert "Cannot accept connections for now" in caplog.text
+
+
+def test_stop_right_after_ready_never_breaks_the_serving_thread(until):
+    from cherrypy_server import HTTPServer
+
+    for _ in range(20):
+        server = HTTPServer(("127.0.0.1", 0), hello_app, 1)
+        errors = []
+
+        def run(server=server, errors=errors):
+            try:
+                server.start()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        assert until(lambda server=server: server.ready, timeout=5)
+        server.stop()
+        thread.join(5)
+        assert not thread.is_alive() and errors == []

@@ -193,7 +193,7 @@ class Dispatcher:
         if translate is None:
             translate = punctuation_to_underscores
         if not isinstance(translate, dict):
-            raise TypeError("The translate argument must be a dict built with str.maketrans.")
+            raise ValueError("The translate argument must be a dict.")
         self.translate = translate
         if dispatch_method_name:
             self.dispatch_method_name = dispatch_method_name

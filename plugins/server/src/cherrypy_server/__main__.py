@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     server.prepare()
     if isinstance(bind, tuple):
-        host, port = server.bound_addr  # type: ignore[misc]
+        host, port = server.bound_addr  # type: ignore[misc,str-unpack]
         scheme = "https" if context else "http"
         where = f"{scheme}://{host}:{port}"
     else:

@@ -105,7 +105,7 @@ class RequestBody:
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         """Return the remaining lines, stopping once ``hint`` bytes were collected."""
-        lines = []
+        lines: list[bytes] = []
         total = 0
         while True:
             line = self.readline()
@@ -274,7 +274,9 @@ class Response:
             try:
                 self.content_length = int(content_length)
             except ValueError:
-                raise ValueError(f"Invalid Content-Length header {content_length!r}") from None
+                self.content_length = -1
+            if self.content_length < 0:
+                raise ValueError(f"Invalid Content-Length header {content_length!r}")
         elif transfer_encoding is not None:
             close = True
         elif not has_body:
@@ -295,7 +297,7 @@ class Response:
         elif close:
             if request.version == "1.1":
                 lines.append("Connection: close\r\n")
-        elif request.version == "1.0":
+        elif not http11:
             lines += ("Connection: Keep-Alive\r\nKeep-Alive: timeout=", server.timeout_text, "\r\n")
         if date is None:
             lines += ("Date: ", http_date(), "\r\n")

@@ -16,7 +16,6 @@ import logging
 import os
 import socket
 import ssl
-import stat
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from . import __version__
 from .connection import IN_SELECTOR, IN_WORKER, Connection
 from .gateway import FileWrapper, error_response, serve_request
+from .listeners import Listener, bind_listener
 from .poller import Poller, make_poller
 from .pool import WorkerPool
 from .protocol import Limits, ProtocolError
@@ -40,14 +40,6 @@ LINGER_BYTES = 1024 * 1024
 
 _SWEEP_INTERVAL = 0.25
 _logger = logging.getLogger("cherrypy_server")
-
-
-class _Listener:
-    __slots__ = ("path", "sock")
-
-    def __init__(self, sock: socket.socket, path: str | None) -> None:
-        self.sock = sock
-        self.path = path
 
 
 class HTTPServer:
@@ -107,15 +99,17 @@ class HTTPServer:
         self.stopping = False
         self.socket: socket.socket | None = None
         self.stats: dict[str, Any] = {"Enabled": False}
-        self._listeners: list[_Listener] = []
+        self._listeners: list[Listener] = []
         self._conns: dict[int, Connection] = {}
         self._poller: Poller | None = None
         self._pool: WorkerPool | None = None
         self._aborting = False
+        self._state_lock = threading.Lock()
         self._serving = threading.Event()
         self._served = threading.Event()
         self._served.set()
         self._accept_paused_until = 0.0
+        self._paused: list[Listener] = []
 
     # -- configuration derived at prepare time ----------------------------------------------
 
@@ -160,7 +154,7 @@ class HTTPServer:
         self.timeout_text = (
             str(int(self.timeout)) if float(self.timeout).is_integer() else str(self.timeout)
         )
-        listener = self._bind(self.bind_addr)
+        listener = bind_listener(self.bind_addr, max(int(self.request_queue_size), 128))
         self._listeners = [listener]
         self.socket = listener.sock
         self._base_environ = self._make_base_environ()
@@ -204,11 +198,13 @@ class HTTPServer:
         """
         if not self.ready:
             return
-        self.stopping = True
+        with self._state_lock:
+            self.stopping = True
+            serving = self._serving.is_set()
         poller, pool = self._poller, self._pool
         assert poller is not None and pool is not None
         poller.wake()
-        if self._serving.is_set() and not self._in_serve_thread():
+        if serving and not self._in_serve_thread():
             self._served.wait(max(1.0, self.shutdown_timeout))
         else:
             self._close_selector_side()
@@ -231,50 +227,6 @@ class HTTPServer:
         return getattr(self, "_serve_ident", None) == threading.get_ident()
 
     # -- binding ----------------------------------------------------------------------------
-
-    def _bind(self, addr: tuple[str, int] | str) -> _Listener:
-        backlog = max(int(self.request_queue_size), 128)
-        if isinstance(addr, (str, bytes)):
-            path = os.fsdecode(addr)
-            if not path.startswith("\0"):
-                try:
-                    if stat.S_ISSOCK(os.stat(path).st_mode):
-                        os.unlink(path)
-                except FileNotFoundError:
-                    pass
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.bind(path)
-                sock.listen(backlog)
-            except OSError:
-                sock.close()
-                raise
-            sock.setblocking(False)
-            return _Listener(sock, None if path.startswith("\0") else path)
-        host, port = addr
-        infos = socket.getaddrinfo(
-            host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
-        )
-        error: OSError | None = None
-        for family, kind, proto, _name, sockaddr in infos:
-            sock = socket.socket(family, kind, proto)
-            try:
-                if os.name != "nt":
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                if family == socket.AF_INET6 and host in ("::", "::0", "::0.0.0.0"):
-                    try:
-                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-                    except (AttributeError, OSError):
-                        pass
-                sock.bind(sockaddr)
-                sock.listen(backlog)
-            except OSError as exc:
-                sock.close()
-                error = exc
-                continue
-            sock.setblocking(False)
-            return _Listener(sock, None)
-        raise error or OSError(f"No socket could be created for {addr!r}")
 
     def _make_base_environ(self) -> dict[str, Any]:
         addr = self.bind_addr
@@ -321,9 +273,12 @@ class HTTPServer:
             self.prepare()
         poller, pool = self._poller, self._pool
         assert poller is not None and pool is not None
-        self._serve_ident = threading.get_ident()
-        self._served.clear()
-        self._serving.set()
+        with self._state_lock:
+            if self.stopping:
+                return
+            self._serve_ident = threading.get_ident()
+            self._served.clear()
+            self._serving.set()
         next_sweep = time.monotonic() + _SWEEP_INTERVAL
         try:
             while not self.stopping:
@@ -343,6 +298,10 @@ class HTTPServer:
                     self._sweep(now)
                     next_sweep = now + _SWEEP_INTERVAL
                 pool.maybe_grow(now)
+                if self._paused and now >= self._accept_paused_until:
+                    for listener in self._paused:
+                        poller.add(listener.sock.fileno(), listener, oneshot=False)
+                    self._paused = []
         finally:
             self._close_selector_side()
             self._serving.clear()
@@ -361,14 +320,13 @@ class HTTPServer:
                 except OSError:
                     pass
         self._listeners = []
+        self._paused = []
         for conn in list(self._conns.values()):
             if conn.owner == IN_SELECTOR:
                 self._close(conn)
 
-    def _accept(self, listener: _Listener) -> None:
+    def _accept(self, listener: Listener) -> None:
         now = time.monotonic()
-        if now < self._accept_paused_until:
-            return
         lsock = listener.sock
         unix = lsock.family == getattr(socket, "AF_UNIX", None)
         for _ in range(64):
@@ -378,8 +336,12 @@ class HTTPServer:
                 return
             except OSError as exc:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # Out of descriptors: stop watching the listener for a while, or its
+                    # pending connections would wake the loop continuously.
                     self.error_log(f"Cannot accept connections for now: {exc}", 30)
                     self._accept_paused_until = now + 0.5
+                    self._poller.remove(lsock.fileno())  # type: ignore[union-attr]
+                    self._paused.append(listener)
                 return
             try:
                 sock.setblocking(False)

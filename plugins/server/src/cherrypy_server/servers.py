@@ -165,7 +165,8 @@ class ServerAdapter:
         if not self.httpserver:
             raise ValueError("No HTTP server has been created.")
         if not os.environ.get("LISTEN_PID") and isinstance(self.bind_addr, tuple):
-            wait_for_free_port(*self.bind_addr, timeout=Timeouts.free)
+            host, port = self.bind_addr
+            wait_for_free_port(host, port, timeout=Timeouts.free)
         thread = threading.Thread(target=self._start_http_thread)
         thread.name = "HTTPServer " + thread.name
         thread.start()
@@ -244,7 +245,8 @@ class ServerAdapter:
         if self.running:
             self.httpserver.stop()
             if isinstance(self.bind_addr, tuple):
-                wait_for_free_port(*self.bound_addr, timeout=Timeouts.free)
+                host, port = self.bound_addr
+                wait_for_free_port(host, port, timeout=Timeouts.free)
             self.running = False
             self.bus.log(f"HTTP Server {self.httpserver} shut down")
         else:

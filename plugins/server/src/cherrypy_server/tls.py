@@ -50,7 +50,7 @@ def context_from_settings(settings: Any) -> ssl.SSLContext | None:
             raise TypeError(f"ssl_context must be an ssl.SSLContext, not {type(context).__name__}")
         return context
     return make_ssl_context(
-        certificate,
+        str(certificate),
         getattr(settings, "ssl_private_key", None),
         getattr(settings, "ssl_certificate_chain", None),
         getattr(settings, "ssl_ciphers", None),

@@ -1,0 +1,77 @@
+"""Listening sockets: TCP (IPv4, IPv6, dual stack) with ``SO_REUSEADDR``, or UNIX sockets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+
+__all__ = ["Listener", "bind_listener"]
+
+
+class Listener:
+    """A bound, listening, non-blocking socket; ``path`` is its UNIX socket file, if any."""
+
+    __slots__ = ("path", "sock")
+
+    def __init__(self, sock: socket.socket, path: str | None) -> None:
+        """Wrap ``sock``; ``path`` is removed when the server stops."""
+        self.sock = sock
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"<Listener {self.path or self.sock.getsockname()!r}>"
+
+
+def _bind_unix(address: str | bytes, backlog: int) -> Listener:
+    path = os.fsdecode(address)
+    abstract = path.startswith("\0")
+    if not abstract:
+        # A socket file left by a previous run would make bind() fail.
+        try:
+            if stat.S_ISSOCK(os.stat(path).st_mode):
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return Listener(sock, None if abstract else path)
+
+
+def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Listener:
+    """Bind and listen on ``address``: ``(host, port)`` or the path of a UNIX socket.
+
+    The wildcard host ``'::'`` also accepts IPv4 connections where the system allows it.
+    """
+    if isinstance(address, (str, bytes)):
+        return _bind_unix(address, backlog)
+    host, port = address
+    infos = socket.getaddrinfo(
+        host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if os.name != "nt":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and host in ("::", "::0", "::0.0.0.0"):
+                try:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                except (AttributeError, OSError):
+                    pass
+            sock.bind(sockaddr)
+            sock.listen(backlog)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        sock.setblocking(False)
+        return Listener(sock, None)
+    raise error or OSError(f"No socket could be created for {address!r}")
