@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import cherrypy
 import pytest
+
+import cherrypy
 
 
 @dataclass
@@ -49,7 +50,9 @@ class WSGIResult:
     @property
     def traceback(self) -> str | None:
         """The ``<pre id="traceback">`` block of a CherryPy error page, if the body is one."""
-        found = re.search(r'<pre id="traceback">(.*?)</pre>', self.body.decode("utf-8", "replace"), re.S)
+        found = re.search(
+            r'<pre id="traceback">(.*?)</pre>', self.body.decode("utf-8", "replace"), re.S
+        )
         return found.group(1) if found else None
 
     @property
@@ -115,13 +118,17 @@ class WSGIClient:
                 environ[key] = value
         return environ
 
-    def request(self, path: str = "/", *, validate: bool = True, app: Any = None, **kwargs: Any) -> WSGIResult:
+    def request(
+        self, path: str = "/", *, validate: bool = True, app: Any = None, **kwargs: Any
+    ) -> WSGIResult:
         """Run one request; ``validate=False`` skips wsgiref's validator (for invalid environs)."""
         environ = self.environ(path, **kwargs)
         target = app or self.app or cherrypy.tree
         seen: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             seen["status"], seen["headers"], seen["exc_info"] = status, headers, exc_info
             return lambda data: None
 
@@ -139,7 +146,13 @@ class WSGIClient:
         """A GET request."""
         return self.request(path, **kwargs)
 
-    def post(self, path: str, data: bytes | str = b"", content_type: str = "application/x-www-form-urlencoded", **kwargs: Any) -> WSGIResult:
+    def post(
+        self,
+        path: str,
+        data: bytes | str = b"",
+        content_type: str = "application/x-www-form-urlencoded",
+        **kwargs: Any,
+    ) -> WSGIResult:
         """A POST request with ``data`` as its body."""
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -199,6 +212,7 @@ def cpsite() -> Iterator[None]:
     config = dict(cherrypy.config)
     tools = dict(vars(cherrypy.tools))
     log_state = (cherrypy.log.screen, cherrypy.log.error_file, cherrypy.log.access_file)
+    checker_on = cherrypy.checker.on
     cherrypy.tree.apps.clear()
     cherrypy.config.reset()
     cherrypy.config.update({"environment": "test_suite"})
@@ -215,6 +229,7 @@ def cpsite() -> Iterator[None]:
         for name, value in tools.items():
             object.__setattr__(cherrypy.tools, name, value)
         cherrypy.log.screen, cherrypy.log.error_file, cherrypy.log.access_file = log_state
+        cherrypy.checker.on = checker_on
         cherrypy.serving.clear()
         _invalidate_pipelines()
 

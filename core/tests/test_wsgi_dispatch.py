@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import cherrypy
 import pytest
+
+import cherrypy
 
 
 class Sub:
@@ -180,6 +181,29 @@ def test_mismatch_messages_hidden_without_show_mismatched_params(app):
     assert res.message == "Bad request syntax or unsupported method"
 
 
+def test_decorated_handler_mismatch_is_still_a_404(wsgi):
+    import functools
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    class R:
+        @cherrypy.expose
+        @decorate
+        def index(self, required):
+            return required
+
+    cherrypy.tree.mount(R())
+    assert wsgi.get("/", query="required=yes").text == "yes"
+    res = wsgi.get("/")
+    assert res.status == "404 Not Found"
+    assert res.message == "Missing parameters: required"
+
+
 def test_type_error_inside_a_handler_is_a_500(app):
     class Broken:
         @cherrypy.expose
@@ -288,7 +312,10 @@ def test_popargs_rejects_unknown_keywords():
 def test_query_string_values(wsgi):
     cherrypy.tree.mount(Root())
     res = wsgi.get("/leaf", query="a=1&a=2&b=%20x&c&d=%zz&e[]=1&e[]=2")
-    assert res.text == "leaf () [('a', ['1', '2']), ('b', ' x'), ('c', ''), ('d', '%zz'), ('e[]', ['1', '2'])]"
+    assert (
+        res.text
+        == "leaf () [('a', ['1', '2']), ('b', ' x'), ('c', ''), ('d', '%zz'), ('e[]', ['1', '2'])]"
+    )
 
 
 # -- config precedence -----------------------------------------------------------------------
@@ -300,7 +327,10 @@ class ConfSub:
     @cherrypy.expose
     def index(self):
         return repr(
-            [cherrypy.request.config.get(k) for k in ("my.key", "my.class_only", "my.global", "my.app_root")]
+            [
+                cherrypy.request.config.get(k)
+                for k in ("my.key", "my.class_only", "my.global", "my.app_root")
+            ]
         )
 
     @cherrypy.expose
@@ -371,7 +401,7 @@ def test_request_dispatch_from_app_config(wsgi):
 def test_dispatcher_translate_argument():
     Dispatcher = cherrypy.dispatch.Dispatcher
 
-    with pytest.raises(ValueError, match="The translate argument must be a dict."):
+    with pytest.raises(ValueError, match=r"The translate argument must be a dict\."):
         Dispatcher(translate="not a table")
 
 

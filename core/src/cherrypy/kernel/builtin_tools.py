@@ -8,9 +8,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.errors import HTTPError, HTTPRedirect
 from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.kernel.httputil import header_elements
 from cherrypy.kernel.response import prepare_iter
 from cherrypy.kernel.tools import Tool
+from cherrypy.kernel.urls import url
 
 __all__ = ["ResponseEncoder", "log_request_headers", "log_traceback", "trailing_slash"]
 
@@ -76,15 +79,18 @@ class ResponseEncoder:
 
     def find_acceptable_charset(self) -> str:
         """Pick and apply a charset from Accept-Charset (406 if none works)."""
-        from cherrypy.kernel.errors import HTTPError
-
         request = serving.request
         response = serving.response
         if response.stream:
             encoder = self.encode_stream
         else:
             encoder = self.encode_string
-            response.headers.pop("Content-Length", None)
+            dict.pop(response.headers, "Content-Length", None)
+        if self.encoding is None and not dict.get(request.headers, "Accept-Charset"):
+            # The common case: no preference sent, so the default charset it is.
+            if encoder(self.default_encoding):
+                return self.default_encoding
+            raise HTTPError(500, self.failmsg % self.default_encoding)
         accepted = request.headers.elements("Accept-Charset")
         charsets = [element.value.lower() for element in accepted]
         if self.encoding is not None:
@@ -115,23 +121,59 @@ class ResponseEncoder:
         """Run the wrapped handler and encode its output."""
         response = serving.response
         self.body = prepare_iter(self.oldhandler(*args, **kwargs))
-        content_types = response.headers.elements("Content-Type")
-        if content_types and self.add_charset:
+        if not self.add_charset:
+            return self.body
+        headers = response.headers
+        content_type = dict.get(headers, "Content-Type")
+        if content_type.__class__ is str:
+            if not content_type:
+                return self.body
+            is_text = _content_type_is_text(content_type)
+            if not self.text_only or is_text:
+                charset = self.find_acceptable_charset()
+                dict.__setitem__(headers, "Content-Type", _with_charset(content_type, charset))
+            return self.body
+        content_types = headers.elements("Content-Type")
+        if content_types:
             ct = content_types[0]
             if not self.text_only or ct.value.lower().startswith("text/"):
                 ct.params["charset"] = self.find_acceptable_charset()
-                response.headers["Content-Type"] = str(ct)
-        elif self.body and not response.stream:
-            # Not a text type: still turn stray str chunks into bytes.
-            self.encode_string(self.encoding or self.default_encoding)
+                headers["Content-Type"] = str(ct)
         return self.body
 
 
-def trailing_slash(missing: bool = True, extra: bool = False, status: int | None = None, debug: bool = False) -> None:
-    """Redirect so index URLs end with '/' (``missing``) and others don't (``extra``)."""
-    from cherrypy.kernel.errors import HTTPRedirect
-    from cherrypy.kernel.urls import url
+_is_text_cache: dict[str, bool] = {}
+_charset_cache: dict[tuple[str, str], str] = {}
 
+
+def _content_type_is_text(content_type: str) -> bool:
+    """Whether the main element of a Content-Type value is a ``text/*`` type (cached)."""
+    found = _is_text_cache.get(content_type)
+    if found is None:
+        elements = header_elements("Content-Type", content_type)
+        found = bool(elements) and elements[0].value.lower().startswith("text/")
+        if len(_is_text_cache) < 256:
+            _is_text_cache[content_type] = found
+    return found
+
+
+def _with_charset(content_type: str, charset: str) -> str:
+    """``content_type`` with its ``charset`` parameter set to ``charset`` (cached)."""
+    key = (content_type, charset)
+    found = _charset_cache.get(key)
+    if found is None:
+        element = header_elements("Content-Type", content_type)[0]
+        element.params["charset"] = charset
+        found = str(element)
+        if len(_charset_cache) < 256:
+            _charset_cache[key] = found
+    return found
+
+
+def trailing_slash(
+    missing: bool = True, extra: bool = False, status: int | None = None, debug: bool = False
+) -> None:
+    """Redirect so index URLs end with '/' (``missing``) and others don't (``extra``)."""
     request = serving.request
     pi = request.path_info
     if request.is_index is True:

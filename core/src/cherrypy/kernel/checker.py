@@ -6,6 +6,8 @@ import os
 import warnings
 from typing import Any
 
+from cherrypy.kernel.request import Request
+
 __all__ = ["Checker"]
 
 
@@ -36,6 +38,7 @@ class Checker:
 
     def __init__(self) -> None:
         self.extra_namespaces: set[str] = set()
+        self.known_config_types = {}
 
     def __call__(self) -> None:
         """Run all checks (warnings are printed as "CherryPy Checker:" blocks)."""
@@ -43,7 +46,9 @@ class Checker:
             return
         from cherrypy.kernel import config as _config
 
-        self.global_config_contained_paths = self.global_config_contained_paths or _config.global_config_contained_paths
+        self.global_config_contained_paths = (
+            self.global_config_contained_paths or _config.global_config_contained_paths
+        )
         old = warnings.formatwarning
         warnings.formatwarning = self.formatwarning
         try:
@@ -55,14 +60,20 @@ class Checker:
         finally:
             warnings.formatwarning = old
 
-    def formatwarning(self, message: Any, category: Any, filename: str, lineno: int, line: str | None = None) -> str:
+    def formatwarning(
+        self, message: Any, category: Any, filename: str, lineno: int, line: str | None = None
+    ) -> str:
         """Format a checker warning."""
         return f"CherryPy Checker:\n{message}\n\n"
 
     def _apps(self) -> list[tuple[str, Any]]:
         import cherrypy
 
-        return [(sn, app) for sn, app in cherrypy.tree.apps.items() if isinstance(app, cherrypy.Application)]
+        return [
+            (sn, app)
+            for sn, app in cherrypy.tree.apps.items()
+            if isinstance(app, cherrypy.Application)
+        ]
 
     def check_app_config_entries_dont_start_with_script_name(self) -> None:
         """Warn when an app's config sections repeat its own mount point."""
@@ -75,7 +86,8 @@ class Checker:
                 if key_atoms[: len(sn_atoms)] == sn_atoms:
                     warnings.warn(
                         f"The application mounted at {sn!r} has config entries that start with its "
-                        f"script name: {key!r}", stacklevel=2,
+                        f"script name: {key!r}",
+                        stacklevel=2,
                     )
 
     def check_site_config_entries_in_app_config(self) -> None:
@@ -125,7 +137,7 @@ class Checker:
 
     def check_static_paths(self) -> None:
         """Warn about staticdir settings that cannot work (relative dir without root, missing dir)."""
-        for sn, app in self._apps():
+        for _sn, app in self._apps():
             for section, conf in app.config.items():
                 if not isinstance(conf, dict) or not conf.get("tools.staticdir.on"):
                     continue
@@ -144,58 +156,156 @@ class Checker:
                 if not msg and not os.path.exists(directory):
                     msg = f"{directory} (tools.staticdir.dir) does not exist."
                 if msg:
-                    warnings.warn(f"{msg}\nsection: [{section}]\nroot: {root!r}\ndir: {conf.get('tools.staticdir.dir')!r}", stacklevel=2)
+                    warnings.warn(
+                        f"{msg}\nsection: [{section}]\nroot: {root!r}\ndir: {conf.get('tools.staticdir.dir')!r}",
+                        stacklevel=2,
+                    )
 
-    def _known_namespaces(self) -> set[str]:
-        from cherrypy.kernel import config as _config
-        from cherrypy.kernel.request import Request
-        from cherrypy.kernel.tree import Application
-
-        names = set(_config.all_known_namespaces()) | self.extra_namespaces
-        names.update(Request.namespaces.keys())
-        names.update(Application.namespaces.keys())
+    def _known_namespaces(self, app: Any) -> set[str]:
         import cherrypy
+        from cherrypy.kernel import config as _config
 
-        names.update(cherrypy.config.namespaces.keys())
-        for _sn, app in self._apps():
-            names.update(app.namespaces.keys())
-            names.update(app.toolboxes.keys())
+        names = {"wsgi"} | set(app.toolboxes) | set(app.namespaces)
+        names.update(getattr(app, "request_class", Request).namespaces)
+        names.update(cherrypy.config.namespaces)
+        names.update(_config.known_namespaces.get("request", ()))
+        names.update(self.extra_namespaces)
+        names.update(getattr(self, "extra_config_namespaces", ()))
         return names
 
-    def _check_entries(self, section: str, conf: dict[str, Any], known: set[str]) -> None:
-        for key in conf:
-            if key in self.obsolete:
-                warnings.warn(f"{key!r} is obsolete. Use {self.obsolete[key]!r} instead.\nsection: [{section}]", stacklevel=3)
-            elif key in self.deprecated:
-                warnings.warn(f"{key!r} is deprecated. Use {self.deprecated[key]!r} instead.\nsection: [{section}]", stacklevel=3)
-            ns = key.split(".", 1)[0]
-            if "." in key and ns not in known:
+    def check_config_namespaces(self) -> None:
+        """Warn about app config entries in unknown namespaces and about unknown tools."""
+        for _sn, app in self._apps():
+            known = self._known_namespaces(app)
+            for section, conf in app.config.items():
+                if not section.startswith("/") or not isinstance(conf, dict):
+                    continue
+                for key in conf:
+                    atoms = key.split(".")
+                    if len(atoms) < 2:
+                        continue
+                    if atoms[0] not in known:
+                        if atoms[0] == "cherrypy" and atoms[1] in known:
+                            msg = f"The config entry {key!r} is invalid; try {'.'.join(atoms[1:])!r} instead."
+                        else:
+                            msg = f"The config entry {key!r} is invalid, because the {atoms[0]!r} config namespace is unknown."
+                        warnings.warn(f"{msg}\nsection: [{section}]", stacklevel=2)
+                    elif atoms[0] == "tools" and not self._tool_exists(atoms[1]):
+                        msg = f"The config entry {key!r} may be invalid, because the {atoms[1]!r} tool was not found."
+                        provider = _provider_of(f"cherrypy.tools.{atoms[1]}")
+                        if provider:
+                            msg += f" It is provided by {provider}: pip install {provider}"
+                        warnings.warn(f"{msg}\nsection: [{section}]", stacklevel=2)
+
+    @staticmethod
+    def _tool_exists(name: str) -> bool:
+        import cherrypy
+
+        try:
+            getattr(cherrypy.tools, name)
+        except AttributeError:
+            return False
+        return True
+
+    def _compat(self, config: dict[str, Any]) -> None:
+        for section, conf in config.items():
+            if isinstance(conf, dict):
+                for key in conf:
+                    if key in self.obsolete:
+                        warnings.warn(
+                            f"{key!r} is obsolete. Use {self.obsolete[key]!r} instead.\nsection: [{section}]",
+                            stacklevel=3,
+                        )
+                    elif key in self.deprecated:
+                        warnings.warn(
+                            f"{key!r} is deprecated. Use {self.deprecated[key]!r} instead.\nsection: [{section}]",
+                            stacklevel=3,
+                        )
+            elif section in self.obsolete:
                 warnings.warn(
-                    f"The config entry {key!r} is invalid, because the {ns!r} config namespace is unknown."
-                    f"\nsection: [{section}]",
+                    f"{section!r} is obsolete. Use {self.obsolete[section]!r} instead.",
                     stacklevel=3,
                 )
-            elif ns == "tools" and "." in key:
-                self._check_tool(section, key)
+            elif section in self.deprecated:
+                warnings.warn(
+                    f"{section!r} is deprecated. Use {self.deprecated[section]!r} instead.",
+                    stacklevel=3,
+                )
 
-    def _check_tool(self, section: str, key: str) -> None:
+    def check_compatibility(self) -> None:
+        """Warn about obsolete or deprecated entries in global and app config."""
         import cherrypy
 
-        parts = key.split(".")
-        if len(parts) < 3:
-            return
-        try:
-            getattr(cherrypy.tools, parts[1])
-        except AttributeError as exc:
-            warnings.warn(f"The config entry {key!r} names an unknown tool: {exc}\nsection: [{section}]", stacklevel=4)
-
-    def check_config_namespaces(self) -> None:
-        """Warn about entries in unknown namespaces, obsolete keys and unknown tools."""
-        import cherrypy
-
-        known = self._known_namespaces()
-        self._check_entries("global", dict(cherrypy.config), known)
+        self._compat(dict(cherrypy.config))
         for _sn, app in self._apps():
-            for section, conf in app.config.items():
-                if isinstance(conf, dict):
-                    self._check_entries(section, conf, known)
+            self._compat(app.config)
+
+    def _populate_known_types(self) -> None:
+        import builtins
+
+        import cherrypy
+
+        simple = {value for value in vars(builtins).values() if type(value) is type}
+        targets: list[tuple[str, Any]] = [
+            ("request", cherrypy.request),
+            ("response", cherrypy.response),
+            ("log", cherrypy.log),
+        ]
+        for name in ("server", "engine"):
+            try:
+                targets.append((name, getattr(cherrypy, name)))
+            except Exception:
+                continue
+        for namespace, obj in targets:
+            for name in dir(obj):
+                if name.startswith("_") or name == "body_params":
+                    continue
+                try:
+                    vtype = type(getattr(obj, name, None))
+                except Exception:
+                    continue
+                if vtype in simple:
+                    self.known_config_types[f"{namespace}.{name}"] = vtype
+
+    def _known_types(self, config: dict[str, Any]) -> None:
+        for section, conf in config.items():
+            if not isinstance(conf, dict):
+                conf = {section: conf}
+            for key, value in conf.items():
+                if value is None:
+                    continue
+                expected = self.known_config_types.get(key)
+                if expected is not None and type(value) is not expected:
+                    warnings.warn(
+                        f"The config entry {key!r} in section {section!r} is of type {type(value).__name__!r}, "
+                        f"which does not match the expected type {expected.__name__!r}.",
+                        stacklevel=3,
+                    )
+
+    def check_config_types(self) -> None:
+        """Warn about config values whose type differs from the attribute's default."""
+        import cherrypy
+
+        if not self.known_config_types:
+            self._populate_known_types()
+        self._known_types(dict(cherrypy.config))
+        for _sn, app in self._apps():
+            self._known_types(app.config)
+
+    def check_localhost(self) -> None:
+        """Warn when ``server.socket_host`` is 'localhost' (it may resolve to IPv4 or IPv6)."""
+        import cherrypy
+
+        if cherrypy.config.get("server.socket_host") == "localhost":
+            warnings.warn(
+                "The use of 'localhost' as a socket host can cause problems on newer systems, since "
+                "'localhost' can map to either an IPv4 or an IPv6 address. You should use '127.0.0.1' "
+                "or '[::1]' instead.",
+                stacklevel=2,
+            )
+
+
+def _provider_of(fullname: str) -> str | None:
+    from cherrypy.kernel import compat
+
+    return compat.provider_of(fullname)

@@ -11,6 +11,7 @@ from typing import Any
 
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import CherryPyException, HTTPError, NotFound
+from cherrypy.kernel.pipeline import entry_for_sources
 
 __all__ = [
     "Dispatcher",
@@ -20,10 +21,17 @@ __all__ = [
     "popargs",
     "punctuation_to_underscores",
     "test_callable_spec",
+    "validate_translator",
 ]
 
 punctuation_to_underscores = str.maketrans(string.punctuation, "_" * len(string.punctuation))
 """Translation table mapping URL punctuation to ``_`` (``/page.html`` finds ``page_html``)."""
+
+
+def validate_translator(translate: Any) -> None:
+    """Refuse a ``translate`` table that is not a dict built with :func:`str.maketrans`."""
+    if not isinstance(translate, dict):
+        raise ValueError("The translate argument must be a dict.")
 
 
 class PageHandler:
@@ -56,18 +64,15 @@ class PageHandler:
         """Call the handler; a TypeError from an argument mismatch becomes a 404 or 400."""
         try:
             return self.callable(*self.args, **self.kwargs)
-        except TypeError:
-            exc_type, exc, tb = sys.exc_info()
-            if tb is not None and tb.tb_next is not None:
-                # The TypeError came from inside the handler, not from calling it.
-                del tb
-                raise
+        except TypeError as exc:
+            # Either the arguments do not fit the handler (404/400) or the handler itself
+            # raised a TypeError (500): the signature check tells them apart.
             try:
                 test_callable_spec(self.callable, self.args, self.kwargs)
             except HTTPError:
                 raise
             except Exception:
-                raise exc from None  # type: ignore[misc]
+                raise exc from None
             raise
 
 
@@ -104,7 +109,9 @@ def _signature_of(callable: Any) -> inspect.Signature | None:
             return None
 
 
-def test_callable_spec(callable: Callable[..., Any], callable_args: tuple[Any, ...], callable_kwargs: dict[str, Any]) -> None:
+def test_callable_spec(
+    callable: Callable[..., Any], callable_args: tuple[Any, ...], callable_kwargs: dict[str, Any]
+) -> None:
     """Explain why ``callable`` cannot take these arguments, as an HTTPError.
 
     Missing or surplus path/query arguments give 404; surplus or duplicated body parameters
@@ -156,14 +163,20 @@ def test_callable_spec(callable: Callable[..., Any], callable_args: tuple[Any, .
     qs_params = set(callable_kwargs) - body_params
     if multiple:
         status = 404 if qs_params.intersection(multiple) else 400
-        raise HTTPError(status, f"Multiple values for parameters: {','.join(multiple)}" if show else None)
+        raise HTTPError(
+            status, f"Multiple values for parameters: {','.join(multiple)}" if show else None
+        )
     if extra_kwargs and not has_varkw:
         extra_qs = sorted(qs_params & extra_kwargs)
         if extra_qs:
-            raise HTTPError(404, f"Unexpected query string parameters: {', '.join(extra_qs)}" if show else None)
+            raise HTTPError(
+                404, f"Unexpected query string parameters: {', '.join(extra_qs)}" if show else None
+            )
         extra_body = sorted(body_params & extra_kwargs)
         if extra_body:
-            raise HTTPError(400, f"Unexpected body parameters: {', '.join(extra_body)}" if show else None)
+            raise HTTPError(
+                400, f"Unexpected body parameters: {', '.join(extra_body)}" if show else None
+            )
 
 
 _section_dicts: dict[str, dict[str, str]] = {}
@@ -189,11 +202,12 @@ class Dispatcher:
 
     dispatch_method_name = "_cp_dispatch"
 
-    def __init__(self, dispatch_method_name: str | None = None, translate: dict[int, str] | None = None) -> None:
+    def __init__(
+        self, dispatch_method_name: str | None = None, translate: dict[int, str] | None = None
+    ) -> None:
         if translate is None:
             translate = punctuation_to_underscores
-        if not isinstance(translate, dict):
-            raise ValueError("The translate argument must be a dict.")
+        validate_translator(translate)
         self.translate = translate
         if dispatch_method_name:
             self.dispatch_method_name = dispatch_method_name
@@ -210,46 +224,55 @@ class Dispatcher:
 
     def find_handler(self, path: str) -> tuple[Any, list[str]]:
         """Return ``(handler or None, virtual path segments)``; sets ``request.config``."""
-        import cherrypy
-
         request = serving.request
         app = request.app
         root = app.root
         app_config = app.config
         dispatch_name = self.dispatch_method_name
         translate = self.translate
+        # The default table only maps ASCII punctuation to "_": identifiers pass unchanged.
+        skip_identifiers = translate is punctuation_to_underscores
 
-        fullpath = [seg for seg in path.strip("/").split("/") if seg] + ["index"]
+        fullpath = [seg for seg in path.strip("/").split("/") if seg]
+        fullpath.append("index")
         fullpath_len = len(fullpath)
-        segleft = fullpath_len
-        sources: list[dict[str, Any]] = [cherrypy.config]
-        root_conf = getattr(root, "_cp_config", None)
         node_sources: list[dict[str, Any]] = []
+        root_conf = getattr(root, "_cp_config", None)
         if root_conf:
             node_sources.append(root_conf)
-        if "/" in app_config:
-            node_sources.append(app_config["/"])
-        # trail entries: (name, node, config sources, segments left)
-        trail: list[tuple[str, Any, list[dict[str, Any]], int]] = [("root", root, node_sources, segleft)]
+        section = app_config.get("/")
+        if section is not None:
+            node_sources.append(section)
+        # trail entries: (node, its config sources, segments left after it)
+        trail: list[tuple[Any, list[dict[str, Any]], int]] = [(root, node_sources, fullpath_len)]
 
         node = root
         names = fullpath[:]
+        segleft = fullpath_len
         while names:
             name = names[0]
-            objname = name.translate(translate)
             node_sources = []
+            if skip_identifiers and name.isidentifier():
+                objname = name
+            else:
+                objname = name.translate(translate)
             subnode = getattr(node, objname, None)
-            pre_len = len(names)
+            pre_len = segleft
             if subnode is None:
                 dispatch = getattr(node, dispatch_name, None)
-                if dispatch and callable(dispatch) and not getattr(dispatch, "exposed", False) and pre_len > 1:
+                if (
+                    dispatch
+                    and callable(dispatch)
+                    and not getattr(dispatch, "exposed", False)
+                    and pre_len > 1
+                ):
                     index_name = names.pop()
                     subnode = dispatch(vpath=names)
                     names.append(index_name)
                 else:
-                    names.pop(0)
+                    del names[0]
             else:
-                names.pop(0)
+                del names[0]
             segleft = len(names)
             if segleft > pre_len:
                 raise CherryPyException(
@@ -258,13 +281,14 @@ class Dispatcher:
                 )
             if segleft == pre_len:
                 # _cp_dispatch handed back the node without consuming a segment.
-                names.pop(0)
+                del names[0]
                 segleft -= 1
             node = subnode
             if node is not None:
                 conf = getattr(node, "_cp_config", None)
                 if conf:
                     node_sources.append(conf)
+            # App sections for every segment consumed at this step (usually one).
             existing = fullpath_len - pre_len
             curpath = "/" + "/".join(fullpath[:existing]) if existing else ""
             for seg in fullpath[existing : fullpath_len - segleft]:
@@ -272,38 +296,61 @@ class Dispatcher:
                 section = app_config.get(curpath)
                 if section is not None:
                     node_sources.append(section)
-            trail.append((name, node, node_sources, segleft))
-
-        def finish(upto: int) -> None:
-            for _name, _obj, confs, left in trail[: upto + 1]:
-                for conf in confs:
-                    sources.append(conf)
-                    if "tools.staticdir.dir" in conf:
-                        sources.append(_staticdir_section("/" + "/".join(fullpath[: fullpath_len - left])))
-            from cherrypy.kernel.pipeline import entry_for_sources
-
-            entry = entry_for_sources(app, tuple(sources), path)
-            request._pipeline_entry = entry
-            request.config = entry.config.copy()
+            trail.append((node, node_sources, segleft))
 
         last = len(trail) - 1
         for i in range(last, -1, -1):
-            name, candidate, _confs, segleft = trail[i]
+            candidate, _confs, segleft = trail[i]
             if candidate is None:
                 continue
             default = getattr(candidate, "default", None)
             if default is not None and getattr(default, "exposed", False):
                 conf = getattr(default, "_cp_config", None)
-                trail.insert(i + 1, ("default", default, [conf] if conf else [], segleft))
-                finish(i + 1)
+                trail.insert(i + 1, (default, [conf] if conf else [], segleft))
+                self._set_config(request, app, trail, i + 1, fullpath, path)
                 request.is_index = path.endswith("/")
                 return default, fullpath[fullpath_len - segleft : -1]
             if getattr(candidate, "exposed", False):
-                finish(i)
+                self._set_config(request, app, trail, i, fullpath, path)
                 request.is_index = i == last
                 return candidate, fullpath[fullpath_len - segleft : -1]
-        finish(len(trail) - 1)
+        self._set_config(request, app, trail, last, fullpath, path)
         return None, []
+
+    @staticmethod
+    def _set_config(
+        request: Any,
+        app: Any,
+        trail: list[tuple[Any, list[dict[str, Any]], int]],
+        upto: int,
+        fullpath: list[str],
+        path: str,
+    ) -> None:
+        """Merge the config sources of ``trail[: upto + 1]`` (cached) into ``request.config``."""
+        sources: list[dict[str, Any]] = [_global_config()]
+        for _node, confs, left in trail[: upto + 1]:
+            for conf in confs:
+                sources.append(conf)
+                if "tools.staticdir.dir" in conf:
+                    section = "/" + "/".join(fullpath[: len(fullpath) - left])
+                    sources.append(_staticdir_section(section))
+        entry = entry_for_sources(app, tuple(sources), path)
+        request._pipeline_entry = entry
+        request.config = entry.config.copy()
+
+
+def _global_config() -> dict[str, Any]:
+    """``cherrypy.config``, read from the facade module (imported once, lazily)."""
+    global _facade
+    facade = _facade
+    if facade is None:
+        import cherrypy
+
+        facade = _facade = cherrypy
+    return facade.config
+
+
+_facade: Any = None
 
 
 def expose(func: Any = None, alias: Any = None) -> Any:

@@ -30,7 +30,7 @@ class CherryPyException(Exception):
     """Base class of the exceptions CherryPy raises to steer a request."""
 
 
-class TimeoutError(CherryPyException):  # noqa: A001 - CherryPy's public name
+class TimeoutError(CherryPyException):
     """Raised when a request ran longer than ``response.timeout``."""
 
 
@@ -98,7 +98,9 @@ class HTTPRedirect(CherryPyException):
     encoding = "utf-8"
     default_status = _DefaultStatus()
 
-    def __init__(self, urls: Any, status: int | str | None = None, encoding: str | None = None) -> None:
+    def __init__(
+        self, urls: Any, status: int | str | None = None, encoding: str | None = None
+    ) -> None:
         from cherrypy.kernel.urls import url as _url
 
         if isinstance(urls, (str, bytes)) or not isinstance(urls, Iterable):
@@ -234,7 +236,10 @@ class HTTPError(CherryPyException):
     @classmethod
     @contextlib.contextmanager
     def handle(
-        cls, exception: type[BaseException] | tuple[type[BaseException], ...], status: int = 500, message: str = ""
+        cls,
+        exception: type[BaseException] | tuple[type[BaseException], ...],
+        status: int = 500,
+        message: str = "",
     ) -> Iterator[None]:
         """Context manager turning ``exception`` raised in its block into this HTTPError."""
         try:
@@ -350,13 +355,27 @@ def _plugin_error_page(kwargs: dict[str, str]) -> bytes | None:
 
     if not has_impls("cherrypy_error_page"):
         return None
-    page = boot().error_page(kwargs["status"], kwargs["message"], kwargs["traceback"], kwargs["version"])
+    page = boot().error_page(
+        kwargs["status"], kwargs["message"], kwargs["traceback"], kwargs["version"]
+    )
     if page is None:
         return None
     return page.encode("utf-8") if isinstance(page, str) else page
 
 
-_PAD_SIZES = {400: 512, 403: 256, 404: 512, 405: 256, 406: 512, 408: 512, 409: 512, 410: 256, 500: 512, 501: 512, 505: 512}
+_PAD_SIZES = {
+    400: 512,
+    403: 256,
+    404: 512,
+    405: 256,
+    406: 512,
+    408: 512,
+    409: 512,
+    410: 256,
+    500: 512,
+    501: 512,
+    505: 512,
+}
 
 
 def _pad_for_old_browsers(code: int) -> None:
@@ -382,7 +401,9 @@ def format_exc(exc: Any = None) -> str:
     return "".join(_traceback.format_exception(*exc))
 
 
-def bare_error(extrabody: str | bytes | None = None) -> tuple[bytes, list[tuple[bytes, bytes]], list[bytes]]:
+def bare_error(
+    extrabody: str | bytes | None = None,
+) -> tuple[bytes, list[tuple[bytes, bytes]], list[bytes]]:
     """Return a minimal 500 response triple for errors outside the normal error handling."""
     body = b"Unrecoverable error in the server."
     if extrabody is not None:

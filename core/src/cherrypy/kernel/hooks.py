@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,7 +32,11 @@ class Hook:
     __slots__ = ("callback", "failsafe", "kwargs", "priority")
 
     def __init__(
-        self, callback: Callable[..., Any], failsafe: bool | None = None, priority: int | None = None, **kwargs: Any
+        self,
+        callback: Callable[..., Any],
+        failsafe: bool | None = None,
+        priority: int | None = None,
+        **kwargs: Any,
     ) -> None:
         self.callback = callback
         if failsafe is None:
@@ -54,6 +59,8 @@ class Hook:
         return f"<Hook {name} priority={self.priority} failsafe={self.failsafe} kwargs={self.kwargs!r}>"
 
 
+_priority_of = operator.attrgetter("priority")
+
 _QUIET: tuple[type[BaseException], ...] = ()
 
 
@@ -69,8 +76,8 @@ def _quiet_errors() -> tuple[type[BaseException], ...]:
 class HookMap(dict):
     """Hook point name -> list of :class:`Hook`, as ``cherrypy.request.hooks``.
 
-    The kernel fills a HookMap from a compiled pipeline whose lists are already sorted, so
-    :meth:`run` sorts only the points that were attached to during the request.
+    The kernel fills a HookMap per request from a compiled pipeline; :meth:`run` orders
+    each point's hooks by priority when it runs them.
     """
 
     def __new__(cls, points: Iterable[str] | None = None) -> HookMap:
@@ -80,33 +87,39 @@ class HookMap(dict):
         return hookmap
 
     def __init__(self, points: Iterable[str] | None = None) -> None:
-        self._dirty: set[str] | None = None
+        pass  # everything happens in __new__ (the kernel builds maps without __init__)
 
     def attach(
-        self, point: str, callback: Callable[..., Any], failsafe: bool | None = None, priority: int | None = None, **kwargs: Any
+        self,
+        point: str,
+        callback: Callable[..., Any],
+        failsafe: bool | None = None,
+        priority: int | None = None,
+        **kwargs: Any,
     ) -> None:
         """Attach ``callback`` to ``point`` for this request (or this map)."""
         hooks = self.get(point)
         if hooks is None:
             if point not in HOOKPOINTS:
-                raise KeyError(f"{point!r} is not a hook point; choose one of {', '.join(HOOKPOINTS)}")
+                raise KeyError(
+                    f"{point!r} is not a hook point; choose one of {', '.join(HOOKPOINTS)}"
+                )
             hooks = self[point] = []
         hooks.append(Hook(callback, failsafe, priority, **kwargs))
-        dirty = getattr(self, "_dirty", None)
-        if dirty is None:
-            self._dirty = dirty = set()
-        dirty.add(point)
 
     def run(self, point: str) -> None:
-        """Run the hooks of ``point`` in priority order (failsafe ones even after a failure)."""
+        """Run the hooks of ``point`` in priority order (failsafe ones even after a failure).
+
+        The hooks run from a sorted snapshot, so hooks attached to ``point`` while it runs
+        wait for the next run, and lists appended to directly are still ordered.
+        """
         hooks = self.get(point)
         if not hooks:
             return
-        dirty = getattr(self, "_dirty", None)
-        if dirty and point in dirty:
-            hooks.sort()
-            dirty.discard(point)
-        self.run_hooks(iter(hooks))
+        if len(hooks) > 1:
+            self.run_hooks(sorted(hooks, key=_priority_of))
+        else:
+            self.run_hooks((hooks[0],))
 
     @classmethod
     def run_hooks(cls, hooks: Iterable[Hook]) -> None:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.tools import Toolbox
@@ -28,11 +29,11 @@ __all__ = [
     "NeedsLiveRequest",
     "Pipeline",
     "compile_pipeline",
+    "entry_for_config",
+    "entry_for_sources",
     "error_page_namespace",
     "hooks_namespace",
     "invalidate",
-    "entry_for_config",
-    "entry_for_sources",
     "request_namespace",
     "response_namespace",
     "stats",
@@ -75,12 +76,7 @@ def hooks_namespace(key: str, value: Any) -> None:
         value = attributes(value)
     if not isinstance(value, Hook):
         value = Hook(value)
-    hooks = serving.request.hooks
-    hooks[point].append(value)
-    dirty = getattr(hooks, "_dirty", None)
-    if dirty is None:
-        hooks._dirty = dirty = set()
-    dirty.add(point)
+    serving.request.hooks[point].append(value)
 
 
 def request_namespace(key: str, value: Any) -> None:
@@ -106,7 +102,12 @@ def error_page_namespace(key: str, value: Any) -> None:
     serving.request.error_page[key] = value
 
 
-BUILTIN_NAMESPACE_HANDLERS = (hooks_namespace, request_namespace, response_namespace, error_page_namespace)
+BUILTIN_NAMESPACE_HANDLERS = (
+    hooks_namespace,
+    request_namespace,
+    response_namespace,
+    error_page_namespace,
+)
 
 
 # -- recording stand-ins used while compiling -------------------------------------------------
@@ -176,9 +177,8 @@ class Pipeline:
 
     def new_hookmap(self) -> HookMap:
         """A fresh per-request :class:`HookMap` holding this pipeline's sorted hooks."""
-        hookmap = HookMap.__new__(HookMap)
-        for point, hooks in self.hooks.items():
-            dict.__setitem__(hookmap, point, list(hooks))
+        hookmap = dict.__new__(HookMap)
+        dict.update(hookmap, {point: list(hooks) for point, hooks in self.hooks.items()})
         return hookmap
 
     def install(self, request: Any, response: Any) -> None:
@@ -190,7 +190,6 @@ class Pipeline:
             for point, hooks in early.items():
                 if hooks:
                     hookmap[point].extend(hooks)
-                    hookmap[point].sort()
         for name, value in self.request_attrs:
             setattr(request, name, value)
         if self.body_attrs:
@@ -216,9 +215,16 @@ class Pipeline:
         """A plain summary (tools on and hooks per phase), for ``python -m cherrypy routes``."""
         return {
             "tools": sorted(
-                f"{ns}.{name}" for ns, tm in self.toolmaps.items() for name, s in tm.items() if s.get("on")
+                f"{ns}.{name}"
+                for ns, tm in self.toolmaps.items()
+                for name, s in tm.items()
+                if s.get("on")
             ),
-            "hooks": {p: [getattr(h.callback, "__qualname__", repr(h.callback)) for h in hs] for p, hs in self.hooks.items() if hs},
+            "hooks": {
+                p: [getattr(h.callback, "__qualname__", repr(h.callback)) for h in hs]
+                for p, hs in self.hooks.items()
+                if hs
+            },
         }
 
 
@@ -250,7 +256,9 @@ def split_namespaces(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return grouped
 
 
-def compile_pipeline(app: Any, path: str, config: dict[str, Any], namespaces: Iterable[tuple[str, Any]]) -> Pipeline:
+def compile_pipeline(
+    app: Any, path: str, config: dict[str, Any], namespaces: Iterable[tuple[str, Any]]
+) -> Pipeline:
     """Compile ``config`` (a path's merged request config) into a :class:`Pipeline`.
 
     ``namespaces`` are the request-scope (name, handler) pairs in the order they apply.
@@ -299,13 +307,17 @@ def compile_pipeline(app: Any, path: str, config: dict[str, Any], namespaces: It
     pipe.request_attrs = tuple(assigned.items())
     pipe.body_attrs = tuple(object.__getattribute__(body, "_set").items())
     pipe.response_attrs = tuple(object.__getattribute__(response, "_set").items())
-    pipe.response_headers = tuple(dict.items(object.__getattribute__(response, "_prepared")["headers"]))
+    pipe.response_headers = tuple(
+        dict.items(object.__getattribute__(response, "_prepared")["headers"])
+    )
     pipe.dynamic_tools = tuple(dynamic)
     pipe.custom_namespaces = tuple(custom)
     return pipe
 
 
-def _compile_toolbox(toolbox: Toolbox, conf: dict[str, Any], request: Any, dynamic: list[tuple[Toolbox, str]]) -> None:
+def _compile_toolbox(
+    toolbox: Toolbox, conf: dict[str, Any], request: Any, dynamic: list[tuple[Toolbox, str]]
+) -> None:
     toolmap: dict[str, dict[str, Any]] = {}
     for key, value in conf.items():
         toolname, _, arg = key.partition(".")
@@ -346,8 +358,6 @@ def _call_build_hook(app: Any, path: str, config: dict[str, Any], pipe: Pipeline
 
 
 def _config_generation() -> int:
-    from cherrypy.kernel import config as _config
-
     return _config.generation()
 
 
@@ -362,7 +372,9 @@ class Entry:
         self.path = path
         self.pipeline: Pipeline | None = None
 
-    def get_pipeline(self, app: Any, namespaces_of: Callable[[], Iterable[tuple[str, Any]]]) -> Pipeline:
+    def get_pipeline(
+        self, app: Any, namespaces_of: Callable[[], Iterable[tuple[str, Any]]]
+    ) -> Pipeline:
         """The compiled pipeline of this entry (compiled on first use)."""
         pipe = self.pipeline
         if pipe is None:

@@ -9,6 +9,7 @@ import uuid
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.dispatch import Dispatcher
@@ -20,11 +21,32 @@ from cherrypy.kernel.errors import (
     bare_error,
     format_exc,
 )
-from cherrypy.kernel.hooks import HOOKPOINTS, HookMap
+from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.httputil import HeaderMap, Host, decode_TEXT_maybe, parse_query_string
 from cherrypy.kernel.reprconf import NamespaceSet
+from cherrypy.kernel.response import Response, ResponseBody
 
-__all__ = ["LazyUUID4", "Request"]
+__all__ = [
+    "Hook",
+    "HookMap",
+    "LazyUUID4",
+    "Request",
+    "Response",
+    "ResponseBody",
+    "error_page_namespace",
+    "hookpoints",
+    "hooks_namespace",
+    "request_namespace",
+    "response_namespace",
+]
+
+hookpoints = list(HOOKPOINTS)
+"""The names of the eight hook points (CherryPy's ``_cprequest.hookpoints``)."""
+
+hooks_namespace = _pipeline.hooks_namespace
+request_namespace = _pipeline.request_namespace
+response_namespace = _pipeline.response_namespace
+error_page_namespace = _pipeline.error_page_namespace
 
 
 class LazyUUID4:
@@ -51,8 +73,22 @@ class LazyUUID4:
 
 _EMPTY_HOOKS = HookMap(HOOKPOINTS)
 
+_PENDING = object()  # request.body not built yet
+
 # Stages that run before a path's config is applied to the request.
-_EARLY_STAGES = frozenset(("process_headers", "get_resource", "compile"))
+_EARLY_STAGES = frozenset(("run", "respond", "process_headers", "get_resource", "compile"))
+
+
+class _RequestNamespaces(NamespaceSet):
+    """Request-scope config namespaces; adding or removing one invalidates compiled pipelines."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        _pipeline.invalidate()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        _pipeline.invalidate()
 
 
 class Request:
@@ -76,7 +112,7 @@ class Request:
     rfile: Any = None
     process_request_body = True
     methods_with_bodies = ("POST", "PUT", "PATCH")
-    body: Any = None
+    _body: Any = None
     dispatch: Any = Dispatcher()
     script_name = ""
     path_info = "/"
@@ -100,25 +136,44 @@ class Request:
     wsgi_environ: dict[str, Any] = {}
     multithread = True
     multiprocess = False
-    namespaces = NamespaceSet(
+    namespaces = _RequestNamespaces(
         hooks=_pipeline.hooks_namespace,
         request=_pipeline.request_namespace,
         response=_pipeline.response_namespace,
         error_page=_pipeline.error_page_namespace,
     )
 
-    def __init__(self, local_host: Host, remote_host: Host, scheme: str = "http", server_protocol: str = "HTTP/1.1") -> None:
+    def __init__(
+        self,
+        local_host: Host,
+        remote_host: Host,
+        scheme: str = "http",
+        server_protocol: str = "HTTP/1.1",
+    ) -> None:
         self.local = local_host
         self.remote = remote_host
         self.scheme = scheme
         self.server_protocol = server_protocol
         self.closed = False
         self.error_page = self.error_page.copy() if self.error_page else {}
-        self.namespaces = self.namespaces.copy()
         self.stage = None
         self.unique_id = LazyUUID4()
         self.hooks = _EMPTY_HOOKS
         self.error_response = self._default_error_response
+
+    @property
+    def body(self) -> Any:
+        """The request entity (:class:`~cherrypy.kernel.reqbody.RequestBody`), made on first use."""
+        body = self._body
+        if body is _PENDING:
+            from cherrypy.kernel.reqbody import RequestBody
+
+            body = self._body = RequestBody(self.rfile, self.headers, request_params=self.params)
+        return body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self._body = value
 
     def _default_error_response(self) -> None:
         HTTPError(500).set_response()
@@ -131,7 +186,9 @@ class Request:
             self.hooks.run("on_end_request")
             self.stage = "close"
 
-    def run(self, method: str, path: str, query_string: str, req_protocol: str, headers: Any, rfile: Any) -> Any:
+    def run(
+        self, method: str, path: str, query_string: str, req_protocol: str, headers: Any, rfile: Any
+    ) -> Any:
         """Process the request and return ``cherrypy.response`` (the kernel's core)."""
         response = serving.response
         self.stage = "run"
@@ -141,12 +198,15 @@ class Request:
             path = path or "/"
             self.query_string = query_string or ""
             self.params = {}
-            self.protocol = min(_protocol_tuple(req_protocol), _protocol_tuple(self.server_protocol))
-            response.headers.protocol = self.protocol
+            self.protocol = protocol = min(
+                _protocol_tuple(req_protocol), _protocol_tuple(self.server_protocol)
+            )
+            if protocol != (1, 1):
+                response.headers.protocol = protocol
             url = path + "?" + query_string if query_string else path
             self.request_line = f"{method} {url} {req_protocol}"
             self.header_list = list(headers)
-            self.headers = HeaderMap()
+            self.headers = dict.__new__(HeaderMap)
             self.rfile = rfile
             self.body = None
             self.cookie = SimpleCookie()
@@ -160,20 +220,16 @@ class Request:
         except Exception:
             if self.throw_errors:
                 raise
-            import cherrypy
-
             cherrypy.log(traceback=True, severity=40)
+            if self.stage in _EARLY_STAGES:
+                self._apply_early_error_config()
             body = format_exc() if self.show_tracebacks else ""
             response.output_status, response.header_list, response.body = bare_error(body)
         if self.method == "HEAD":
             response.body = []
         try:
-            import cherrypy
-
             cherrypy.log.access()
         except Exception:
-            import cherrypy
-
             cherrypy.log.error(traceback=True)
         return response
 
@@ -208,8 +264,6 @@ class Request:
 
         Only the error path pays for these look-ups; the app's config wins over the site's.
         """
-        import cherrypy
-
         app = self.app
         path = self.path_info
         cls = type(self)
@@ -225,16 +279,14 @@ class Request:
         if self.app is None:
             raise NotFound()
         self.toolmaps = {}
-        self.hooks = HookMap()
+        self.hooks = dict.__new__(HookMap)  # hooks attached before the pipeline is installed
         self.stage = "process_headers"
         self.process_headers()
         self.stage = "get_resource"
         self._pipeline_entry = None
         self.config = None
         self.get_resource(path_info)
-        from cherrypy.kernel.reqbody import RequestBody
-
-        self.body = RequestBody(self.rfile, self.headers, request_params=self.params)
+        self._body = _PENDING  # built on first use: most GETs never look at it
         self.stage = "compile"
         self._install_pipeline(path_info)
 
@@ -273,8 +325,6 @@ class Request:
         config = self.config
         if entry is None or config != entry.config:
             if config is None:
-                import cherrypy
-
                 config = self.config = cherrypy.config.copy()
             entry = _pipeline.entry_for_config(self.app, config, path_info)
         entry.get_pipeline(self.app, self._namespace_pairs).install(self, serving.response)
@@ -296,10 +346,18 @@ class Request:
     def process_headers(self) -> None:
         """Fill ``headers`` and ``cookie`` from ``header_list``; set ``base``."""
         headers = self.headers
+        titles = _titles
+        store = dict.__setitem__
         for name, value in self.header_list:
-            name = name.title()
+            title = titles.get(name)
+            if title is None:
+                title = name.title()
+                if len(titles) < 512:
+                    titles[name] = title
+            name = title
             value = value.strip()
-            headers[name] = decode_TEXT_maybe(value)
+            # HeaderMap keys are title-cased: store directly under the title-cased name.
+            store(headers, name, decode_TEXT_maybe(value) if "=?" in value else value)
             if name == "Cookie":
                 try:
                     self.cookie.load(value)
@@ -333,11 +391,22 @@ class Request:
             serving.response.finalize()
 
 
+_titles: dict[str, str] = {}  # header name as received -> its title-cased form
+_protocols: dict[str, tuple[int, int]] = {}
+
+
 def _protocol_tuple(text: str) -> tuple[int, int]:
+    """(major, minor) of an ``HTTP/x.y`` string; (1, 0) when it cannot be read."""
+    found = _protocols.get(text)
+    if found is not None:
+        return found
     try:
-        return int(text[5]), int(text[7])
+        found = int(text[5]), int(text[7])
     except (IndexError, ValueError, TypeError):
-        return (1, 0)
+        found = (1, 0)
+    if len(_protocols) < 16:
+        _protocols[text] = found
+    return found
 
 
 def _elapsed(request: Request) -> float:

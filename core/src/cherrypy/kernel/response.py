@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from http.cookies import SimpleCookie
 from typing import Any
 
+from cherrypy.kernel.errors import HTTPError
 from cherrypy.kernel.httputil import HeaderMap, http_date, valid_status
 
 __all__ = ["Response", "ResponseBody", "prepare_iter"]
@@ -60,6 +61,37 @@ class ResponseBody:
 
 
 _SERVER_HEADER = "CherryPy/18.10.0"
+_DEFAULT_HEADERS = {"Content-Type": "text/html", "Server": _SERVER_HEADER}
+
+# status as set by the application -> (code, "code reason", b"code reason"), for the few
+# statuses an application uses; only ASCII reasons, whose bytes cannot depend on encodings.
+_statuses: dict[Any, tuple[int, str, bytes]] = {}
+_header_names: dict[str, bytes] = {}
+
+
+def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
+    """``headers.output()``, with a fast path for printable ASCII text and int values.
+
+    Anything else (non-ASCII text, bytes, control characters, new names) goes through
+    :meth:`HeaderMap.encode_header_items`, which validates and encodes it.
+    """
+    names = _header_names
+    out = []
+    for name, value in dict.items(headers):
+        cls = value.__class__
+        if cls is str and value.isascii() and value.isprintable():
+            encoded: bytes | None = value.encode("ascii")
+        elif cls is int:
+            encoded = str(value).encode("ascii")
+        else:
+            encoded = None
+        name_bytes = names.get(name)
+        if name_bytes is None or encoded is None:
+            ((name_bytes, encoded),) = headers.encode_header_items([(name, value)])
+            if name.__class__ is str and len(names) < 256:
+                names[name] = name_bytes
+        out.append((name_bytes, encoded))
+    return out
 
 
 class Response:
@@ -79,8 +111,9 @@ class Response:
         self.header_list = None
         self._body: Any = []
         self.time = now = time.time()
-        headers = self.headers = HeaderMap()
-        dict.update(headers, {"Content-Type": "text/html", "Server": _SERVER_HEADER, "Date": http_date(now)})
+        headers = self.headers = dict.__new__(HeaderMap)
+        dict.update(headers, _DEFAULT_HEADERS)
+        dict.__setitem__(headers, "Date", http_date(now))
         self.cookie: SimpleCookie = SimpleCookie()
 
     def collapse_body(self) -> bytes:
@@ -99,15 +132,22 @@ class Response:
 
     def finalize(self) -> None:
         """Fix the status line, Content-Length and header list before sending."""
-        from cherrypy.kernel.errors import HTTPError
-
-        try:
-            code, reason, _ = valid_status(self.status)
-        except ValueError as exc:
-            raise HTTPError(500, exc.args[0]) from None
         headers = self.headers
-        self.status = f"{code} {reason}"
-        self.output_status = str(code).encode("ascii") + b" " + headers.encode(reason)
+        status = self.status
+        known = _statuses.get(status) if status.__class__ in (int, str, type(None)) else None
+        if known is None:
+            try:
+                code, reason, _ = valid_status(status)
+            except ValueError as exc:
+                raise HTTPError(500, exc.args[0]) from None
+            known = (
+                code,
+                f"{code} {reason}",
+                str(code).encode("ascii") + b" " + headers.encode(reason),
+            )
+            if reason.isascii() and len(_statuses) < 256:
+                _statuses[status] = known
+        code, self.status, self.output_status = known
         if self.stream:
             if dict.get(headers, "Content-Length") is None:
                 dict.pop(headers, "Content-Length", None)
@@ -121,7 +161,7 @@ class Response:
         elif dict.get(headers, "Content-Length") is None:
             content = self.collapse_body()
             dict.__setitem__(headers, "Content-Length", len(content))
-        self.header_list = header_list = headers.output()
+        self.header_list = header_list = _output(headers)
         if self.cookie:
             for morsel in self.cookie.values():
                 line = morsel.OutputString()

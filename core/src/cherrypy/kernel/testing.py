@@ -59,10 +59,16 @@ def _wsgiref_serve(app: Callable[..., Any]) -> Iterator[str]:
 
 def _cherrypy_server_serve(app: Callable[..., Any]) -> Iterator[str] | None:
     try:
-        from cherrypy_server.testing import serve_wsgi  # type: ignore[import-not-found]
+        from cherrypy_server import HTTPServer  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return serve_wsgi(app)
+
+    def run() -> Iterator[str]:
+        with HTTPServer(("127.0.0.1", 0), app, numthreads=8, shutdown_timeout=2) as server:
+            host, port = server.bound_addr
+            yield f"http://{host}:{port}"
+
+    return run()
 
 
 @contextlib.contextmanager
@@ -96,5 +102,8 @@ def reset() -> None:
     cherrypy.tree.apps.clear()
     cherrypy.config.reset()
     cherrypy.config.update({"environment": "test_suite"})
+    # The test_suite environment switches the checker off; restore CherryPy's default so a
+    # test that relies on checker warnings does not depend on test order.
+    cherrypy.checker.on = True
     cherrypy.serving.clear()
     pipeline.invalidate()

@@ -29,7 +29,11 @@ class Tool:
     namespace = "tools"
 
     def __init__(
-        self, point: str | None, callable: Callable[..., Any], name: str | None = None, priority: int = 50
+        self,
+        point: str | None,
+        callable: Callable[..., Any],
+        name: str | None = None,
+        priority: int = 50,
     ) -> None:
         self._point = point
         self.callable = callable
@@ -84,12 +88,14 @@ class Tool:
         def decorate(func: Any) -> Any:
             conf = func.__dict__.get("_cp_config") if hasattr(func, "__dict__") else None
             if conf is None:
-                conf = {}
+                # A class may inherit _cp_config: extend a copy, never the base class's dict.
+                conf = dict(getattr(func, "_cp_config", None) or {})
                 func._cp_config = conf
             prefix = f"{self.namespace}.{self._name}."
             conf[prefix + "on"] = True
             for key, value in kwargs.items():
                 conf[prefix + key] = value
+            _bump()
             return func
 
         return decorate
@@ -143,7 +149,11 @@ class HandlerWrapperTool(Tool):
     """A tool that wraps the page handler: ``newhandler(innerfunc, *args, **kwargs)``."""
 
     def __init__(
-        self, newhandler: Callable[..., Any], point: str = "before_handler", name: str | None = None, priority: int = 50
+        self,
+        newhandler: Callable[..., Any],
+        point: str = "before_handler",
+        name: str | None = None,
+        priority: int = 50,
     ) -> None:
         self.newhandler = newhandler
         self._point = point
@@ -214,7 +224,9 @@ class Toolbox:
             if settings.get("on", False):
                 getattr(self, name)._setup()
 
-    def register(self, point: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(
+        self, point: str, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: make ``func`` a :class:`Tool` at ``point`` in this toolbox."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,12 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.httputil import urljoin
 from cherrypy.kernel.reprconf import NamespaceSet
+from cherrypy.kernel.request import Request
+from cherrypy.kernel.response import Response
 
 __all__ = ["Application", "Tree"]
+
+
+class _Toolboxes(dict):  # type: ignore[type-arg]
+    """``Application.toolboxes``: adding or removing a toolbox invalidates compiled pipelines."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        _pipeline.invalidate()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        _pipeline.invalidate()
 
 
 class Application:
@@ -27,16 +42,15 @@ class Application:
     log: Any = None
     wsgiapp: Any = None
     relative_urls: bool | str = False
+    request_class: type = Request
+    """The class of the requests this application serves."""
+    response_class: type = Response
+    """The class of the responses this application builds."""
 
     def __init__(self, root: Any, script_name: str | None = "", config: Any = None) -> None:
-        import cherrypy
         from cherrypy.kernel.logging import LogManager
-        from cherrypy.kernel.request import Request
-        from cherrypy.kernel.response import Response
         from cherrypy.kernel.wsgi import CPWSGIApp
 
-        self.request_class = getattr(type(self), "request_class", None) or Request
-        self.response_class = getattr(type(self), "response_class", None) or Response
         self.log = LogManager(id(self), cherrypy.log.logger_root)
         self.root = root
         self.script_name = script_name
@@ -44,7 +58,7 @@ class Application:
         self.namespaces = self.namespaces.copy()
         self.namespaces["log"] = lambda k, v: setattr(self.log, k, v)
         self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
-        self.toolboxes = dict(self.toolboxes) or {"tools": cherrypy.tools}
+        self.toolboxes = _Toolboxes(dict(self.toolboxes) or {"tools": cherrypy.tools})
         self.config = {section: dict(values) for section, values in type(self).config.items()}
         if config:
             self.merge(config)
@@ -98,23 +112,20 @@ class Application:
 
     def get_serving(self, local: Any, remote: Any, scheme: str, sproto: str) -> tuple[Any, Any]:
         """Create and make current a request/response pair for this app."""
-        import cherrypy
-
         request = self.request_class(local, remote, scheme, sproto)
         request.app = self
         response = self.response_class()
         serving.request = request
         serving.response = response
-        engine = cherrypy.engine
-        if engine.listeners.get("acquire_thread") or engine.listeners.get("before_request"):
-            engine.publish("acquire_thread")
-            engine.publish("before_request")
+        listeners = cherrypy.engine.listeners
+        if listeners.get("acquire_thread"):
+            cherrypy.engine.publish("acquire_thread")
+        if listeners.get("before_request"):
+            cherrypy.engine.publish("before_request")
         return request, response
 
     def release_serving(self) -> None:
         """Close the current request (``on_end_request`` hooks) and clear the context."""
-        import cherrypy
-
         request = serving.request
         engine = cherrypy.engine
         if engine.listeners.get("after_request"):
@@ -125,7 +136,9 @@ class Application:
             cherrypy.log(traceback=True, severity=40)
         serving.clear()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Serve a WSGI request."""
         return self.wsgiapp(environ, start_response)
 
@@ -188,12 +201,16 @@ class Tree:
                 return None
             path = path[: path.rfind("/")]
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Route a WSGI request to the app mounted at the longest matching script name."""
         path = urljoin(environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
         sn = self.script_name(path or "/")
         if sn is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+            start_response(
+                "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")]
+            )
             return []
         app = self.apps[sn]
         environ = environ.copy()
@@ -205,8 +222,6 @@ class Tree:
 def _favicon_handler() -> Any:
     """The staticfile handler for CherryPy's favicon, if a static-files plugin is installed."""
     import os
-
-    import cherrypy
 
     try:
         staticfile = cherrypy.tools.staticfile

@@ -67,7 +67,13 @@ def url(
                     pi += "/"
             elif request.is_index is False and pi.endswith("/") and pi != "/":
                 pi = pi[:-1]
-            path = pi if path == "" else urllib.parse.urljoin(pi, path)
+            if path == "":
+                path = pi
+            else:
+                path = urllib.parse.urljoin(pi, path)
+                if path[:1] != "/" and ":" not in path:
+                    # urljoin('/', '../x') gives 'x': climbing above the root stays at it.
+                    path = "/" + path
         if script_name is None:
             script_name = request.script_name
         if base is None:

@@ -12,7 +12,15 @@ from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
 
-__all__ = ["AppResponse", "CPWSGIApp", "ExceptionTrapper", "InternalRedirector", "VirtualHost", "downgrade_wsgi_ux_to_1x"]
+__all__ = [
+    "AppResponse",
+    "CPWSGIApp",
+    "ExceptionTrapper",
+    "InternalRedirector",
+    "VirtualHost",
+    "downgrade_wsgi_ux_to_1x",
+    "is_closable_iterator",
+]
 
 _SPECIAL_HEADERS = {
     "CONTENT_LENGTH": "Content-Length",
@@ -25,6 +33,15 @@ _SPECIAL_HEADERS = {
 _header_name_cache: dict[str, str] = {}
 
 
+def is_closable_iterator(obj: Any) -> bool:
+    """True for a generator (or other iterator) with a ``close`` method."""
+    import inspect
+
+    if inspect.isgenerator(obj):
+        return True
+    return hasattr(obj, "__next__") and callable(getattr(obj, "close", None))
+
+
 def downgrade_wsgi_ux_to_1x(environ: dict[str, Any]) -> dict[str, Any]:
     """Return ``environ`` unchanged (WSGI u.x environs do not exist on Python 3)."""
     return environ
@@ -33,7 +50,12 @@ def downgrade_wsgi_ux_to_1x(environ: dict[str, Any]) -> dict[str, Any]:
 class VirtualHost:
     """WSGI middleware choosing a WSGI app by the Host header (``cherrypy._cpwsgi.VirtualHost``)."""
 
-    def __init__(self, default: Callable[..., Any], domains: dict[str, Callable[..., Any]] | None = None, use_x_forwarded_host: bool = True) -> None:
+    def __init__(
+        self,
+        default: Callable[..., Any],
+        domains: dict[str, Callable[..., Any]] | None = None,
+        use_x_forwarded_host: bool = True,
+    ) -> None:
         self.default = default
         self.domains = domains or {}
         self.use_x_forwarded_host = use_x_forwarded_host
@@ -57,7 +79,6 @@ class InternalRedirector:
         """Serve the request, following internal redirects."""
         visited: list[str] = []
         while True:
-            environ = environ.copy()
             try:
                 return self.nextapp(environ, start_response)
             except InternalRedirect as ir:
@@ -70,9 +91,12 @@ class InternalRedirector:
                     new_uri = sn + ir.path + ("?" + ir.query_string if ir.query_string else "")
                     if new_uri in visited:
                         ir.request.close()
-                        raise RuntimeError(f"InternalRedirector visited the same URL twice: {new_uri!r}")
+                        raise RuntimeError(
+                            f"InternalRedirector visited the same URL twice: {new_uri!r}"
+                        )
                     if len(visited) > 100:
                         raise RuntimeError("InternalRedirector followed more than 100 redirects")
+                environ = environ.copy()  # the next attempt gets its own, rewritten environ
                 environ["REQUEST_METHOD"] = "GET"
                 environ["PATH_INFO"] = ir.path
                 environ["QUERY_STRING"] = ir.query_string
@@ -84,7 +108,11 @@ class InternalRedirector:
 class ExceptionTrapper:
     """WSGI middleware turning uncaught exceptions into a bare 500 response."""
 
-    def __init__(self, nextapp: Callable[..., Any], throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)) -> None:
+    def __init__(
+        self,
+        nextapp: Callable[..., Any],
+        throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit),
+    ) -> None:
         self.nextapp = nextapp
         self.throws = throws
 
@@ -96,7 +124,13 @@ class ExceptionTrapper:
 class _TrappedResponse:
     response: Any = iter([])
 
-    def __init__(self, nextapp: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any], throws: tuple[type[BaseException], ...]) -> None:
+    def __init__(
+        self,
+        nextapp: Callable[..., Any],
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        throws: tuple[type[BaseException], ...],
+    ) -> None:
         self.nextapp = nextapp
         self.environ = environ
         self.start_response = start_response
@@ -107,6 +141,10 @@ class _TrappedResponse:
 
     def __iter__(self) -> Iterator[bytes]:
         self.started_response = True
+        buffered = getattr(self.response, "buffered_body", None)
+        if buffered is not None:
+            # A finalized, buffered body is a list of bytes: nothing left to trap.
+            return iter(buffered)
         return self
 
     def __next__(self) -> bytes:
@@ -159,15 +197,24 @@ class _TrappedResponse:
 class AppResponse:
     """The WSGI response iterable for one request: runs the kernel, then streams the body."""
 
-    def __init__(self, environ: dict[str, Any], start_response: Callable[..., Any], cpapp: Any) -> None:
+    buffered_body: list[bytes] | None = None
+    """The body as a list of bytes when it was buffered (not streamed), else None."""
+
+    def __init__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], cpapp: Any
+    ) -> None:
         self.cpapp = cpapp
         try:
             self.environ = environ
             self.run()
             response = serving.response
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.header_list]
-            self.iter_response = iter(response.body)
-            self.write = start_response(response.output_status.decode("latin-1"), headers)
+            body = response.body
+            if not response.stream and body.__class__ is list:
+                self.buffered_body = body
+            self.iter_response = iter(body)
+            self.write = start_response(
+                response.output_status.decode("latin-1"), _native_headers(response.header_list)
+            )
         except BaseException:
             self.close()
             raise
@@ -196,28 +243,42 @@ class AppResponse:
         env = self.environ
         get = env.get
         local = Host("", int(get("SERVER_PORT", 80) or -1), get("SERVER_NAME", ""))
-        remote = Host(get("REMOTE_ADDR", ""), int(get("REMOTE_PORT", -1) or -1), get("REMOTE_HOST", ""))
-        scheme = get("wsgi.url_scheme", "http")
-        sproto = get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
-        request, _response = self.cpapp.get_serving(local, remote, scheme, sproto)
+        remote = Host(
+            get("REMOTE_ADDR", ""), int(get("REMOTE_PORT", -1) or -1), get("REMOTE_HOST", "")
+        )
+        request, _response = self.cpapp.get_serving(
+            local, remote, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+        )
         request.login = get("LOGON_USER") or get("REMOTE_USER") or None
-        request.multithread = env.get("wsgi.multithread", True)
-        request.multiprocess = env.get("wsgi.multiprocess", False)
+        request.multithread = get("wsgi.multithread", True)
+        request.multiprocess = get("wsgi.multiprocess", False)
         request.wsgi_environ = env
         request.prev = get("cherrypy.previous_request")
-        path = urljoin(get("SCRIPT_NAME", ""), get("PATH_INFO", ""))
+        script_name = get("SCRIPT_NAME", "")
+        path = get("PATH_INFO", "")
+        if script_name or "//" in path or not path:
+            path = urljoin(script_name, path)
         qs = get("QUERY_STRING", "")
-        path, qs = self.recode_path_qs(path, qs)
-        request.run(env["REQUEST_METHOD"], path, qs, get("SERVER_PROTOCOL", "HTTP/1.0"), self.translate_headers(env), env.get("wsgi.input"))
+        if not (path.isascii() and qs.isascii()):
+            path, qs = self.recode_path_qs(path, qs)
+        request.run(
+            env["REQUEST_METHOD"],
+            path,
+            qs,
+            get("SERVER_PROTOCOL", "HTTP/1.0"),
+            self.translate_headers(env),
+            get("wsgi.input"),
+        )
 
     def recode_path_qs(self, path: str, qs: str) -> tuple[str, str]:
-        """Re-decode the latin-1 WSGI path and query string with ``request.uri_encoding``."""
+        """Re-decode the latin-1 WSGI path and query string with ``request.uri_encoding``.
+
+        ASCII needs no recoding; otherwise a path that does not decode is passed through.
+        """
         env = self.environ
         old = env.get("wsgi.url_encoding", "ISO-8859-1")
         new = self.cpapp.find_config(env.get("PATH_INFO", ""), "request.uri_encoding", "utf-8")
-        if new.lower() == old.lower():
-            return path, qs
-        if path.isascii() and qs.isascii():
+        if new.lower() == old.lower() or (path.isascii() and qs.isascii()):
             return path, qs
         try:
             return path.encode(old).decode(new), qs.encode(old).decode(new)
@@ -230,20 +291,46 @@ class AppResponse:
         headers = []
         cache = _header_name_cache
         for key, value in environ.items():
-            name = cache.get(key)
-            if name is None:
-                if key in _SPECIAL_HEADERS:
-                    name = _SPECIAL_HEADERS[key]
-                elif key.startswith("HTTP_"):
-                    name = key[5:].replace("_", "-")
-                else:
-                    continue
+            name = cache.get(key, _UNSEEN)
+            if name is _UNSEEN:
+                name = _header_name(key)
                 if len(cache) < 1024:
                     cache[key] = name
-            if not value and key == "CONTENT_LENGTH":
-                continue  # PEP 3333 allows an empty CONTENT_LENGTH: no body length given
+            if name is None or (not value and key == "CONTENT_LENGTH"):
+                # Not a header; or an empty CONTENT_LENGTH (PEP 3333: no length given).
+                continue
             headers.append((name, value))
         return headers
+
+
+_UNSEEN = object()
+
+
+def _header_name(key: str) -> str | None:
+    """The header name an environ key stands for, or None if it is not a header."""
+    if key in _SPECIAL_HEADERS:
+        return _SPECIAL_HEADERS[key]
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-")
+    return None
+
+
+_native_cache: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+
+
+def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """The response headers as PEP 3333 native strings (latin-1), with a cache for the
+    pairs every response repeats (Server, Content-Type, ...)."""
+    cache = _native_cache
+    out = []
+    for pair in header_list:
+        native = cache.get(pair)
+        if native is None:
+            native = (pair[0].decode("latin-1"), pair[1].decode("latin-1"))
+            if len(cache) < 256:
+                cache[pair] = native
+        out.append(native)
+    return out
 
 
 class CPWSGIApp:
@@ -257,7 +344,9 @@ class CPWSGIApp:
     config: dict[str, dict[str, Any]] = {}
     response_class = AppResponse
 
-    def __init__(self, cpapp: Any, pipeline: list[tuple[str, Callable[..., Any]]] | None = None) -> None:
+    def __init__(
+        self, cpapp: Any, pipeline: list[tuple[str, Callable[..., Any]]] | None = None
+    ) -> None:
         self.cpapp = cpapp
         self.pipeline = self.pipeline[:]
         if pipeline:

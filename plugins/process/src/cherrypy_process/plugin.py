@@ -1,0 +1,29 @@
+"""The pluggy plugin of cherrypy-process (entry point ``cherrypy.plugins: process``).
+
+On engine setup it fills ``engine.signal_handler`` and ``engine.autoreload`` and subscribes the
+autoreloader, as CherryPy does when it is imported.  Signal handlers are only installed by
+``engine.signals.subscribe()`` (``quickstart`` and ``cherryd`` call it); the autoreloader's
+thread only starts with the engine, and ``engine.autoreload.on = False`` (set by the
+production, staging, embedded and test_suite environments) unsubscribes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cherrypy.kernel.hookspecs import hookimpl
+
+__all__ = ["cherrypy_engine_setup"]
+
+
+@hookimpl
+def cherrypy_engine_setup(engine: Any) -> None:
+    """Attach the signal handler and the autoreloader to ``engine`` unless it has its own."""
+    from .autoreload import Autoreloader
+    from .signals import SignalHandler
+
+    if getattr(engine, "signal_handler", None) is None:
+        engine.signal_handler = SignalHandler(engine)
+    if getattr(engine, "autoreload", None) is None:
+        engine.autoreload = Autoreloader(engine)
+        engine.autoreload.subscribe()

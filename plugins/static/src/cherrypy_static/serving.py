@@ -1,0 +1,419 @@
+"""Serving files: ``cherrypy.lib.static`` (``serve_file``, ``serve_fileobj``, ``serve_download``)
+and the callables of ``tools.staticdir`` and ``tools.staticfile``.
+
+Every function sets ``cherrypy.response`` (status, headers, a streaming body) for the
+current request and returns the body, so a page handler may ``return serve_file(...)``.
+A served file gets ``Content-Type``, ``Content-Length``, ``Last-Modified`` and ``ETag``;
+conditional requests get ``304``/``412``, ranges ``206``/``416`` (see :mod:`.conditional`
+and :mod:`.ranges`).
+"""
+
+from __future__ import annotations
+
+import mimetypes  # noqa: F401 - CherryPy code reaches the registry as cherrypy.lib.static.mimetypes
+import os
+import re
+import stat
+from collections.abc import Mapping
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.errors import HTTPError, NotFound
+
+from .bodies import CHUNK_SIZE, file_body, iter_slice
+from .conditional import Validators, evaluate_preconditions, if_range_holds, validators_for
+from .disposition import content_disposition
+from .mediatypes import guess_type
+from .paths import UnsafePath, branch_of, resolve_under, split_segments
+from .ranges import MultipartBody, plan_ranges
+
+__all__ = ["serve_download", "serve_file", "serve_fileobj", "staticdir", "staticfile"]
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    # A FIFO swapped in for a file must not block the worker thread in open().
+    | getattr(os, "O_NONBLOCK", 0)
+)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _log(debug: bool, message: str, context: str) -> None:
+    if debug:
+        import cherrypy
+
+        cherrypy.log(message, context)
+
+
+def _open_regular(path: str, nofollow: bool) -> tuple[Any, os.stat_result]:
+    """Open ``path`` for reading if it is a regular file: (file, stat) or NotFound / 403."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS | (_NOFOLLOW if nofollow else 0))
+    except PermissionError:
+        if os.path.isdir(path):  # Windows refuses to open directories
+            raise NotFound() from None
+        raise HTTPError(403) from None
+    except (OSError, ValueError, TypeError):
+        # Missing, a NUL byte in the name, a link where none may be (ELOOP), ...
+        raise NotFound() from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            # Directories, devices, FIFOs and sockets are never served.
+            raise NotFound()
+        return os.fdopen(fd, "rb"), info
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def serve_file(
+    path: str,
+    content_type: str | None = None,
+    disposition: str | None = None,
+    name: str | None = None,
+    debug: bool = False,
+) -> Any:
+    """Serve the file at the absolute ``path``; return the response body.
+
+    ``content_type`` defaults to a guess from the extension (``application/octet-stream``
+    when unknown).  With ``disposition`` (``"attachment"`` or ``"inline"``) a
+    ``Content-Disposition`` header names the file ``name`` (default: the file's own name),
+    with an RFC 6266 ``filename*`` when the name is not plain ASCII.  Raises
+    :class:`~cherrypy.NotFound` when there is no regular file at ``path`` and
+    :class:`ValueError` when ``path`` is relative.
+    """
+    return _serve_path(path, content_type, disposition, name, debug)
+
+
+def serve_download(path: str, name: str | None = None) -> Any:
+    """Serve ``path`` as an ``application/x-download`` attachment called ``name``."""
+    return serve_file(path, "application/x-download", "attachment", name)
+
+
+def _serve_path(
+    path: str,
+    content_type: str | None = None,
+    disposition: str | None = None,
+    name: str | None = None,
+    debug: bool = False,
+    nofollow: bool = False,
+    content_types: Mapping[str, str] | None = None,
+    type_name: str | None = None,
+) -> Any:
+    if not os.path.isabs(path):
+        # Relative to what?  The current directory depends on how the process was started.
+        raise ValueError(f"'{path}' is not an absolute path.")
+    file, info = _open_regular(path, nofollow)
+    try:
+        headers = serving.response.headers
+        if content_type is None:
+            content_type = guess_type(type_name or path, content_types)
+        headers["Content-Type"] = content_type
+        _log(debug, f"Content-Type: {content_type!r}", "TOOLS.STATIC")
+        if disposition is not None:
+            if name is None:
+                name = os.path.basename(path)
+            headers["Content-Disposition"] = content_disposition(disposition, name)
+        validators = validators_for(info, now=serving.response.time)
+        return _send(file, 0, info.st_size, validators, content_type, debug, reopen=path)
+    except BaseException:
+        file.close()
+        raise
+
+
+def serve_fileobj(
+    fileobj: Any,
+    content_type: str | None = None,
+    disposition: str | None = None,
+    name: str | None = None,
+    debug: bool = False,
+) -> Any:
+    """Serve an open binary file object, from its current position to its end.
+
+    ``Content-Type`` is set only when ``content_type`` is given.  With ``disposition`` the
+    ``Content-Disposition`` header is ``disposition`` alone, or names the file ``name``.
+    Ranges need a seekable object; validators (``Last-Modified``, ``ETag``) a real file.
+    The object is closed once its content has been sent.
+    """
+    try:
+        headers = serving.response.headers
+        start, length, validators = _measure(fileobj)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        if disposition is not None:
+            headers["Content-Disposition"] = content_disposition(disposition, name)
+        part_type = content_type if content_type is not None else headers.get("Content-Type")
+        return _send(fileobj, start, length, validators, part_type, debug, reopen=None)
+    except BaseException:
+        # 304, 412, 416: nothing will read the object, so it is closed now.
+        close = getattr(fileobj, "close", None)
+        if close is not None:
+            close()
+        raise
+
+
+def _measure(fileobj: Any) -> tuple[int | None, int | None, Validators | None]:
+    """(start, length, validators) of what is left to read in ``fileobj``; Nones if unknown."""
+    try:
+        position: int | None = fileobj.tell()
+    except (AttributeError, OSError, ValueError):
+        position = None
+    try:
+        info: os.stat_result | None = os.fstat(fileobj.fileno())
+    except (AttributeError, OSError, ValueError):
+        info = None
+    if info is not None and stat.S_ISREG(info.st_mode):
+        start = position or 0
+        return (
+            start,
+            max(info.st_size - start, 0),
+            validators_for(info, start, serving.response.time),
+        )
+    if position is None:
+        return None, None, None
+    try:
+        end = fileobj.seek(0, os.SEEK_END)
+        fileobj.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return None, None, None
+    return position, max(end - position, 0), None
+
+
+def _send(
+    file: Any,
+    start: int | None,
+    length: int | None,
+    validators: Validators | None,
+    content_type: str | None,
+    debug: bool,
+    reopen: str | None,
+) -> Any:
+    """Validate, pick the ranges and set the body for ``length`` bytes of ``file`` at ``start``.
+
+    ``reopen`` is the path of a file this module opened: a HEAD response closes it at once
+    and its body would reopen it only if something iterated it.
+    """
+    request = serving.request
+    response = serving.response
+    headers = response.headers
+    if validators is not None:
+        validators.apply(headers)
+        evaluate_preconditions(request.method, request.headers, response, validators)
+    ranges = None
+    if start is not None and length is not None and request.protocol >= (1, 1):
+        headers["Accept-Ranges"] = "bytes"
+        requested = request.headers.get("Range")
+        if requested and _is_plain_ok(response.status):
+            if_range = request.headers.get("If-Range")
+            # Without validators an If-Range cannot hold: the whole entity is sent.
+            if if_range is None or (
+                validators is not None and if_range_holds(if_range, validators)
+            ):
+                ranges = plan_ranges(requested, length)
+            if ranges == []:
+                headers["Content-Range"] = f"bytes */{length}"
+                _log(debug, f"Unsatisfiable range {requested!r}", "TOOLS.STATIC")
+                raise HTTPError(416, "Invalid Range (first-byte-pos greater than Content-Length)")
+
+    source: Any = file
+    wrapper = None
+    if request.method == "HEAD":
+        if reopen is not None:
+            file.close()
+            source = reopen
+    elif start is not None:
+        wrapper = request.wsgi_environ.get("wsgi.file_wrapper")
+
+    if start is None or length is None:
+        body: Any = iter_slice(source, None, None)
+    elif ranges is None:
+        headers["Content-Length"] = length
+        body = _slice_body(source, start, length, wrapper)
+    elif len(ranges) == 1:
+        first, stop = ranges[0]
+        _log(debug, f"Single part; start: {first!r}, stop: {stop!r}", "TOOLS.STATIC")
+        response.status = "206 Partial Content"
+        headers["Content-Range"] = f"bytes {first}-{stop - 1}/{length}"
+        headers["Content-Length"] = stop - first
+        body = _slice_body(source, start + first, stop - first, wrapper)
+    else:
+        _log(debug, f"Multipart; ranges: {ranges!r}", "TOOLS.STATIC")
+        multipart = MultipartBody(ranges, length, content_type, offset=start)
+        response.status = "206 Partial Content"
+        headers["Content-Type"] = multipart.media_type
+        headers["Content-Length"] = multipart.content_length
+        body = multipart.iter_from(source, CHUNK_SIZE)
+    response.body = body
+    return response.body
+
+
+def _is_plain_ok(status: Any) -> bool:
+    """Whether ``status`` is unset or 200: only such responses may become a 206."""
+    return status is None or status == "" or str(status).split(None, 1)[0] == "200"
+
+
+def _slice_body(source: Any, start: int, length: int, wrapper: Any) -> Any:
+    if isinstance(source, str):
+        return iter_slice(source, start, length)
+    return file_body(source, start, length, wrapper)
+
+
+# -- the tools' callables ----------------------------------------------------------------------
+
+
+def _absolute_dir(directory: str, root: str | None) -> str:
+    directory = os.path.expanduser(directory)
+    if os.path.isabs(directory):
+        return directory
+    if not root or not os.path.isabs(root):
+        raise ValueError(
+            "Static dir requires an absolute dir (or root): tools.staticdir.dir is "
+            f"{directory!r} and tools.staticdir.root is {root!r}. Set tools.staticdir.root "
+            "to an absolute path (e.g. os.path.abspath(os.path.dirname(__file__))) or make "
+            "tools.staticdir.dir absolute."
+        )
+    return os.path.join(root, directory)
+
+
+def _attempt(
+    directory: str,
+    segments: list[str],
+    content_types: Mapping[str, str] | None,
+    follow_symlinks: bool,
+    debug: bool,
+) -> bool | None:
+    """Serve ``segments`` below ``directory``: True if served, False if there is no such
+    file, None if the path was refused or the file is not readable."""
+    try:
+        real = resolve_under(directory, segments, follow_symlinks)
+    except UnsafePath as exc:
+        _log(debug, f"Refused {segments!r}: {exc}", "TOOLS.STATICDIR")
+        return None
+    _log(debug, f"Attempting {real!r} (content_types {content_types!r})", "TOOLS.STATICDIR")
+    type_name = os.path.join(directory, *segments)
+    return _serve_or_refuse(
+        real, debug, "TOOLS.STATICDIR", not follow_symlinks, content_types, type_name
+    )
+
+
+def _serve_or_refuse(
+    path: str,
+    debug: bool,
+    context: str,
+    nofollow: bool = False,
+    content_types: Mapping[str, str] | None = None,
+    type_name: str | None = None,
+) -> bool | None:
+    """Serve ``path`` for a tool: True if served, False if missing, None if unreadable."""
+    try:
+        _serve_path(
+            path, debug=debug, nofollow=nofollow, content_types=content_types, type_name=type_name
+        )
+    except NotFound:
+        # No such file: the request goes on to the page handler, which may exist.
+        _log(debug, "NotFound", context)
+        return False
+    except HTTPError as exc:
+        if exc.code != 403:
+            raise
+        _log(debug, f"{path!r} is not readable", context)
+        return None
+    return True
+
+
+_REFUSED: list[str] = []
+
+
+def _refuse() -> bool:
+    """Answer 403 for a path that tries to leave the directory, or a file we may not read.
+
+    The error is written into the response rather than raised, so that even with
+    ``request.show_tracebacks`` on the page shows no traceback.
+    """
+    HTTPError(403).set_response()
+    return True
+
+
+def staticdir(
+    section: str,
+    dir: str,
+    root: str = "",
+    match: str = "",
+    content_types: Mapping[str, str] | None = None,
+    index: str = "",
+    debug: bool = False,
+    follow_symlinks: bool = False,
+) -> bool:
+    """Serve the file below ``dir`` that the request path names (``tools.staticdir``).
+
+    ``section`` is the config path the tool is switched on in (set by the dispatcher);
+    ``dir`` is absolute, or relative to ``root`` (which must then be absolute).  ``match``
+    is a regular expression the path must contain; ``content_types`` maps extensions
+    (without dot) to media types; ``index`` names the file served for a directory.
+    Symbolic links leading out of ``dir`` are refused unless ``follow_symlinks`` is true.
+    Returns True when the request was answered, False to let the page handler run.
+    """
+    request = serving.request
+    if request.method not in ("GET", "HEAD"):
+        _log(debug, "request.method not GET or HEAD", "TOOLS.STATICDIR")
+        return False
+    if match and not re.search(match, request.path_info):
+        _log(debug, f"{request.path_info!r} does not match {match!r}", "TOOLS.STATICDIR")
+        return False
+    directory = _absolute_dir(dir, root)
+    branch = branch_of(request.path_info, section)
+    try:
+        segments = split_segments(branch)
+    except UnsafePath as exc:
+        _log(debug, f"Refused {branch!r}: {exc}", "TOOLS.STATICDIR")
+        segments = _REFUSED
+    if segments is _REFUSED:
+        return _refuse()
+    if segments is None:
+        return False
+    served = _attempt(directory, segments, content_types, follow_symlinks, debug)
+    if served is None:
+        return _refuse()
+    if served or not index:
+        return served
+    index_segments = split_segments(index) or []
+    served = _attempt(directory, segments + index_segments, content_types, follow_symlinks, debug)
+    if served is None:
+        return _refuse()
+    if served:
+        request.is_index = branch == "" or branch.endswith("/")
+    return served
+
+
+def staticfile(
+    filename: str,
+    root: str | None = None,
+    match: str = "",
+    content_types: Mapping[str, str] | None = None,
+    debug: bool = False,
+) -> bool:
+    """Serve the one file ``filename`` (``tools.staticfile``), absolute or relative to ``root``.
+
+    Returns True when the request was answered, False when the method is not GET or HEAD,
+    the path does not contain ``match``, or the file does not exist.
+    """
+    request = serving.request
+    if request.method not in ("GET", "HEAD"):
+        _log(debug, "request.method not GET or HEAD", "TOOLS.STATICFILE")
+        return False
+    if match and not re.search(match, request.path_info):
+        _log(debug, f"{request.path_info!r} does not match {match!r}", "TOOLS.STATICFILE")
+        return False
+    if not os.path.isabs(filename):
+        if not root:
+            raise ValueError(
+                f"Static tool requires an absolute filename (got '{filename}'): set "
+                "tools.staticfile.root to an absolute directory or make the filename absolute."
+            )
+        filename = os.path.join(root, filename)
+    served = _serve_or_refuse(filename, debug, "TOOLS.STATICFILE", content_types=content_types)
+    if served is None:
+        return _refuse()
+    return served
