@@ -89,6 +89,14 @@ class HookMap(dict):
     def __init__(self, points: Iterable[str] | None = None) -> None:
         pass  # everything happens in __new__ (the kernel builds maps without __init__)
 
+    def __missing__(self, point: str) -> list[Hook]:
+        """Points without hooks are created on first use (the kernel omits empty ones)."""
+        if point not in HOOKPOINTS:
+            raise KeyError(point)
+        hooks: list[Hook] = []
+        dict.__setitem__(self, point, hooks)
+        return hooks
+
     def attach(
         self,
         point: str,

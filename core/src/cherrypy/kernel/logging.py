@@ -368,7 +368,7 @@ class LogManager:
         failure while building the line is written to the error log with its traceback.
         """
         log = self.access_log
-        if not log.isEnabledFor(_stdlib_logging.INFO):
+        if not log.isEnabledFor(_stdlib_logging.INFO) or not _reaches_a_handler(log):
             return
         try:
             compiled = self._compiled
@@ -515,3 +515,19 @@ class LogManager:
 
 
 _ACCESS_LINENO = LogManager.access.__code__.co_firstlineno
+
+
+def _reaches_a_handler(logger: _stdlib_logging.Logger) -> bool:
+    """True if a record logged on ``logger`` would reach a handler that is not a NullHandler.
+
+    Lets :meth:`LogManager.access` skip building a line nobody will see (no screen, no file).
+    """
+    current: _stdlib_logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            if not isinstance(handler, (_stdlib_logging.NullHandler, NullHandler)):
+                return True
+        if not current.propagate:
+            return False
+        current = current.parent  # type: ignore[assignment]
+    return False

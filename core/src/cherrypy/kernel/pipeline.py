@@ -178,7 +178,9 @@ class Pipeline:
     def new_hookmap(self) -> HookMap:
         """A fresh per-request :class:`HookMap` holding this pipeline's sorted hooks."""
         hookmap = dict.__new__(HookMap)
-        dict.update(hookmap, {point: list(hooks) for point, hooks in self.hooks.items()})
+        for point, hooks in self.hooks.items():
+            if hooks:
+                dict.__setitem__(hookmap, point, list(hooks))
         return hookmap
 
     def install(self, request: Any, response: Any) -> None:
@@ -189,7 +191,7 @@ class Pipeline:
         if early:
             for point, hooks in early.items():
                 if hooks:
-                    hookmap[point].extend(hooks)
+                    hookmap.setdefault(point, []).extend(hooks)
         for name, value in self.request_attrs:
             setattr(request, name, value)
         if self.body_attrs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from threading import get_ident
 from typing import Any
 
 import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
@@ -117,9 +118,11 @@ class Application:
         response = self.response_class()
         serving.request = request
         serving.response = response
-        listeners = cherrypy.engine.listeners
-        if listeners.get("acquire_thread"):
-            cherrypy.engine.publish("acquire_thread")
+        engine = cherrypy.engine
+        listeners = engine.listeners
+        acquirers = listeners.get("acquire_thread")
+        if acquirers and not _already_acquired(engine, acquirers):
+            engine.publish("acquire_thread")
         if listeners.get("before_request"):
             cherrypy.engine.publish("before_request")
         return request, response
@@ -141,6 +144,15 @@ class Application:
     ) -> Iterable[bytes]:
         """Serve a WSGI request."""
         return self.wsgiapp(environ, start_response)
+
+
+def _already_acquired(engine: Any, acquirers: Any) -> bool:
+    """True when the only ``acquire_thread`` listener is the thread manager and it already
+    knows this thread (publishing would do nothing; skipping saves a bus round trip)."""
+    manager = engine.__dict__.get("thread_manager")
+    if manager is None or len(acquirers) != 1 or manager.acquire_thread not in acquirers:
+        return False
+    return get_ident() in manager.threads
 
 
 class Tree:
@@ -213,9 +225,11 @@ class Tree:
             )
             return []
         app = self.apps[sn]
-        environ = environ.copy()
-        environ["SCRIPT_NAME"] = sn
-        environ["PATH_INFO"] = path[len(sn.rstrip("/")) :]
+        path_info = path[len(sn.rstrip("/")) :]
+        if environ.get("SCRIPT_NAME", "") != sn or environ.get("PATH_INFO", "") != path_info:
+            environ = environ.copy()
+            environ["SCRIPT_NAME"] = sn
+            environ["PATH_INFO"] = path_info
         return app(environ, start_response)
 
 

@@ -118,7 +118,18 @@ class ExceptionTrapper:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve the request, trapping errors."""
-        return _TrappedResponse(self.nextapp, environ, start_response, self.throws)
+        trapped = _TrappedResponse(self.nextapp, environ, start_response, self.throws)
+        inner = trapped.response
+        if getattr(inner, "buffered_body", None) is not None or _is_file_wrapper(inner, environ):
+            # Nothing can fail while a list of bytes or a file wrapper is sent: hand the inner
+            # response to the server as is (a file wrapper lets it use sendfile).
+            return inner
+        return trapped
+
+
+def _is_file_wrapper(obj: Any, environ: dict[str, Any]) -> bool:
+    wrapper = environ.get("wsgi.file_wrapper")
+    return isinstance(wrapper, type) and isinstance(obj, wrapper)
 
 
 class _TrappedResponse:
@@ -209,6 +220,7 @@ class AppResponse:
             self.run()
             response = serving.response
             body = response.body
+            self.body_object = body
             if not response.stream and body.__class__ is list:
                 self.buffered_body = body
             self.iter_response = iter(body)
@@ -354,8 +366,30 @@ class CPWSGIApp:
         self.config = self.config.copy()
 
     def tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """The innermost WSGI app: run the CherryPy request."""
-        return self.response_class(environ, start_response, self.cpapp)
+        """The innermost WSGI app: run the CherryPy request.
+
+        When the body is the server's ``wsgi.file_wrapper`` (static files), that object is
+        returned itself so the server can send it with ``sendfile``; closing it also closes
+        the request.
+        """
+        response = self.response_class(environ, start_response, self.cpapp)
+        body = getattr(response, "body_object", None)
+        if body is not None and _is_file_wrapper(body, environ):
+            inner_close = getattr(body, "close", None)
+
+            def close() -> None:
+                try:
+                    if inner_close is not None:
+                        inner_close()
+                finally:
+                    self.cpapp.release_serving()
+
+            try:
+                body.close = close
+            except AttributeError:
+                return response
+            return body
+        return response
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve a WSGI request through the middleware pipeline."""
