@@ -58,24 +58,52 @@ def parse_wrk(text: str) -> dict:
     requests = int(re.search(r"(\d+) requests in", text).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return {"requests": requests, "rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99"),
-            "non2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "requests": requests,
+        "rps": rps,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
-def bench_one(python: str, kind: str, connections: int, seconds: int, repeats: int, path: str = "/") -> dict:
+def bench_one(
+    python: str, kind: str, connections: int, seconds: int, repeats: int, path: str = "/"
+) -> dict:
     port = free_port()
-    proc = subprocess.Popen(["taskset", "-c", "0", python, str(HERE / "http_app.py"), kind, str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", python, str(HERE / "http_app.py"), kind, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_port(port)
         url = f"http://127.0.0.1:{port}{path}"
-        subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c", str(connections), "-d1s", url],
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["taskset", "-c", "1", "wrk", "-t1", "-c", str(connections), "-d1s", url],
+            capture_output=True,
+            check=True,
+        )
         runs = []
         for _ in range(repeats):
             c0 = cpu_seconds(proc.pid)
-            out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c", str(connections), f"-d{seconds}s",
-                                  "--latency", url], capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [
+                    "taskset",
+                    "-c",
+                    "1",
+                    "wrk",
+                    "-t1",
+                    "-c",
+                    str(connections),
+                    f"-d{seconds}s",
+                    "--latency",
+                    url,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             used = cpu_seconds(proc.pid) - c0
             result = parse_wrk(out)
             result["cpu_us_per_req"] = used / max(result["requests"], 1) * 1e6
@@ -100,8 +128,10 @@ def main() -> None:
     from run import reference_python
 
     ref = args.reference_python or reference_python()
-    subjects = [("ours (kernel + cherrypy-server)", sys.executable, "cherrypy"),
-                ("CherryPy 18.10 + cheroot", ref, "cherrypy")]
+    subjects = [
+        ("ours (kernel + cherrypy-server)", sys.executable, "cherrypy"),
+        ("CherryPy 18.10 + cheroot", ref, "cherrypy"),
+    ]
     try:
         subprocess.run([ref, "-c", "import bottle, waitress"], check=True, capture_output=True)
         subjects.append(("Bottle on waitress", ref, "bottle-waitress"))
@@ -112,9 +142,11 @@ def main() -> None:
         for label, python, kind in subjects:
             r = bench_one(python, kind, conns, args.seconds, args.repeats)
             results[f"{label} @ {conns} conns"] = r
-            print(f"{label:34s} c={conns:<4d} {r['rps']:9.0f} req/s  p50 {r['p50_ms']:8.2f} ms  "
-                  f"p99 {r['p99_ms']:8.2f} ms  CPU {r['cpu_us_per_req']:7.1f} us/req  non2xx {r['non2xx']}",
-                  flush=True)
+            print(
+                f"{label:34s} c={conns:<4d} {r['rps']:9.0f} req/s  p50 {r['p50_ms']:8.2f} ms  "
+                f"p99 {r['p99_ms']:8.2f} ms  CPU {r['cpu_us_per_req']:7.1f} us/req  non2xx {r['non2xx']}",
+                flush=True,
+            )
     print(json.dumps(results, indent=2))
 
 

@@ -131,7 +131,9 @@ def test_module_getattr_for_a_missing_documented_name(fake_package):
         str(caught.value)
         == "cherrypy.testpkg.gone is provided by cherrypy-gone: pip install cherrypy-gone"
     )
-    with pytest.raises(AttributeError, match="provided by cherrypy-gone: pip install cherrypy-gone"):
+    with pytest.raises(
+        AttributeError, match="provided by cherrypy-gone: pip install cherrypy-gone"
+    ):
         fake_package.gone  # noqa: B018
     assert not hasattr(fake_package, "gone")
 

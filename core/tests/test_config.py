@@ -6,6 +6,7 @@ import io
 import pathlib
 
 import pytest
+
 from cherrypy.kernel import config as cpconfig
 from cherrypy.kernel import reprconf
 from cherrypy.kernel.config import Config, merge

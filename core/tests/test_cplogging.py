@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cherrypy.kernel import logging as cplogging
 from cherrypy.kernel.context import serving
 

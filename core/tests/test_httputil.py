@@ -11,6 +11,7 @@ import time
 from http import HTTPStatus
 
 import pytest
+
 from cherrypy.kernel import httputil
 from cherrypy.kernel.errors import HTTPError
 from cherrypy.kernel.httputil import (

@@ -10,6 +10,7 @@ import pathlib
 import sys
 
 import pytest
+
 from cherrypy.kernel import reprconf
 from cherrypy.kernel.reprconf import Config, NamespaceSet, Parser, unrepr
 

@@ -121,7 +121,7 @@ class _Engine(_Bus):
     def __init__(self) -> None:
         super().__init__()
         self.signals = _HandleSignalsPlugin(self)
-        self.setup_callbacks.append(lambda bus: bus._prepare())
+        self.setup_callbacks.append(lambda bus: bus._prepare())  # type: ignore[attr-defined]
 
     def _prepare(self) -> None:
         """Subscribe the kernel's engine plugins and let plugins attach theirs (once)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cherrypy_process import cherryd
 from cherrypy_process.pidfile import read_pid
 

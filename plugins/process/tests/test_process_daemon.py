@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cherrypy_process.pidfile import read_pid
 
 from cherrypy.kernel.bus import Bus
 from cherrypy.process import plugins
+from cherrypy_process.pidfile import read_pid
 
 DAEMON_APP = """
 import os

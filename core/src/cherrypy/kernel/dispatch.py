@@ -203,7 +203,7 @@ class Dispatcher:
     dispatch_method_name = "_cp_dispatch"
 
     def __init__(
-        self, dispatch_method_name: str | None = None, translate: dict[int, str] | None = None
+        self, dispatch_method_name: str | None = None, translate: dict[int, Any] | None = None
     ) -> None:
         if translate is None:
             translate = punctuation_to_underscores
@@ -372,7 +372,7 @@ def expose(func: Any = None, alias: Any = None) -> Any:
     decoratable = (types.FunctionType, types.MethodType, type)
     if isinstance(func, decoratable):
         if alias is None:
-            func.exposed = True
+            func.exposed = True  # type: ignore[union-attr]
             return func
         parents = sys._getframe(1).f_locals
         return expose_(func)

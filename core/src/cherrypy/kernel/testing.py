@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 __all__ = ["reset", "serve"]
 
@@ -28,17 +28,6 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-    def handle(self) -> None:
-        # wsgiref's handler does not set HTTP/1.1 semantics; good enough for functional tests.
-        self.raw_requestline = self.rfile.readline(65537)
-        if not self.parse_request():
-            return
-        handler = ServerHandler(
-            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
-        )
-        handler.request_handler = self
-        handler.run(self.server.get_app())
 
 
 def _wsgiref_serve(app: Callable[..., Any]) -> Iterator[str]:
@@ -65,7 +54,7 @@ def _cherrypy_server_serve(app: Callable[..., Any]) -> Iterator[str] | None:
 
     def run() -> Iterator[str]:
         with HTTPServer(("127.0.0.1", 0), app, numthreads=8, shutdown_timeout=2) as server:
-            host, port = server.bound_addr
+            host, port = server.bound_addr  # type: ignore[misc,str-unpack]
             yield f"http://{host}:{port}"
 
     return run()

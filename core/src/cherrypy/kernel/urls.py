@@ -105,4 +105,4 @@ def _server_base() -> str:
         server = cherrypy.server
     except AttributeError:
         return "http://127.0.0.1"
-    return server.base()
+    return str(server.base())  # type: ignore[attr-defined]

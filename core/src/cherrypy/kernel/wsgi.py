@@ -300,8 +300,8 @@ class AppResponse:
     @staticmethod
     def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         """Turn CGI-style environ keys back into (header name, value) pairs."""
-        headers = []
-        cache = _header_name_cache
+        headers: list[tuple[str, str]] = []
+        cache: dict[str, Any] = _header_name_cache
         for key, value in environ.items():
             name = cache.get(key, _UNSEEN)
             if name is _UNSEEN:
@@ -311,7 +311,7 @@ class AppResponse:
             if name is None or (not value and key == "CONTENT_LENGTH"):
                 # Not a header; or an empty CONTENT_LENGTH (PEP 3333: no length given).
                 continue
-            headers.append((name, value))
+            headers.append((name, value))  # type: ignore[arg-type]
         return headers
 
 
