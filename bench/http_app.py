@@ -7,6 +7,7 @@ bottle-waitress PORT`` serves the same page with Bottle on waitress.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -27,7 +28,11 @@ def serve_cherrypy(port: int) -> None:
             "server.thread_pool": 8,
         }
     )
-    cherrypy.tree.mount(Root(), "", {"/": {}})
+    big = os.environ.get("BENCH_BIG_FILE")
+    conf = {"/": {}}
+    if big:
+        conf["/big.bin"] = {"tools.staticfile.on": True, "tools.staticfile.filename": big}
+    cherrypy.tree.mount(Root(), "", conf)
     cherrypy.engine.start()
     cherrypy.engine.block()
 

@@ -71,10 +71,12 @@ def bench_one(
     python: str, kind: str, connections: int, seconds: int, repeats: int, path: str = "/"
 ) -> dict:
     port = free_port()
+    env = dict(os.environ, BENCH_BIG_FILE=str(big_file()))
     proc = subprocess.Popen(
         ["taskset", "-c", "0", python, str(HERE / "http_app.py"), kind, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         wait_port(port)
@@ -117,12 +119,21 @@ def bench_one(
             proc.kill()
 
 
+def big_file() -> Path:
+    """A 10 MiB file for the static-file benchmark (made once)."""
+    path = Path("/tmp/cherrypy-kernel-bench-10MiB.bin")
+    if not path.exists() or path.stat().st_size != 10 * 1024 * 1024:
+        path.write_bytes(os.urandom(10 * 1024 * 1024))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--connections", default="8,64")
     parser.add_argument("--reference-python", default=None)
+    parser.add_argument("--big-file", action="store_true", help="also serve a 10 MiB static file")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from run import reference_python
@@ -145,6 +156,15 @@ def main() -> None:
             print(
                 f"{label:34s} c={conns:<4d} {r['rps']:9.0f} req/s  p50 {r['p50_ms']:8.2f} ms  "
                 f"p99 {r['p99_ms']:8.2f} ms  CPU {r['cpu_us_per_req']:7.1f} us/req  non2xx {r['non2xx']}",
+                flush=True,
+            )
+    if args.big_file:
+        for label, python, kind in subjects[:2]:
+            r = bench_one(python, kind, 4, args.seconds, args.repeats, path="/big.bin")
+            results[f"{label} 10 MiB file @ 4 conns"] = r
+            print(
+                f"{label:34s} 10MiB c=4  {r['rps']:9.1f} req/s  p50 {r['p50_ms']:8.2f} ms  "
+                f"CPU {r['cpu_us_per_req']:9.1f} us/req",
                 flush=True,
             )
     print(json.dumps(results, indent=2))
