@@ -64,6 +64,9 @@ class Site:
 def _reset_cherrypy() -> None:
     cherrypy.tree.apps.clear()
     cherrypy.config.reset()
+    # Other suites run under the test_suite environment, which switches these off.
+    cherrypy.checker.on = True
+    cherrypy.log.screen = True
 
 
 @pytest.fixture

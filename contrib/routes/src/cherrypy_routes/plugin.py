@@ -1,0 +1,20 @@
+"""The pluggy plugin of cherrypy-routes (entry point ``cherrypy.plugins: routes``).
+
+It registers ``RoutesDispatcher`` by name, so that it is listed by ``python -m cherrypy plugins``
+and reachable as ``cherrypy.dispatch.RoutesDispatcher``.  Like every plugin it loads on first
+need, never on ``import cherrypy``.
+"""
+
+from __future__ import annotations
+
+from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
+
+from .dispatcher import RoutesDispatcher
+
+__all__ = ["cherrypy_register_dispatchers"]
+
+
+@hookimpl
+def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
+    """Offer ``RoutesDispatcher`` to ``request.dispatch`` config."""
+    register("RoutesDispatcher", RoutesDispatcher)
