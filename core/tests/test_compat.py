@@ -104,7 +104,9 @@ def test_install_finder_is_idempotent_and_goes_last(site):
     # Installed after the standard finders (third-party packages such as six may append
     # their own hooks later, so "last" is checked against the standard ones only).
     position = sys.meta_path.index(first)
-    standard = [f for f in sys.meta_path if getattr(f, "__module__", "").startswith("_frozen_importlib")]
+    standard = [
+        f for f in sys.meta_path if getattr(f, "__module__", "").startswith("_frozen_importlib")
+    ]
     assert all(sys.meta_path.index(f) < position for f in standard)
 
 

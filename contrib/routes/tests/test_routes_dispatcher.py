@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from cherrypy_routes import RoutesDispatcher
 
 import cherrypy
+from cherrypy_routes import RoutesDispatcher
 
 
 class Dummy:

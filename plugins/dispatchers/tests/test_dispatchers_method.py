@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from cherrypy_dispatchers import MethodDispatcher, allowed_methods, clear_method_cache
 
 import cherrypy
+from cherrypy_dispatchers import MethodDispatcher, allowed_methods, clear_method_cache
 
 METHOD_CONF = {"/": {"request.dispatch": cherrypy.dispatch.MethodDispatcher()}}
 

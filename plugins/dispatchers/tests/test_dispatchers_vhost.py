@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from cherrypy_dispatchers import MethodDispatcher, VirtualHost, request_host
 
 import cherrypy
+from cherrypy_dispatchers import MethodDispatcher, VirtualHost, request_host
 
 
 class Shop:
