@@ -10,7 +10,10 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cherrypy.kernel.context import serving
+from cherrypy.kernel.context import ThreadLocalProxy, serving
+
+_response: Any = ThreadLocalProxy("response")
+"""The current response; outside a request, a default one (as in CherryPy)."""
 
 __all__ = [
     "CherryPyException",
@@ -120,7 +123,7 @@ class HTTPRedirect(CherryPyException):
 
     def set_response(self) -> None:
         """Write this redirect into ``cherrypy.response`` (status, Location, body)."""
-        response = serving.response
+        response = _response
         code = self.status
         response.status = code
         headers = response.headers
@@ -181,7 +184,7 @@ _ERROR_DROPS = (
 
 def clean_headers(status: int) -> None:
     """Drop response headers that must not survive into an error response."""
-    headers = serving.response.headers
+    headers = _response.headers
     for key in _ERROR_DROPS:
         headers.pop(key, None)
     if status != 416:
@@ -214,7 +217,7 @@ class HTTPError(CherryPyException):
 
     def set_response(self) -> None:
         """Write this error into ``cherrypy.response`` (status, cleaned headers, error page)."""
-        response = serving.response
+        response = _response
         clean_headers(self.code)
         response.status = self.status
         tb = None
@@ -339,9 +342,9 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
     else:
         page = _plugin_error_page(kwargs)
         if page is not None:
-            serving.response.headers["Content-Type"] = "text/html;charset=utf-8"
+            _response.headers["Content-Type"] = "text/html;charset=utf-8"
             return page
-    serving.response.headers["Content-Type"] = "text/html;charset=utf-8"
+    _response.headers["Content-Type"] = "text/html;charset=utf-8"
     try:
         body = template % kwargs
     except (KeyError, ValueError, TypeError):
@@ -384,7 +387,7 @@ def _pad_for_old_browsers(code: int) -> None:
     if not size:
         return
     size += 1
-    response = serving.response
+    response = _response
     content = response.collapse_body()
     if content and len(content) < size:
         content += b" " * (size - len(content))

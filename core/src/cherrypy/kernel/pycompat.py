@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 import urllib.parse
+from http.client import HTTPConnection, HTTPSConnection
 from typing import Any
 
 from cherrypy.kernel.dispatch import expose, popargs
 from cherrypy.kernel.urls import normalize_path, url
 
 __all__ = [
+    "HTTPConnection",
+    "HTTPSConnection",
     "escape_html",
     "expose",
     "normalize_path",

@@ -181,6 +181,21 @@ class _Evaluator:
         parts.append(current.id)
         return _resolve_dotted(parts[::-1])
 
+    def build_Subscript(self, node: ast.Subscript) -> Any:
+        """``dotted.name[literal]``: a literal key into an imported mapping or sequence."""
+        if not isinstance(node.value, (ast.Name, ast.Attribute)):
+            raise _Refused(f"only dotted names may be subscripted ({_describe(node)})")
+        container = self.build(node.value)
+        if not isinstance(container, (dict, list, tuple, str, bytes)):
+            raise _Refused(f"{_describe(node.value)} is not a dict, list or tuple")
+        key = self.build(node.slice)
+        if not isinstance(key, (str, int, float, bytes, tuple, bool)) and key is not None:
+            raise _Refused(f"subscript keys must be literals ({_describe(node)})")
+        try:
+            return container[key]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise _Refused(f"{_describe(node)} failed: {exc!r}") from exc
+
     def build_Call(self, node: ast.Call) -> Any:
         if not isinstance(node.func, (ast.Name, ast.Attribute)):
             raise _Refused(f"only dotted names may be called ({_describe(node)})")

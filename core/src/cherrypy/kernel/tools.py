@@ -257,3 +257,11 @@ def _missing_tool(toolbox: Toolbox, name: str) -> Any:
     except AttributeError:
         pass
     raise AttributeError(str(compat.missing_name_error(f"cherrypy.{toolbox.namespace}.{name}")))
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve CherryPy's other ``_cptools`` names (SessionTool, XMLRPCController, ...) from
+    the plugins that provide them."""
+    from cherrypy.kernel.compat import module_getattr
+
+    return module_getattr("cherrypy._cptools", name)

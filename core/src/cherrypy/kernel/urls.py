@@ -78,12 +78,13 @@ def url(
             script_name = request.script_name
         if base is None:
             base = request.base
-        newurl = base + script_name + normalize_path(path) + qs
+        newurl = normalize_path(base + script_name + normalize_path(path))
     else:
         if base is None:
             base = _server_base()
-        newurl = base + (script_name or "") + path + qs
-    newurl = normalize_path(newurl)
+        newurl = normalize_path(base + (script_name or "") + path)
+    # The query string is not a path: "?next=/a/../b" stays as given.
+    newurl += qs
     if relative is None:
         relative = getattr(app, "relative_urls", False)
     if relative == "server":

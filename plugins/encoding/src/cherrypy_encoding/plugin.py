@@ -1,0 +1,57 @@
+"""The pluggy plugin of cherrypy-encoding (entry point ``cherrypy.plugins: encoding``).
+
+It registers ``tools.gzip`` (response compression at ``before_finalize``, priority 80, plus
+bounded inflation of compressed request bodies at ``before_request_body``) and
+``tools.decode`` (request entity charsets at ``before_request_body``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.kernel.tools import Tool
+
+from .charsets import decode
+from .compression import gzip
+from .inflate import inflate_request_body
+
+__all__ = ["GzipTool", "cherrypy_register_tools", "decode_tool", "gzip_tool"]
+
+_REQUEST_OPTIONS = ("inflate", "max_inflated_size")
+
+
+class GzipTool(Tool):
+    """``tools.gzip``: compresses responses and inflates compressed request bodies.
+
+    Its options are those of :func:`~cherrypy_encoding.compression.gzip` plus ``inflate``
+    and ``max_inflated_size`` of :func:`~cherrypy_encoding.inflate.inflate_request_body`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("before_finalize", gzip, priority=80)
+        self.inflate = None
+        self.max_inflated_size = None
+
+    def _setup(self) -> None:
+        conf = self._merged_args()
+        priority = conf.pop("priority", self._priority)
+        request_conf = {key: conf.pop(key) for key in _REQUEST_OPTIONS if key in conf}
+        hooks = serving.request.hooks
+        hooks.attach("before_request_body", inflate_request_body, priority=20, **request_conf)
+        hooks.attach(self._point, self.callable, priority=priority, **conf)
+
+
+gzip_tool = GzipTool()
+"""The ``cherrypy.tools.gzip`` tool."""
+
+decode_tool = Tool("before_request_body", decode)
+"""The ``cherrypy.tools.decode`` tool."""
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Any) -> None:
+    """Add ``gzip`` and ``decode`` to the default toolbox."""
+    toolbox.gzip = gzip_tool
+    toolbox.decode = decode_tool

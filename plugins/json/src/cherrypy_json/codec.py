@@ -1,0 +1,123 @@
+"""The JSON codec behind ``tools.json_in`` and ``tools.json_out``.
+
+The codec is a ``(dumps, loads)`` pair resolved once, on first use, through the
+``cherrypy_json_codec`` hook: the first plugin that answers wins.  This distribution answers
+last (``trylast``) with :func:`ujson_codec` when ujson is importable; when nothing answers,
+:func:`stdlib_codec` (the standard library's :mod:`json`) is used.
+
+Both codecs write what CherryPy 18 writes with the standard library's default encoder: ASCII
+only (``ensure_ascii``), ``", "`` and ``": "`` separators, ``NaN``/``Infinity`` allowed and
+slashes left alone.  The ujson codec falls back to the standard library for any object ujson
+refuses, so a value that cannot be encoded raises the standard library's ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+from cherrypy.kernel.hookspecs import JsonCodec
+
+__all__ = ["dumps", "get_codec", "loads", "reset_codec", "stdlib_codec", "ujson_codec"]
+
+Codec = JsonCodec
+
+_std_encode = json.JSONEncoder().encode
+_std_decode = json.JSONDecoder().decode
+
+
+# ujson writes 1e-7 where the standard library (and so CherryPy) writes 1e-07.  The first
+# alternative skips string literals, so only numbers are touched.
+_SHORT_EXPONENT = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?e-)([1-9])(?![0-9])'
+)
+
+
+def _pad_exponent(match: re.Match[str]) -> str:
+    head = match.group(1)
+    if head is None:
+        return match.group(0)
+    return head + "0" + match.group(2)
+
+
+def _stdlib_loads(data: Any) -> Any:
+    """Parse a JSON document given as str, or as bytes that must be UTF-8."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data).decode("utf-8")
+    return _std_decode(data)
+
+
+def stdlib_codec() -> Codec:
+    """The standard library's codec, writing exactly what CherryPy 18 writes."""
+    return _std_encode, _stdlib_loads
+
+
+def ujson_codec() -> Codec | None:
+    """A ujson codec with CherryPy's output format, or None when ujson is not importable."""
+    try:
+        import ujson
+    except ImportError:
+        return None
+    udumps = ujson.dumps
+    uloads = ujson.loads
+
+    def dumps(value: Any) -> str:
+        try:
+            text: str = udumps(
+                value, ensure_ascii=True, escape_forward_slashes=False, separators=(", ", ": ")
+            )
+        except (TypeError, ValueError, OverflowError):
+            return _std_encode(value)
+        if "e-" in text:
+            text = _SHORT_EXPONENT.sub(_pad_exponent, text)
+        return text
+
+    def loads(data: Any) -> Any:
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        return uloads(data)
+
+    dumps.__doc__ = "Encode ``value`` to JSON text with ujson (standard library on refusal)."
+    loads.__doc__ = "Parse JSON text or UTF-8 bytes with ujson."
+    return dumps, loads
+
+
+_codec: Codec | None = None
+_lock = threading.Lock()
+
+
+def get_codec() -> Codec:
+    """The ``(dumps, loads)`` pair in use, resolved through the plugins once."""
+    codec = _codec
+    if codec is None:
+        codec = _resolve()
+    return codec
+
+
+def _resolve() -> Codec:
+    global _codec
+    with _lock:
+        if _codec is None:
+            from cherrypy.kernel.boot import boot
+
+            _codec = boot().json_codec() or stdlib_codec()
+        return _codec
+
+
+def reset_codec() -> None:
+    """Forget the resolved codec so the next use asks the plugins again (for tests)."""
+    global _codec
+    with _lock:
+        _codec = None
+
+
+def dumps(value: Any) -> str:
+    """Encode ``value`` to JSON text with the codec in use."""
+    return get_codec()[0](value)
+
+
+def loads(data: str | bytes) -> Any:
+    """Parse a JSON document (text, or UTF-8 bytes) with the codec in use."""
+    return get_codec()[1](data)

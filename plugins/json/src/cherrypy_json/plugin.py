@@ -1,0 +1,38 @@
+"""The pluggy plugin of cherrypy-json (entry point ``cherrypy.plugins: json``).
+
+It registers ``tools.json_in`` (``before_request_body``, priority 30) and ``tools.json_out``
+(``before_handler``, priority 30), and offers the ujson codec through ``cherrypy_json_codec``
+as a last resort, so that any other plugin's codec wins over it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.kernel.tools import Tool
+
+from .codec import Codec, ujson_codec
+from .json_in import json_in
+from .json_out import json_out
+
+__all__ = ["cherrypy_json_codec", "cherrypy_register_tools", "json_in_tool", "json_out_tool"]
+
+json_in_tool = Tool("before_request_body", json_in, priority=30)
+"""The ``cherrypy.tools.json_in`` tool."""
+
+json_out_tool = Tool("before_handler", json_out, priority=30)
+"""The ``cherrypy.tools.json_out`` tool."""
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Any) -> None:
+    """Add ``json_in`` and ``json_out`` to the default toolbox."""
+    toolbox.json_in = json_in_tool
+    toolbox.json_out = json_out_tool
+
+
+@hookimpl(trylast=True)
+def cherrypy_json_codec() -> Codec | None:
+    """The ujson codec (None when ujson is missing: the standard library is used)."""
+    return ujson_codec()
