@@ -192,7 +192,7 @@ class _Evaluator:
         if not isinstance(key, (str, int, float, bytes, tuple, bool)) and key is not None:
             raise _Refused(f"subscript keys must be literals ({_describe(node)})")
         try:
-            return container[key]
+            return container[key]  # type: ignore[index]
         except (KeyError, IndexError, TypeError) as exc:
             raise _Refused(f"{_describe(node)} failed: {exc!r}") from exc
 
