@@ -169,6 +169,10 @@ class Checker:
         names.update(getattr(app, "request_class", Request).namespaces)
         names.update(cherrypy.config.namespaces)
         names.update(_config.known_namespaces.get("request", ()))
+        # CherryPy's site-wide namespaces (server, engine, ...) are known even when the plugin
+        # that handles one is not installed; check_site_config_entries_in_app_config reports
+        # them in app config.
+        names.update(_config.known_namespaces.get("global", ()))
         names.update(self.extra_namespaces)
         names.update(getattr(self, "extra_config_namespaces", ()))
         return names
