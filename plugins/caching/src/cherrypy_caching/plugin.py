@@ -1,0 +1,60 @@
+"""The pluggy plugin of cherrypy-caching (entry point ``cherrypy.plugins: caching``).
+
+Registers ``tools.caching`` (before_handler, priority 90; stores at before_finalize,
+priority 100), ``tools.expires`` (before_finalize) and ``tools.etags`` (before_finalize,
+priority 75), at CherryPy's hook points and priorities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.kernel.tools import Tool
+
+from . import caching
+from .conditional import validate_etags
+from .expires import expires
+
+__all__ = ["CachingTool", "caching_tool", "cherrypy_register_tools", "etags_tool", "expires_tool"]
+
+
+class CachingTool(Tool):
+    """``tools.caching``: answer from the cache, or store the response on its way out."""
+
+    def _wrapper(self, **kwargs: Any) -> None:
+        request = serving.request
+        if caching.get(**kwargs):
+            request.handler = None
+            return
+        hooks = request.hooks
+        if request.cacheable:
+            hooks.attach("before_finalize", caching.tee_output, priority=100)
+        if getattr(request, "_caching_pending", None) is not None:
+            hooks.attach("on_end_request", caching.release_reservation)
+
+    _wrapper.priority = 90  # type: ignore[attr-defined]
+
+    def _setup(self) -> None:
+        conf = self._merged_args()
+        priority = conf.pop("priority", None)
+        serving.request.hooks.attach("before_handler", self._wrapper, priority=priority, **conf)
+
+
+caching_tool = CachingTool("before_handler", caching.get, "caching")
+"""The ``cherrypy.tools.caching`` tool."""
+
+expires_tool = Tool("before_finalize", expires)
+"""The ``cherrypy.tools.expires`` tool."""
+
+etags_tool = Tool("before_finalize", validate_etags, priority=75)
+"""The ``cherrypy.tools.etags`` tool."""
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Any) -> None:
+    """Add ``caching``, ``expires`` and ``etags`` to the default toolbox."""
+    toolbox.caching = caching_tool
+    toolbox.expires = expires_tool
+    toolbox.etags = etags_tool

@@ -1,0 +1,22 @@
+"""``tools.log_hooks``: write the hooks that ran for a request to the error log."""
+
+from __future__ import annotations
+
+from cherrypy.kernel.context import serving
+from cherrypy.kernel.hooks import HOOKPOINTS
+
+__all__ = ["log_hooks"]
+
+
+def log_hooks(debug: bool = False) -> None:
+    """Log every hook point of the current request with its hooks, in priority order."""
+    import cherrypy
+
+    hooks = serving.request.hooks
+    points = list(HOOKPOINTS) + [point for point in hooks if point not in HOOKPOINTS]
+    lines = []
+    for point in points:
+        lines.append(f"    {point}:")
+        for hook in sorted(hooks.get(point, ()), key=lambda h: h.priority):
+            lines.append(f"        {hook!r}")
+    cherrypy.log(f"\nRequest Hooks for {cherrypy.url()}:\n" + "\n".join(lines), "HTTP")
