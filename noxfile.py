@@ -15,10 +15,20 @@ nox.options.sessions = ["lint", "typecheck", "kernel", "tests"]
 PYTHON = os.environ.get("NOX_PYTHON") or None
 
 
+def _uv() -> str:
+    """The uv executable: the one the ``uv`` package ships, else ``uv`` on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return "uv"
+
+
 def _sync(session: nox.Session, *extra: str) -> None:
     """Install the locked workspace (all members, dev group) into the session's venv."""
     session.run_install(
-        "uv",
+        _uv(),
         "sync",
         "--locked",
         "--all-packages",
@@ -34,7 +44,8 @@ def _sync(session: nox.Session, *extra: str) -> None:
 def tests(session: nox.Session) -> None:
     """The whole test suite: kernel, plugins, contrib and cross-distribution tests."""
     _sync(session, "--all-extras")
-    session.run("pytest", *session.posargs)
+    # Tests that install a fixture distribution find uv here even when it is not on PATH.
+    session.run("pytest", *session.posargs, env={"UV_BIN": _uv()})
 
 
 @nox.session(python=PYTHON)

@@ -53,7 +53,7 @@ SCRIPT = textwrap.dedent(
 
 
 def _install(target: Path) -> None:
-    uv = shutil.which("uv")
+    uv = os.environ.get("UV_BIN") or shutil.which("uv")
     if uv is not None:
         cmd = [uv, "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(FIXTURE)]
     else:
