@@ -9,6 +9,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from cherrypy.kernel import config as _config_module
+from cherrypy.kernel import pipeline as _pipeline_module
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import CherryPyException, HTTPError, NotFound
 from cherrypy.kernel.pipeline import entry_for_sources
@@ -223,9 +225,54 @@ class Dispatcher:
             request.handler = NotFound()
 
     def find_handler(self, path: str) -> tuple[Any, list[str]]:
-        """Return ``(handler or None, virtual path segments)``; sets ``request.config``."""
+        """Return ``(handler or None, virtual path segments)``; sets ``request.config``.
+
+        A walk that called no ``_cp_dispatch`` is remembered per (dispatcher, app, path,
+        config generation) together with every attribute it read; the next request for the
+        path re-reads just those attributes and reuses the result when each one is still the
+        same object, so a changed object tree is always walked again.
+        """
         request = serving.request
         app = request.app
+        key = (id(self), id(app), path, _pipeline_module._generation, _config_module.generation())
+        hit = _walk_cache.get(key)
+        if hit is not None and hit[0] is app:
+            _app, reads, func, vpath, entry, is_index = hit
+            for owner, attr, value in reads:
+                current = getattr(owner, attr, None)
+                # Bound methods are new objects on every access: compare them by equality
+                # (same function, same instance); anything else by identity.
+                if current is not value and (
+                    current.__class__ is not _MethodType or current != value
+                ):
+                    break
+            else:
+                _pipeline_module._stats["hits"] += 1
+                request._pipeline_entry = entry
+                request.config = entry.config.copy()
+                request.is_index = is_index
+                return func, list(vpath)
+        reads: list[tuple[Any, str, Any]] = []
+        result = self._walk(request, app, path, reads)
+        if request._pipeline_entry is not None and not getattr(request, "_walk_dynamic", False):
+            if len(_walk_cache) >= 4096:
+                _walk_cache.clear()
+            func, vpath = result
+            _walk_cache[key] = (
+                app,
+                tuple(reads),
+                func,
+                tuple(vpath),
+                request._pipeline_entry,
+                request.is_index,
+            )
+        request._walk_dynamic = False
+        return result
+
+    def _walk(
+        self, request: Any, app: Any, path: str, reads: list[tuple[Any, str, Any]]
+    ) -> tuple[Any, list[str]]:
+        """The object-tree walk of :meth:`find_handler`; records what it read in ``reads``."""
         root = app.root
         app_config = app.config
         dispatch_name = self.dispatch_method_name
@@ -238,6 +285,7 @@ class Dispatcher:
         fullpath_len = len(fullpath)
         node_sources: list[dict[str, Any]] = []
         root_conf = getattr(root, "_cp_config", None)
+        reads.append((root, "_cp_config", root_conf))
         if root_conf:
             node_sources.append(root_conf)
         section = app_config.get("/")
@@ -257,6 +305,7 @@ class Dispatcher:
             else:
                 objname = name.translate(translate)
             subnode = getattr(node, objname, None)
+            reads.append((node, objname, subnode))
             pre_len = segleft
             if subnode is None:
                 dispatch = getattr(node, dispatch_name, None)
@@ -269,7 +318,9 @@ class Dispatcher:
                     index_name = names.pop()
                     subnode = dispatch(vpath=names)
                     names.append(index_name)
+                    request._walk_dynamic = True  # _cp_dispatch: never cached
                 else:
+                    reads.append((node, dispatch_name, dispatch))
                     del names[0]
             else:
                 del names[0]
@@ -286,6 +337,7 @@ class Dispatcher:
             node = subnode
             if node is not None:
                 conf = getattr(node, "_cp_config", None)
+                reads.append((node, "_cp_config", conf))
                 if conf:
                     node_sources.append(conf)
             # App sections for every segment consumed at this step (usually one).
@@ -304,8 +356,10 @@ class Dispatcher:
             if candidate is None:
                 continue
             default = getattr(candidate, "default", None)
+            reads.append((candidate, "default", default))
             if default is not None and getattr(default, "exposed", False):
                 conf = getattr(default, "_cp_config", None)
+                reads.append((default, "_cp_config", conf))
                 trail.insert(i + 1, (default, [conf] if conf else [], segleft))
                 self._set_config(request, app, trail, i + 1, fullpath, path)
                 request.is_index = path.endswith("/")
@@ -337,6 +391,11 @@ class Dispatcher:
         entry = entry_for_sources(app, tuple(sources), path)
         request._pipeline_entry = entry
         request.config = entry.config.copy()
+
+
+_MethodType = types.MethodType
+_walk_cache: dict[Any, tuple[Any, ...]] = {}
+"""find_handler results keyed by (dispatcher, app, path, generations); see find_handler."""
 
 
 def _global_config() -> dict[str, Any]:
