@@ -237,8 +237,8 @@ class Dispatcher:
         key = (id(self), id(app), path, _pipeline_module._generation, _config_module.generation())
         hit = _walk_cache.get(key)
         if hit is not None and hit[0] is app:
-            _app, reads, func, vpath, entry, is_index = hit
-            for owner, attr, value in reads:
+            _app, cached_reads, func, vpath, entry, is_index = hit
+            for owner, attr, value in cached_reads:
                 current = getattr(owner, attr, None)
                 # Bound methods are new objects on every access: compare them by equality
                 # (same function, same instance); anything else by identity.
