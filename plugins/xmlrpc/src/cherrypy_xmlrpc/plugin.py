@@ -1,0 +1,42 @@
+"""The pluggy plugin of cherrypy-xmlrpc (entry point ``cherrypy.plugins: xmlrpc``).
+
+Registers ``tools.xmlrpc`` and the ``XMLRPCDispatcher``.
+"""
+
+from __future__ import annotations
+
+from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
+from cherrypy.kernel.tools import ErrorTool, Toolbox
+
+from . import util
+from .dispatcher import XMLRPCDispatcher
+
+__all__ = ["XMLRPC_TOOL", "XMLRPCTool", "cherrypy_register_dispatchers", "cherrypy_register_tools"]
+
+
+class XMLRPCTool(ErrorTool):
+    """``tools.xmlrpc``: errors on its paths are answered as XML-RPC faults (HTTP 200).
+
+    As in CherryPy 18, setting it up replaces ``request.error_response`` with
+    :func:`~cherrypy_xmlrpc.util.on_error`; its other settings (``encoding``,
+    ``allow_none``, ``max_body``) are read by :class:`~cherrypy_xmlrpc.controller.XMLRPCController`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(util.on_error, "xmlrpc")
+
+
+XMLRPC_TOOL = XMLRPCTool()
+"""The tool instance registered as ``cherrypy.tools.xmlrpc``."""
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
+    """Add ``tools.xmlrpc``."""
+    toolbox.xmlrpc = XMLRPC_TOOL
+
+
+@hookimpl
+def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
+    """Offer ``XMLRPCDispatcher`` (``cherrypy.dispatch.XMLRPCDispatcher``)."""
+    register("XMLRPCDispatcher", XMLRPCDispatcher)
