@@ -1,4 +1,4 @@
-"""nox sessions for cherrypy-kernel: tests, kernel, lint, typecheck, demo, bench.
+"""nox sessions for cherrypy-kernel: tests, kernel, lint, typecheck, demo, docs, bench.
 
 Every session installs the locked workspace (uv.lock) into its own virtualenv with uv.
 """
@@ -76,6 +76,15 @@ def demo(session: nox.Session) -> None:
     """Run the demo application on http://127.0.0.1:8080 (Ctrl-C to stop)."""
     _sync(session)
     session.run("python", "docs/examples/demo.py")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx documentation with warnings as errors."""
+    _sync(session)
+    # After the sync: uv sync removes packages the lock does not know.
+    session.install("sphinx>=7", "myst-parser>=3")
+    session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -6,13 +6,17 @@ import sys
 
 __all__ = ["main"]
 
-_SUBCOMMANDS = ("plugins",)
+_SUBCOMMANDS = ("plugins", "routes", "serve")
 
 _USAGE = """usage: python -m cherrypy plugins [--json]
+       python -m cherrypy routes TARGET [--script-name S] [-c CONFIG] [--hooks] [--json]
+       python -m cherrypy serve TARGET [--host H] [--port P] [--script-name S] [-c CONFIG] [-e ENV]
        python -m cherrypy [cherryd options]   (-c CONFIG, -d, -e ENV, -i MODULE, -p PIDFILE, -P PATH)
 
 subcommands:
   plugins   list installed plugins, their distributions, tools, dispatchers and hooks
+  routes    list an application's URL tree and the tools switched on for each path
+  serve     serve module:object (a CherryPy root or any WSGI callable) with cherrypy-server
 """
 
 
@@ -26,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         from cherrypy.kernel.cli import plugins_command
 
         return plugins_command(args[1:])
+    if args and args[0] in ("routes", "serve"):
+        from cherrypy.kernel import cli_app
+
+        command = cli_app.routes_command if args[0] == "routes" else cli_app.serve_command
+        return command(args[1:])
     if args and not args[0].startswith("-"):
         print(f"unknown subcommand {args[0]!r}\n\n{_USAGE}", file=sys.stderr)
         return 2

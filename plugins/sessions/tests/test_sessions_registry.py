@@ -132,21 +132,25 @@ def test_storage_class_as_a_dotted_name(live: Any) -> None:
         assert client.get(base + "/").text == "2 None"
 
 
-def test_known_but_missing_storage_type_names_the_distribution(live: Any) -> None:
-    with pytest.raises(
-        registry.UnknownBackendError, match="pip install cherrypy-sessions-memcached"
-    ):
-        registry.get_backend("memcached")
-    conf = {"/": {"tools.sessions.on": True, "tools.sessions.storage_type": "memcached"}}
+def test_known_but_missing_storage_type_names_the_distribution(
+    live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A storage type of ours that is certainly not installed (memcached and postgresql may be).
+    monkeypatch.setitem(registry.KNOWN_DISTRIBUTIONS, "redisx", "cherrypy-sessions-redisx")
+    with pytest.raises(registry.UnknownBackendError, match="pip install cherrypy-sessions-redisx"):
+        registry.get_backend("redisx")
+    conf = {"/": {"tools.sessions.on": True, "tools.sessions.storage_type": "redisx"}}
     with live(Counter(), conf) as base:
         response = requests.get(base + "/")
     assert response.status_code == 500
-    assert "cherrypy-sessions-memcached" in response.text
+    assert "cherrypy-sessions-redisx" in response.text
 
 
 def test_unknown_storage_type_lists_what_is_registered() -> None:
-    with pytest.raises(registry.UnknownBackendError, match="registered: file, ram"):
+    with pytest.raises(registry.UnknownBackendError, match="registered: ") as caught:
         registry.get_backend("cassandra")
+    registered = str(caught.value).split("registered: ", 1)[1].split(", ")
+    assert {"file", "ram"} <= set(registered)
 
 
 def test_register_validates_name_and_class() -> None:
