@@ -6,8 +6,15 @@ Every session installs the locked workspace (uv.lock) into its own virtualenv wi
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import nox
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "typecheck", "kernel", "tests"]
@@ -54,6 +61,49 @@ def kernel(session: nox.Session) -> None:
     session.install("-e", "core", "pytest>=8", "pytest-timeout>=2.3")
     session.run("python", "-m", "cherrypy", "plugins")
     session.run("pytest", "core/tests", *session.posargs)
+
+
+ROOT = Path(__file__).parent
+
+
+def _distributions() -> dict[str, str]:
+    """Workspace distribution name -> its folder (relative to the repository)."""
+    found = {}
+    for pattern in ("core/pyproject.toml", "plugins/*/pyproject.toml", "contrib/*/pyproject.toml"):
+        for path in sorted(ROOT.glob(pattern)):
+            name = tomllib.loads(path.read_text())["project"]["name"]
+            found[name] = str(path.parent.relative_to(ROOT))
+    return found
+
+
+def _local_requirements(folder: str, dists: dict[str, str]) -> list[str]:
+    """Editable installs of ``folder`` and of the workspace distributions it depends on."""
+    project = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
+    needed = [folder]
+    for requirement in project.get("dependencies", []):
+        name = requirement.split(";")[0].split("[")[0]
+        for sep in "<>=!~ ":
+            name = name.split(sep)[0]
+        if name in dists and dists[name] not in needed:
+            needed.extend(_local_requirements(dists[name], dists))
+    return needed
+
+
+DISTRIBUTIONS = _distributions()
+PLUGIN_DIRS = [folder for name, folder in DISTRIBUTIONS.items() if name != "cherrypy-kernel"]
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("plugin", PLUGIN_DIRS)
+def plugin(session: nox.Session, plugin: str) -> None:
+    """One plugin distribution with only the kernel (and what it declares) beside it."""
+    editable = [
+        arg
+        for folder in dict.fromkeys(_local_requirements(plugin, DISTRIBUTIONS))
+        for arg in ("-e", folder)
+    ]
+    session.install(*editable, "pytest>=8", "pytest-timeout>=2.3", "requests>=2.31")
+    session.run("pytest", f"{plugin}/tests", *session.posargs)
 
 
 @nox.session(python=PYTHON)
