@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.kernel.pytest_fixtures import error_log, serve_root  # noqa: F401
+from cherrypy.kernel.testing import reset
 from cherrypy_caching import clear_process_cache
 
 
@@ -22,36 +19,3 @@ def clean_kernel() -> Iterator[None]:
     yield
     clear_process_cache()
     reset()
-
-
-@pytest.fixture
-def serve_root() -> Iterator[Callable[..., str]]:
-    """``serve_root(root, conf=None)`` mounts ``root`` at '/' and returns the base URL."""
-    with contextlib.ExitStack() as stack:
-
-        def start(root: Any, conf: Any = None) -> str:
-            cherrypy.tree.mount(root, "", conf)
-            return stack.enter_context(serve())
-
-        yield start
-
-
-@pytest.fixture
-def error_log() -> Iterator[list[str]]:
-    """Messages written to ``cherrypy.log`` during the test."""
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    logger = logging.getLogger("cherrypy.error")
-    handler = Collect(level=logging.DEBUG)
-    old_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
