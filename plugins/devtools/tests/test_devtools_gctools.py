@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -77,6 +78,11 @@ def test_request_counter_counts_requests_in_flight(serve_root: Callable[..., str
         base = serve_root(Root())
         requests.get(base + "/")
         requests.get(base + "/")
+        # The server closes the request (after_request) just after the client has the
+        # response: wait for that before looking at the count.
+        deadline = time.monotonic() + 5
+        while counter.count and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         counter.unsubscribe()
     assert seen == [1, 1]

@@ -33,11 +33,14 @@ class ResponseEncoder:
     add_charset = True
     debug = False
 
+    body: Any = None
+    """The encoded body (set when the handler ran)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        for key, value in kwargs.items():
-            setattr(self, key, value)
+        if kwargs:
+            for key, value in kwargs.items():
+                setattr(self, key, value)
         self.attempted_charsets: set[str] = set()
-        self.body: Any = None
         request = serving.request
         if request.handler is not None:
             self.oldhandler = request.handler
@@ -119,8 +122,13 @@ class ResponseEncoder:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the wrapped handler and encode its output."""
+        result = self.oldhandler(*args, **kwargs)
+        if result.__class__ is str and result and self.encoding is None and self.add_charset:
+            encoded = self._encode_plain_html(result)
+            if encoded is not None:
+                return encoded
         response = serving.response
-        self.body = prepare_iter(self.oldhandler(*args, **kwargs))
+        self.body = prepare_iter(result)
         if not self.add_charset:
             return self.body
         headers = response.headers
@@ -140,6 +148,31 @@ class ResponseEncoder:
                 ct.params["charset"] = self.find_acceptable_charset()
                 headers["Content-Type"] = str(ct)
         return self.body
+
+    def _encode_plain_html(self, text: str) -> list[bytes] | None:
+        """The common case in one step: one str for the default ``text/html`` of a buffered
+        response, and no Accept-Charset.  None when anything differs (the general path
+        then decides, including the errors)."""
+        if type(self) is not ResponseEncoder:
+            return None  # a subclass may override the charset negotiation
+        response = serving.response
+        headers = response.headers
+        if (
+            response.stream
+            or dict.get(headers, "Content-Type") != "text/html"
+            or dict.get(serving.request.headers, "Accept-Charset")
+        ):
+            return None
+        charset = self.default_encoding
+        try:
+            body = [text.encode(charset, self.errors)]
+        except (LookupError, UnicodeError):
+            return None
+        self.attempted_charsets.add(charset)
+        dict.pop(headers, "Content-Length", None)
+        dict.__setitem__(headers, "Content-Type", _with_charset("text/html", charset))
+        self.body = body
+        return body
 
 
 _is_text_cache: dict[str, bool] = {}

@@ -84,6 +84,16 @@ class LateParamPageHandler(PageHandler):
     Hooks and tools that run before the handler may change ``request.params``.
     """
 
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        if type(self) is not LateParamPageHandler:
+            super().__init__(callable, *args, **kwargs)  # a subclass may redefine the setters
+            return
+        self.callable = callable
+        request = serving.request
+        request.args = args  # what the ``args`` and ``kwargs`` setters store
+        request.kwargs = kwargs
+        self._kwargs = kwargs
+
     @property
     def kwargs(self) -> dict[str, Any]:
         """``request.params`` updated with the keyword arguments given at creation."""
@@ -96,6 +106,25 @@ class LateParamPageHandler(PageHandler):
     def kwargs(self, value: dict[str, Any]) -> None:
         serving.request.kwargs = value
         self._kwargs = value
+
+    def __call__(self) -> Any:
+        """Call the handler with ``request.args`` and the current ``request.params``."""
+        if type(self) is not LateParamPageHandler:
+            return PageHandler.__call__(self)  # a subclass may redefine args or kwargs
+        request = serving.request
+        kwargs = request.params.copy()
+        if self._kwargs:
+            kwargs.update(self._kwargs)
+        try:
+            return self.callable(*request.args, **kwargs)
+        except TypeError as exc:
+            try:
+                test_callable_spec(self.callable, request.args, kwargs)
+            except HTTPError:
+                raise
+            except Exception:
+                raise exc from None
+            raise
 
 
 def _signature_of(callable: Any) -> inspect.Signature | None:
@@ -219,7 +248,8 @@ class Dispatcher:
         request = serving.request
         func, vpath = self.find_handler(path_info)
         if func:
-            vpath = [segment.replace("%2F", "/") for segment in vpath]
+            if vpath:
+                vpath = [segment.replace("%2F", "/") for segment in vpath]
             request.handler = LateParamPageHandler(func, *vpath)
         else:
             request.handler = NotFound()
@@ -249,7 +279,11 @@ class Dispatcher:
             else:
                 _pipeline_module._stats["hits"] += 1
                 request._pipeline_entry = entry
-                request.config = entry.config.copy()
+                if getattr(type(request), "_lazy_config", False):
+                    request.config = None
+                    request._shared_config = entry.config  # copied on first access
+                else:
+                    request.config = entry.config.copy()
                 request.is_index = is_index
                 return func, list(vpath)
         reads: list[tuple[Any, str, Any]] = []

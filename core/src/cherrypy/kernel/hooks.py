@@ -52,7 +52,10 @@ class Hook:
 
     def __call__(self) -> Any:
         """Run the callback with the configured keyword arguments."""
-        return self.callback(**self.kwargs)
+        kwargs = self.kwargs
+        if kwargs:
+            return self.callback(**kwargs)
+        return self.callback()
 
     def __repr__(self) -> str:
         name = getattr(self.callback, "__qualname__", repr(self.callback))
@@ -124,10 +127,15 @@ class HookMap(dict):
         hooks = self.get(point)
         if not hooks:
             return
-        if len(hooks) > 1:
-            self.run_hooks(sorted(hooks, key=_priority_of))
-        else:
+        count = len(hooks)
+        if count == 1:
             self.run_hooks((hooks[0],))
+        elif count == 2:
+            first, second = hooks
+            # What a stable sort of two hooks gives, without building the key list.
+            self.run_hooks((second, first) if second.priority < first.priority else (first, second))
+        else:
+            self.run_hooks(sorted(hooks, key=_priority_of))
 
     @classmethod
     def run_hooks(cls, hooks: Iterable[Hook]) -> None:

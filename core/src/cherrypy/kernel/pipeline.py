@@ -156,6 +156,7 @@ class Pipeline:
         "dynamic_tools",
         "error_page",
         "error_response",
+        "filled_hooks",
         "hooks",
         "request_attrs",
         "response_attrs",
@@ -165,6 +166,8 @@ class Pipeline:
 
     def __init__(self) -> None:
         self.hooks: dict[str, tuple[Hook, ...]] = {}
+        # (the hooks dict, its points that have hooks): worked out on first use
+        self.filled_hooks: tuple[Any, tuple[tuple[str, tuple[Hook, ...]], ...]] = (None, ())
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self.request_attrs: tuple[tuple[str, Any], ...] = ()
         self.body_attrs: tuple[tuple[str, Any], ...] = ()
@@ -178,9 +181,13 @@ class Pipeline:
     def new_hookmap(self) -> HookMap:
         """A fresh per-request :class:`HookMap` holding this pipeline's sorted hooks."""
         hookmap = dict.__new__(HookMap)
-        for point, hooks in self.hooks.items():
-            if hooks:
-                dict.__setitem__(hookmap, point, list(hooks))
+        source, filled = self.filled_hooks
+        if source is not self.hooks:
+            source = self.hooks
+            filled = tuple((point, hooks) for point, hooks in source.items() if hooks)
+            self.filled_hooks = (source, filled)
+        for point, hooks in filled:
+            dict.__setitem__(hookmap, point, list(hooks))
         return hookmap
 
     def install(self, request: Any, response: Any) -> None:

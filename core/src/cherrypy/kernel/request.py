@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 import uuid
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import CookieError
 from typing import Any
 
 import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
@@ -24,7 +24,7 @@ from cherrypy.kernel.errors import (
 from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.httputil import HeaderMap, Host, decode_TEXT_maybe, parse_query_string
 from cherrypy.kernel.reprconf import NamespaceSet
-from cherrypy.kernel.response import Response, ResponseBody
+from cherrypy.kernel.response import LazyCookie, Response, ResponseBody
 
 __all__ = [
     "Hook",
@@ -47,6 +47,17 @@ hooks_namespace = _pipeline.hooks_namespace
 request_namespace = _pipeline.request_namespace
 response_namespace = _pipeline.response_namespace
 error_page_namespace = _pipeline.error_page_namespace
+
+
+class _LazyUniqueId:
+    """Descriptor for ``request.unique_id``: a request's :class:`LazyUUID4`, made on first
+    access (None on the class).  Assignment replaces it as usual."""
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return None
+        unique_id = obj.__dict__["unique_id"] = LazyUUID4()
+        return unique_id
 
 
 class LazyUUID4:
@@ -108,7 +119,7 @@ class Request:
     params: dict[str, Any] = {}
     header_list: list[tuple[str, str]] = []
     headers: HeaderMap = HeaderMap()
-    cookie: SimpleCookie = SimpleCookie()
+    cookie = LazyCookie()
     rfile: Any = None
     process_request_body = True
     methods_with_bodies = ("POST", "PUT", "PATCH")
@@ -120,7 +131,9 @@ class Request:
     app: Any = None
     handler: Any = None
     toolmaps: dict[str, Any] = {}
-    config: dict[str, Any] | None = None
+    _own_config: dict[str, Any] | None = None
+    _shared_config: dict[str, Any] | None = None
+    _lazy_config = True  # the dispatcher may hand over a shared config dict (see ``config``)
     is_index: bool | None = None
     hooks: HookMap = _EMPTY_HOOKS
     error_response: Any = None
@@ -131,7 +144,7 @@ class Request:
     throw_errors = False
     closed = False
     stage: str | None = None
-    unique_id: LazyUUID4 | None = None
+    unique_id = _LazyUniqueId()
     _pipeline_entry: Any = None
     wsgi_environ: dict[str, Any] = {}
     multithread = True
@@ -154,12 +167,9 @@ class Request:
         self.remote = remote_host
         self.scheme = scheme
         self.server_protocol = server_protocol
-        self.closed = False
+        # closed, stage and hooks start as the class defaults; unique_id is made on first use
         self.error_page = self.error_page.copy() if self.error_page else {}
-        self.stage = None
-        self.unique_id = LazyUUID4()
-        self.hooks = _EMPTY_HOOKS
-        self.error_response = self._default_error_response
+        self.error_response = _default_error_response
 
     @property
     def body(self) -> Any:
@@ -175,6 +185,25 @@ class Request:
     def body(self, value: Any) -> None:
         self._body = value
 
+    @property
+    def config(self) -> dict[str, Any] | None:
+        """The config of the requested path (a dict this request may change freely).
+
+        The default dispatcher hands over the cached config of the path without copying it;
+        the copy is made here, only when someone asks for it.
+        """
+        own = self._own_config
+        if own is None:
+            shared = self._shared_config
+            if shared is not None:
+                own = self._own_config = shared.copy()
+        return own
+
+    @config.setter
+    def config(self, value: dict[str, Any] | None) -> None:
+        self._own_config = value
+        self._shared_config = None
+
     def _default_error_response(self) -> None:
         HTTPError(500).set_response()
 
@@ -183,7 +212,9 @@ class Request:
         if not self.closed:
             self.closed = True
             self.stage = "on_end_request"
-            self.hooks.run("on_end_request")
+            hooks = self.hooks
+            if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_request"):
+                hooks.run("on_end_request")
             self.stage = "close"
 
     def run(
@@ -193,14 +224,12 @@ class Request:
         response = serving.response
         self.stage = "run"
         try:
-            self.error_response = self._default_error_response
+            self.error_response = _default_error_response
             self.method = method
             path = path or "/"
             self.query_string = query_string or ""
             self.params = {}
-            self.protocol = protocol = min(
-                _protocol_tuple(req_protocol), _protocol_tuple(self.server_protocol)
-            )
+            self.protocol = protocol = _effective_protocol(req_protocol, self.server_protocol)
             if protocol != (1, 1):
                 response.headers.protocol = protocol
             url = path + "?" + query_string if query_string else path
@@ -208,8 +237,8 @@ class Request:
             self.header_list = list(headers)
             self.headers = dict.__new__(HeaderMap)
             self.rfile = rfile
-            self.body = None
-            self.cookie = SimpleCookie()
+            self._body = None
+            self.__dict__.pop("cookie", None)  # a fresh one is made on first use
             self.handler = None
             self.script_name = self.app.script_name
             self.path_info = path[len(self.script_name) :]
@@ -248,7 +277,9 @@ class Request:
                     serving.response.finalize()
             finally:
                 self.stage = "on_end_resource"
-                self.hooks.run("on_end_resource")
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
+                    hooks.run("on_end_resource")
         except self.throws:
             raise
         except Exception:
@@ -284,31 +315,38 @@ class Request:
         self.process_headers()
         self.stage = "get_resource"
         self._pipeline_entry = None
-        self.config = None
+        self._own_config = self._shared_config = None  # ``config`` is None until dispatched
         self.get_resource(path_info)
         self._body = _PENDING  # built on first use: most GETs never look at it
         self.stage = "compile"
         self._install_pipeline(path_info)
 
+        # A point without hooks is skipped without calling HookMap.run (kept for other maps).
         self.stage = "on_start_resource"
         hooks = self.hooks
-        hooks.run("on_start_resource")
+        if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
+            hooks.run("on_start_resource")
         self.stage = "process_query_string"
         self.process_query_string()
         if self.process_request_body and self.method not in self.methods_with_bodies:
             self.process_request_body = False
         self.stage = "before_request_body"
         hooks = self.hooks
-        hooks.run("before_request_body")
+        if hooks.__class__ is not HookMap or dict.get(hooks, "before_request_body"):
+            hooks.run("before_request_body")
         if self.process_request_body:
             self.body.process()
         self.stage = "before_handler"
-        self.hooks.run("before_handler")
+        hooks = self.hooks
+        if hooks.__class__ is not HookMap or dict.get(hooks, "before_handler"):
+            hooks.run("before_handler")
         if self.handler:
             self.stage = "handler"
             response.body = self.handler()
         self.stage = "before_finalize"
-        self.hooks.run("before_finalize")
+        hooks = self.hooks
+        if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
+            hooks.run("before_finalize")
         response.finalize()
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:
@@ -322,6 +360,10 @@ class Request:
 
     def _install_pipeline(self, path_info: str) -> None:
         entry = self._pipeline_entry
+        if entry is not None and self._own_config is None and self._shared_config is entry.config:
+            # The dispatcher's config, untouched since: the entry's pipeline applies as is.
+            entry.get_pipeline(self.app, self._namespace_pairs).install(self, serving.response)
+            return
         config = self.config
         if entry is None or config != entry.config:
             if config is None:
@@ -391,8 +433,28 @@ class Request:
             serving.response.finalize()
 
 
+def _default_error_response() -> None:
+    """The default ``request.error_response``: a plain 500.  A function, not a bound method,
+    so a request does not reference itself (it is then freed without the cycle collector)."""
+    HTTPError(500).set_response()
+
+
 _titles: dict[str, str] = {}  # header name as received -> its title-cased form
 _protocols: dict[str, tuple[int, int]] = {}
+
+
+_effective: dict[tuple[str, str], tuple[int, int]] = {}
+
+
+def _effective_protocol(request_protocol: str, server_protocol: str) -> tuple[int, int]:
+    """The lower of the two protocol versions (cached for the few pairs seen)."""
+    key = (request_protocol, server_protocol)
+    found = _effective.get(key)
+    if found is None:
+        found = min(_protocol_tuple(request_protocol), _protocol_tuple(server_protocol))
+        if len(_effective) < 16:
+            _effective[key] = found
+    return found
 
 
 def _protocol_tuple(text: str) -> tuple[int, int]:

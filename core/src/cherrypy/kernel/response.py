@@ -10,7 +10,7 @@ from typing import Any
 from cherrypy.kernel.errors import HTTPError
 from cherrypy.kernel.httputil import HeaderMap, http_date, valid_status
 
-__all__ = ["Response", "ResponseBody", "prepare_iter"]
+__all__ = ["LazyCookie", "Response", "ResponseBody", "prepare_iter"]
 
 _UNICODE_ERR = "Page handlers MUST return bytes. Use tools.encode if you wish to return unicode."
 
@@ -53,11 +53,31 @@ class ResponseBody:
         return obj._body
 
     def __set__(self, obj: Any, value: Any) -> None:
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, str):
+                    raise ValueError(self.unicode_err)
+            obj._body = value
+            return
         if isinstance(value, str):
             raise ValueError(self.unicode_err)
         if isinstance(value, list) and any(isinstance(item, str) for item in value):
             raise ValueError(self.unicode_err)
         obj._body = prepare_iter(value)
+
+
+class LazyCookie:
+    """Descriptor for a per-instance ``cookie``: the SimpleCookie is made on first access
+    (most requests and responses never touch theirs).  Assignment replaces it as usual."""
+
+    def __init__(self) -> None:
+        self.shared = SimpleCookie()
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return self.shared
+        cookie = obj.__dict__["cookie"] = SimpleCookie()
+        return cookie
 
 
 _SERVER_HEADER = "CherryPy/18.10.0"
@@ -66,7 +86,10 @@ _DEFAULT_HEADERS = {"Content-Type": "text/html", "Server": _SERVER_HEADER}
 # status as set by the application -> (code, "code reason", b"code reason"), for the few
 # statuses an application uses; only ASCII reasons, whose bytes cannot depend on encodings.
 _statuses: dict[Any, tuple[int, str, bytes]] = {}
+_CACHED_STATUS_TYPES = (int, str, type(None))
 _header_names: dict[str, bytes] = {}
+# (name, printable ASCII value) -> the encoded pair, for the values responses repeat.
+_header_pairs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
 def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
@@ -76,11 +99,24 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     :meth:`HeaderMap.encode_header_items`, which validates and encodes it.
     """
     names = _header_names
+    pairs = _header_pairs
     out = []
     for name, value in dict.items(headers):
         cls = value.__class__
+        if cls is str:
+            pair = pairs.get((name, value))
+            if pair is not None:
+                out.append(pair)
+                continue
         if cls is str and value.isascii() and value.isprintable():
             encoded: bytes | None = value.encode("ascii")
+            name_bytes = names.get(name)
+            if name_bytes is not None:
+                if len(pairs) >= 512:
+                    pairs.clear()
+                known = pairs[name, value] = (name_bytes, value.encode("ascii"))
+                out.append(known)
+                continue
         elif cls is int:
             encoded = str(value).encode("ascii")
         else:
@@ -94,6 +130,19 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     return out
 
 
+_date_of_second: tuple[int | None, str] = (None, "")
+
+
+def _remember_date(now: float, second: int) -> str:
+    """``http_date(now)``, remembered for ``second`` unless ``now`` is so close to the next
+    second that rounding to microseconds (as ``http_date`` does) would reach it."""
+    global _date_of_second
+    text = http_date(now)
+    if 0 <= now - second < 0.999:
+        _date_of_second = (second, text)
+    return text
+
+
 class Response:
     """The response: status, headers, cookies and body, finalised into bytes for the server."""
 
@@ -105,16 +154,21 @@ class Response:
     timed_out = False
     stream = False
     output_status: bytes = b""
+    cookie = LazyCookie()
 
     def __init__(self) -> None:
-        self.status = None
-        self.header_list = None
+        self.status = None  # header_list stays the class default (None) until finalize
         self._body: Any = []
         self.time = now = time.time()
         headers = self.headers = dict.__new__(HeaderMap)
         dict.update(headers, _DEFAULT_HEADERS)
-        dict.__setitem__(headers, "Date", http_date(now))
-        self.cookie: SimpleCookie = SimpleCookie()
+        cached = _date_of_second
+        second = int(now)
+        if cached[0] == second and 0 <= now - second < 0.999:
+            date = cached[1]
+        else:
+            date = _remember_date(now, second)
+        dict.__setitem__(headers, "Date", date)
 
     def collapse_body(self) -> bytes:
         """Join the body into one bytes object (and keep that as the body)."""
@@ -134,7 +188,7 @@ class Response:
         """Fix the status line, Content-Length and header list before sending."""
         headers = self.headers
         status = self.status
-        known = _statuses.get(status) if status.__class__ in (int, str, type(None)) else None
+        known = _statuses.get(status) if status.__class__ in _CACHED_STATUS_TYPES else None
         if known is None:
             try:
                 code, reason, _ = valid_status(status)
@@ -162,8 +216,9 @@ class Response:
             content = self.collapse_body()
             dict.__setitem__(headers, "Content-Length", len(content))
         self.header_list = header_list = _output(headers)
-        if self.cookie:
-            for morsel in self.cookie.values():
+        cookie = self.__dict__.get("cookie")
+        if cookie:
+            for morsel in cookie.values():
                 line = morsel.OutputString()
                 if any(c in line for c in "\r\n\0"):
                     raise ValueError("cookie value contains a control character")

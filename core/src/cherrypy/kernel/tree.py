@@ -217,7 +217,9 @@ class Tree:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """Route a WSGI request to the app mounted at the longest matching script name."""
-        path = urljoin(environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
+        script_name = environ.get("SCRIPT_NAME", "")
+        path_info = environ.get("PATH_INFO", "")
+        path = urljoin(script_name, path_info)
         sn = self.script_name(path or "/")
         if sn is None:
             start_response(
@@ -225,11 +227,13 @@ class Tree:
             )
             return []
         app = self.apps[sn]
-        path_info = path[len(sn.rstrip("/")) :]
-        if environ.get("SCRIPT_NAME", "") != sn or environ.get("PATH_INFO", "") != path_info:
+        new_path_info = path[len(sn.rstrip("/")) :]
+        if script_name != sn or path_info != new_path_info:
             environ = environ.copy()
             environ["SCRIPT_NAME"] = sn
-            environ["PATH_INFO"] = path_info
+            environ["PATH_INFO"] = new_path_info
+        if app.__class__ is Application:
+            return app.wsgiapp(environ, start_response)  # what Application.__call__ does
         return app(environ, start_response)
 
 

@@ -30,8 +30,6 @@ _SPECIAL_HEADERS = {
     "HTTP_CGI_AUTHORIZATION": "Authorization",
 }
 
-_header_name_cache: dict[str, str] = {}
-
 
 def is_closable_iterator(obj: Any) -> bool:
     """True for a generator (or other iterator) with a ``close`` method."""
@@ -77,11 +75,13 @@ class InternalRedirector:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve the request, following internal redirects."""
-        visited: list[str] = []
+        visited: list[str] | None = None
         while True:
             try:
                 return self.nextapp(environ, start_response)
             except InternalRedirect as ir:
+                if visited is None:
+                    visited = []
                 sn = environ.get("SCRIPT_NAME", "")
                 path = environ.get("PATH_INFO", "")
                 qs = environ.get("QUERY_STRING", "")
@@ -118,13 +118,37 @@ class ExceptionTrapper:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve the request, trapping errors."""
-        trapped = _TrappedResponse(self.nextapp, environ, start_response, self.throws)
-        inner = trapped.response
+        try:
+            inner = self.nextapp(environ, start_response)
+        except self.throws:
+            raise
+        except StopIteration:
+            raise
+        except Exception as exc:
+            # Let the trapping response log it and answer with the bare error page.
+            return _TrappedResponse(_reraiser(exc), environ, start_response, self.throws)
         if getattr(inner, "buffered_body", None) is not None or _is_file_wrapper(inner, environ):
             # Nothing can fail while a list of bytes or a file wrapper is sent: hand the inner
             # response to the server as is (a file wrapper lets it use sendfile).
             return inner
+        trapped = _TrappedResponse.__new__(_TrappedResponse)
+        trapped.nextapp = self.nextapp
+        trapped.environ = environ
+        trapped.start_response = start_response
+        trapped.throws = self.throws
+        trapped.started_response = False
+        trapped.response = inner
+        trapped.iter_response = iter(inner)
         return trapped
+
+
+def _reraiser(exc: BaseException) -> Callable[..., Any]:
+    """A WSGI app that raises ``exc`` again (its traceback keeps the original frames)."""
+
+    def reraise(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        raise exc
+
+    return reraise
 
 
 def _is_file_wrapper(obj: Any, environ: dict[str, Any]) -> bool:
@@ -205,6 +229,22 @@ class _TrappedResponse:
             return body
 
 
+_port_numbers: dict[Any, int] = {}
+_native_statuses: dict[bytes, str] = {}
+
+
+def _port_number(value: Any) -> int:
+    """``int(value or -1)``, remembered for the port strings seen most."""
+    found = _port_numbers.get(value) if value.__class__ is str else None
+    if found is None:
+        found = int(value or -1)
+        if value.__class__ is str:
+            if len(_port_numbers) >= 1024:
+                _port_numbers.clear()
+            _port_numbers[value] = found
+    return found
+
+
 class AppResponse:
     """The WSGI response iterable for one request: runs the kernel, then streams the body."""
 
@@ -224,9 +264,13 @@ class AppResponse:
             if not response.stream and body.__class__ is list:
                 self.buffered_body = body
             self.iter_response = iter(body)
-            self.write = start_response(
-                response.output_status.decode("latin-1"), _native_headers(response.header_list)
-            )
+            status = response.output_status
+            native_status = _native_statuses.get(status) if status.__class__ is bytes else None
+            if native_status is None:
+                native_status = status.decode("latin-1")
+                if status.__class__ is bytes and len(_native_statuses) < 64:
+                    _native_statuses[status] = native_status
+            self.write = start_response(native_status, _native_headers(response.header_list))
         except BaseException:
             self.close()
             raise
@@ -254,9 +298,9 @@ class AppResponse:
         """Build the request from the environ and run it."""
         env = self.environ
         get = env.get
-        local = Host("", int(get("SERVER_PORT", 80) or -1), get("SERVER_NAME", ""))
+        local = Host("", _port_number(get("SERVER_PORT", 80)), get("SERVER_NAME", ""))
         remote = Host(
-            get("REMOTE_ADDR", ""), int(get("REMOTE_PORT", -1) or -1), get("REMOTE_HOST", "")
+            get("REMOTE_ADDR", ""), _port_number(get("REMOTE_PORT", -1)), get("REMOTE_HOST", "")
         )
         request, _response = self.cpapp.get_serving(
             local, remote, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
@@ -300,22 +344,25 @@ class AppResponse:
     @staticmethod
     def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         """Turn CGI-style environ keys back into (header name, value) pairs."""
+        keys = tuple(environ)
+        plan = _header_plans.get(keys)
+        if plan is None:
+            plan = tuple((key, name) for key in keys if (name := _header_name(key)) is not None)
+            if len(_header_plans) >= 64:
+                _header_plans.clear()
+            _header_plans[keys] = plan
         headers: list[tuple[str, str]] = []
-        cache: dict[str, Any] = _header_name_cache
-        for key, value in environ.items():
-            name = cache.get(key, _UNSEEN)
-            if name is _UNSEEN:
-                name = _header_name(key)
-                if len(cache) < 1024:
-                    cache[key] = name
-            if name is None or (not value and key == "CONTENT_LENGTH"):
-                # Not a header; or an empty CONTENT_LENGTH (PEP 3333: no length given).
-                continue
-            headers.append((name, value))  # type: ignore[arg-type]
+        for key, name in plan:
+            value = environ[key]
+            if not value and key == "CONTENT_LENGTH":
+                continue  # an empty CONTENT_LENGTH means no length given (PEP 3333)
+            headers.append((name, value))
         return headers
 
 
-_UNSEEN = object()
+# The environ keys of a request, in order -> its (key, header name) pairs: servers send
+# the same keys request after request, so the header names are worked out once.
+_header_plans: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
 
 
 def _header_name(key: str) -> str | None:
@@ -373,6 +420,8 @@ class CPWSGIApp:
         the request.
         """
         response = self.response_class(environ, start_response, self.cpapp)
+        if getattr(response, "buffered_body", None) is not None:
+            return response  # a list of bytes: not the server's file wrapper
         body = getattr(response, "body_object", None)
         if body is not None and _is_file_wrapper(body, environ):
             inner_close = getattr(body, "close", None)
