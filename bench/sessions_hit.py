@@ -19,7 +19,6 @@ from the minimums).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -28,31 +27,11 @@ import sys
 import tempfile
 import time
 
+from wsgienv import environ
+
 
 def _environ(path: str, cookie: str | None) -> dict:
-    env = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8080",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "50000",
-        "HTTP_HOST": "127.0.0.1:8080",
-        "HTTP_USER_AGENT": "bench",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-    if cookie:
-        env["HTTP_COOKIE"] = cookie
-    return env
+    return environ(path, **({"HTTP_COOKIE": cookie} if cookie else {}))
 
 
 def measure(requests: int, repeats: int, backend: str) -> dict:
@@ -92,7 +71,6 @@ def measure(requests: int, repeats: int, backend: str) -> dict:
 
     def call(path: str, cookie: str | None) -> bytes:
         env = _environ(path, cookie)
-        env["wsgi.input"] = io.BytesIO(b"")
         result = app(env, start_response)
         try:
             return b"".join(result)

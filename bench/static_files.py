@@ -15,13 +15,14 @@ Prints one JSON line per file size.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
+
+from wsgienv import environ
 
 import cherrypy
 
@@ -37,26 +38,7 @@ class Root:
 
 def base_environ(path: str) -> dict:
     """A GET request for ``path`` as a WSGI server would pass it."""
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8080",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "50000",
-        "HTTP_HOST": "127.0.0.1:8080",
-        "HTTP_USER_AGENT": "bench",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
+    return environ(path)
 
 
 def measure(label: str, size: int, requests: int, repeats: int) -> dict:
@@ -70,7 +52,6 @@ def measure(label: str, size: int, requests: int, repeats: int) -> dict:
 
     def one() -> None:
         env = dict(env_template)
-        env["wsgi.input"] = io.BytesIO(b"")
         result = app(env, start_response)
         received = 0
         try:

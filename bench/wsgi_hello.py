@@ -6,11 +6,12 @@ Runs under whichever ``cherrypy`` the interpreter imports (ours or CherryPy 18.1
 
 from __future__ import annotations
 
-import io
 import json
 import statistics
 import sys
 import time
+
+from wsgienv import environ
 
 import cherrypy
 
@@ -25,33 +26,12 @@ def main(requests: int = 20000, repeats: int = 7) -> None:
     cherrypy.config.update({"environment": "production", "log.screen": False})
     cherrypy.tree.mount(Root(), "", {"/": {}})
     app = cherrypy.tree
-    base_env = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8080",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "50000",
-        "HTTP_HOST": "127.0.0.1:8080",
-        "HTTP_USER_AGENT": "bench",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
 
     def start_response(status, headers, exc_info=None):
         return None
 
     def one() -> None:
-        env = dict(base_env)
-        env["wsgi.input"] = io.BytesIO(b"")
+        env = environ("/")
         result = app(env, start_response)
         try:
             body = b"".join(result)

@@ -9,7 +9,6 @@ through the ``cherrypy.compat`` entry-point table.
 
 from __future__ import annotations
 
-import logging as _logging
 from typing import Any
 
 from cherrypy import dispatch, lib, process
@@ -270,8 +269,6 @@ config.namespaces["tree"] = _tree_namespace_handler
 config.reset()
 
 _compat.install_finder()
-
-_ = _logging  # stdlib logging severities are used as cherrypy.log(severity=logging.X)
 
 
 def __getattr__(name: str) -> Any:

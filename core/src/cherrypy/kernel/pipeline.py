@@ -403,7 +403,7 @@ def entry_for_sources(app: Any, sources: tuple[dict[str, Any], ...], path: str) 
     Keyed by the identity of the source dicts plus the generations; the entry keeps the
     sources alive so their ids cannot be reused while it is cached.
     """
-    key = (id(app), _generation, _config_generation(), *map(id, sources))
+    key = (id(app), _generation, _config.generation(), *map(id, sources))
     entry = _cache.get(key)
     if entry is not None:
         _stats["hits"] += 1

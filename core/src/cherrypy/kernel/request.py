@@ -3,8 +3,6 @@ the eight hook points, the handler and error handling."""
 
 from __future__ import annotations
 
-import sys
-import time
 import uuid
 from http.cookies import CookieError
 from typing import Any
@@ -469,10 +467,3 @@ def _protocol_tuple(text: str) -> tuple[int, int]:
     if len(_protocols) < 16:
         _protocols[text] = found
     return found
-
-
-def _elapsed(request: Request) -> float:
-    return time.time() - (serving.response.time or time.time())
-
-
-_ = sys  # keep the import for type checkers of subclasses that reference sys.exc_info
