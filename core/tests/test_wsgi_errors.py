@@ -293,6 +293,36 @@ def test_uncaught_exception_is_a_500_with_traceback(app, error_log):
     assert any("ValueError: secret detail" in m for m in error_log.messages)
 
 
+def test_a_tool_whose_setup_fails_is_a_logged_500(wsgi, error_log):
+    # The path's pipeline cannot be built, so tools.log_tracebacks is not installed either:
+    # the error must still reach the error log, naming the path and the cause.
+    def broken_setup() -> None:
+        raise RuntimeError("storage_path '/nowhere' does not exist")
+
+    tool = cherrypy.Tool("before_handler", lambda: None, "broken_setup_tool")
+    tool._setup = broken_setup
+    object.__setattr__(cherrypy.tools, "broken_setup_tool", tool)
+    cherrypy.tree.mount(Root(), "", {"/": {"tools.broken_setup_tool.on": True}})
+    res = wsgi.get("/")
+    assert res.status == "500 Internal Server Error"
+    logged = "\n".join(error_log.messages)
+    assert "Could not build the request pipeline for '/'" in logged
+    assert "RuntimeError: storage_path '/nowhere' does not exist" in logged
+
+
+def test_app_hides_tracebacks_of_errors_raised_before_its_pipeline(wsgi):
+    # A failing dispatcher runs before the path's config applies; the app's
+    # request.show_tracebacks must still be honoured for its 500.
+    def failing_dispatcher(path_info: str) -> None:
+        raise ValueError("dispatcher detail")
+
+    conf = {"/": {"request.dispatch": failing_dispatcher, "request.show_tracebacks": False}}
+    cherrypy.tree.mount(Root(), "", conf)
+    res = wsgi.get("/")
+    assert res.status == "500 Internal Server Error"
+    assert "dispatcher detail" not in res.text
+
+
 def test_show_tracebacks_off(app):
     cherrypy.config.update({"request.show_tracebacks": False})
     res = app.get("/boom")

@@ -274,6 +274,7 @@ class Request:
                     self.hooks.run("before_finalize")
                     serving.response.finalize()
             finally:
+                failed_stage = self.stage  # where an exception (if any) came from
                 self.stage = "on_end_resource"
                 hooks = self.hooks
                 if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
@@ -283,7 +284,16 @@ class Request:
         except Exception:
             if self.throw_errors:
                 raise
-            if self.stage in _EARLY_STAGES:
+            if failed_stage == "compile":
+                # The path's pipeline (its tools, hence tools.log_tracebacks) could not be
+                # built: a bad config value or a broken plugin.  Log it here, or nothing would.
+                cherrypy.log(
+                    f"Could not build the request pipeline for {self.path_info!r}",
+                    "HTTP",
+                    severity=40,
+                    traceback=True,
+                )
+            if failed_stage in _EARLY_STAGES:
                 self._apply_early_error_config()
             self.handle_error()
 

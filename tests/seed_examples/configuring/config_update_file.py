@@ -1,0 +1,1 @@
+cherrypy.config.update("server.conf")

@@ -1,0 +1,5 @@
+class Root(object):
+    @cherrypy.expose
+    def index(self):
+        return "hello world!"
+    index._cp_config = {'tools.gzip.on': True}

@@ -1,0 +1,5 @@
+class Root(object):
+    @cherrypy.expose
+    @cherrypy.tools.gzip()
+    def index(self):
+        return "hello world!"

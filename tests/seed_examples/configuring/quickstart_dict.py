@@ -1,0 +1,1 @@
+cherrypy.quickstart(myapp, '/', {'/': {'tools.gzip.on': True}})

@@ -1,0 +1,1 @@
+cherrypy.log("hello there")

@@ -1,0 +1,4 @@
+try:
+   ...
+except:
+   cherrypy.log("kaboom!", traceback=True)
