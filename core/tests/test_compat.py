@@ -117,6 +117,7 @@ def test_finder_names_the_distribution_of_a_missing_module(site, monkeypatch):
     assert str(caught.value) == (
         "cherrypy.testplugin_missing is provided by cherrypy-test-x: pip install cherrypy-test-x"
     )
+    monkeypatch.setattr(compat, "_installed_version", lambda dist: None)
     with pytest.raises(ImportError, match="provided by cherrypy-sessions"):
         compat.CompatFinder().find_spec("cherrypy.lib.sessions")
 
@@ -174,11 +175,24 @@ def test_module_getattr_works_for_non_module_namespaces(site):
         ("cherrypy._cptools.XMLRPCController", "cherrypy-xmlrpc"),
     ],
 )
-def test_missing_name_error_names_the_distribution(site, name, distribution):
+def test_missing_name_error_names_the_distribution(site, name, distribution, monkeypatch):
+    monkeypatch.setattr(compat, "_installed_version", lambda dist: None)  # not installed
     error = compat.missing_name_error(name)
     assert isinstance(error, ImportError)
     assert error.distribution == distribution
     assert str(error) == f"{name} is provided by {distribution}: pip install {distribution}"
+
+
+def test_missing_name_error_when_the_installed_provider_lacks_the_name(site, monkeypatch):
+    # "pip install cherrypy-server" would not help when it is installed but too old or
+    # simply does not implement that module: say so instead.
+    monkeypatch.setattr(compat, "_installed_version", lambda dist: "0.1.0")
+    error = compat.missing_name_error("cherrypy._cpnative_server")
+    assert error.distribution == "cherrypy-server"
+    assert str(error) == (
+        "cherrypy._cpnative_server belongs to cherrypy-server, but the installed "
+        "cherrypy-server 0.1.0 does not provide it"
+    )
 
 
 def test_missing_name_error_for_an_unknown_name(site):

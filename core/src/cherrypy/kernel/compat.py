@@ -34,6 +34,7 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
 from types import ModuleType
 from typing import Any
 
@@ -167,12 +168,25 @@ below it (``cherrypy.lib.sessions.RamSession`` -> cherrypy-sessions); the longes
 """
 
 
+def _installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution``, or None when it is not installed."""
+    try:
+        return importlib_metadata.version(distribution)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
 class MissingPluginError(ImportError):
     """A documented CherryPy name whose providing distribution is not installed."""
 
     def __init__(self, fullname: str, distribution: str | None) -> None:
         if distribution is None:
             message = f"{fullname} is not provided by cherrypy-kernel or any installed plugin"
+        elif (version := _installed_version(distribution)) is not None:
+            message = (
+                f"{fullname} belongs to {distribution}, but the installed {distribution} "
+                f"{version} does not provide it"
+            )
         else:
             message = f"{fullname} is provided by {distribution}: pip install {distribution}"
         super().__init__(message, name=fullname)
