@@ -236,26 +236,23 @@ def test_encoding_response_json(run_seed: RunSeed) -> None:
 # -- Authentication -----------------------------------------------------------------------
 
 
-def test_basic_authentication(run_seed: RunSeed) -> None:
-    proc = run_seed("auth/basic.py", argv=[*HOST, "basic.py"])
+@pytest.mark.parametrize(
+    ("snippet", "auth", "scheme"),
+    [
+        ("basic.py", HTTPBasicAuth, 'Basic realm="localhost", charset="UTF-8"'),
+        ("digest.py", HTTPDigestAuth, 'Digest realm="localhost"'),
+    ],
+)
+def test_authentication_protects_only_the_area(
+    run_seed: RunSeed, snippet: str, auth: Any, scheme: str
+) -> None:
+    proc = run_seed(f"auth/{snippet}", argv=[*HOST, snippet])
     area = BASE + "/protected/area/"
     challenge = requests.get(area, timeout=10)
     assert challenge.status_code == 401
-    assert challenge.headers["WWW-Authenticate"] == 'Basic realm="localhost", charset="UTF-8"'
-    assert requests.get(area, auth=HTTPBasicAuth("jon", "wrong"), timeout=10).status_code == 401
-    reply = requests.get(area, auth=HTTPBasicAuth("jon", "secret"), timeout=10)
+    assert challenge.headers["WWW-Authenticate"].startswith(scheme)
+    assert requests.get(area, auth=auth("jon", "wrong"), timeout=10).status_code == 401
+    reply = requests.get(area, auth=auth("jon", "secret"), timeout=10)
     assert (reply.status_code, reply.text) == (200, "Welcome to the protected area, jon")
     assert requests.get(BASE + "/", timeout=10).text == "Hello World!"  # only the area
-    assert proc.stop() == 0, proc.output
-
-
-def test_digest_authentication(run_seed: RunSeed) -> None:
-    proc = run_seed("auth/digest.py", argv=[*HOST, "digest.py"])
-    area = BASE + "/protected/area/"
-    challenge = requests.get(area, timeout=10)
-    assert challenge.status_code == 401
-    assert challenge.headers["WWW-Authenticate"].startswith('Digest realm="localhost"')
-    assert requests.get(area, auth=HTTPDigestAuth("jon", "wrong"), timeout=10).status_code == 401
-    reply = requests.get(area, auth=HTTPDigestAuth("jon", "secret"), timeout=10)
-    assert (reply.status_code, reply.text) == (200, "Welcome to the protected area, jon")
     assert proc.stop() == 0, proc.output

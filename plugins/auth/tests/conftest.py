@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 
 import cherrypy
@@ -47,3 +52,26 @@ class ProtectedRoot:
 def protected_root() -> type[ProtectedRoot]:
     """The class of the application the auth tests protect (``protected_root()`` makes one)."""
     return ProtectedRoot
+
+
+SEED_AUTH = Path(__file__).resolve().parents[3] / "tests" / "seed_examples" / "auth"
+
+
+@pytest.fixture
+def seed_auth_conf() -> Callable[[str], dict[str, Any]]:
+    """The ``conf`` of the seed's Basic or Digest snippet (``tests/seed_examples/auth``).
+
+    The snippet is executed unchanged; its last line, ``cherrypy.quickstart(myapp, '/',
+    conf)``, is answered by a stand-in that only records ``conf`` (the test serves it).
+    """
+
+    def load(name: str) -> dict[str, Any]:
+        calls: list[Any] = []
+        stand_in = SimpleNamespace(quickstart=lambda root, script_name, conf: calls.append(conf))
+        namespace: dict[str, Any] = {"cherrypy": stand_in, "myapp": None}
+        source = (SEED_AUTH / f"{name}.py").read_text()
+        exec(compile(source, f"seed_examples/auth/{name}.py", "exec"), namespace)
+        assert calls == [namespace["conf"]]
+        return calls[0]
+
+    return load

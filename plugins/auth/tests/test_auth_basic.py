@@ -18,25 +18,6 @@ import cherrypy
 from cherrypy_auth import basic
 from cherrypy_auth.headers import positional_arity
 
-SEED_BASIC = """
-from cherrypy.lib import auth_basic
-
-USERS = {'jon': 'secret'}
-
-def validate_password(username, password):
-    if username in USERS and USERS[username] == password:
-       return True
-    return False
-
-conf = {
-   '/protected/area': {
-       'tools.auth_basic.on': True,
-       'tools.auth_basic.realm': 'localhost',
-       'tools.auth_basic.checkpassword': validate_password
-    } 
-}
-"""  # noqa: W291 - the seed's text, trailing space included
-
 
 def basic_conf(checkpassword: Callable[..., Any], **options: Any) -> dict[str, Any]:
     settings: dict[str, Any] = {
@@ -58,12 +39,12 @@ def get(base: str, authorization: str | bytes | None = None) -> requests.Respons
 
 
 def test_seed_basic_example(
-    protected_root: Callable[[], Any], serve_root: Callable[..., str]
+    protected_root: Callable[[], Any],
+    serve_root: Callable[..., str],
+    seed_auth_conf: Callable[[str], dict[str, Any]],
 ) -> None:
-    namespace: dict[str, Any] = {}
-    exec(SEED_BASIC, namespace)
     root = protected_root()
-    base = serve_root(root, namespace["conf"])
+    base = serve_root(root, seed_auth_conf("basic"))
     assert requests.get(base + "/", timeout=10).text == "public"
     denied = requests.get(base + "/protected/area/", timeout=10)
     assert denied.status_code == 401

@@ -17,21 +17,6 @@ from requests.auth import HTTPDigestAuth
 import cherrypy
 from cherrypy_auth import digest, nonces
 
-SEED_DIGEST = """
-from cherrypy.lib import auth_digest
-
-USERS = {'jon': 'secret'}
-
-conf = {
-   '/protected/area': {
-        'tools.auth_digest.on': True,
-        'tools.auth_digest.realm': 'localhost',
-        'tools.auth_digest.get_ha1': auth_digest.get_ha1_dict_plain(USERS),
-        'tools.auth_digest.key': 'a565c27146791cfb'
-   }
-}
-"""
-
 KEY = "a565c27146791cfb"
 USERS = {"jon": "secret", "jörg": "pässword"}
 HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
@@ -125,12 +110,12 @@ def get(base: str, header: str | bytes | None, path: str = URL) -> requests.Resp
 
 
 def test_seed_digest_example_with_requests(
-    protected_root: Callable[[], Any], serve_root: Callable[..., str]
+    protected_root: Callable[[], Any],
+    serve_root: Callable[..., str],
+    seed_auth_conf: Callable[[str], dict[str, Any]],
 ) -> None:
-    namespace: dict[str, Any] = {}
-    exec(SEED_DIGEST, namespace)
     root = protected_root()
-    base = serve_root(root, namespace["conf"])
+    base = serve_root(root, seed_auth_conf("digest"))
     assert requests.get(base + "/", timeout=10).text == "public"
     response = requests.get(base + URL, auth=HTTPDigestAuth("jon", "secret"), timeout=10)
     assert response.status_code == 200
