@@ -13,6 +13,8 @@ import os
 import select
 import socket
 import ssl
+import struct
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,15 @@ __all__ = ["ClientGone", "Connection"]
 
 RECV_SIZE = 65536
 
+BULK_FILE_SIZE = 1024 * 1024
+"""Files at least this large are sent through a blocking socket with a large send buffer."""
+
+BULK_SEND_BUFFER = 4 * 1024 * 1024
+"""``SO_SNDBUF`` asked for before sending a large file (the kernel caps it at wmem_max)."""
+
+# struct timeval for SO_SNDTIMEO; only on Linux, where its layout is two C longs.
+_SNDTIMEO_FORMAT = "ll" if sys.platform.startswith("linux") else None
+
 # Where a connection is: waiting in the selector, being served by a worker, or gone.
 IN_SELECTOR = 0
 IN_WORKER = 1
@@ -32,6 +43,7 @@ CLOSED = 2
 
 _POLLIN = getattr(select, "POLLIN", 1)
 _POLLOUT = getattr(select, "POLLOUT", 4)
+_MSG_MORE = getattr(socket, "MSG_MORE", 0)
 
 
 class ClientGone(Exception):
@@ -61,6 +73,7 @@ class Connection:
 
     __slots__ = (
         "__weakref__",
+        "bulk_ready",
         "deadline",
         "environ",
         "fd",
@@ -91,6 +104,7 @@ class Connection:
         self.deadline = 0.0
         self.sent_continue = False
         self.linger_budget = -1
+        self.bulk_ready = False
 
     def __repr__(self) -> str:
         return f"<Connection fd={self.fd} {self.environ.get('REMOTE_ADDR')!r}>"
@@ -183,6 +197,24 @@ class Connection:
                 raise ClientGone(str(exc)) from None
             view = view[sent:]
 
+    def send_head(self, head: bytes) -> None:
+        """Send a response head that a body sent by other means follows at once.
+
+        On TCP the head is held back (``MSG_MORE``) to leave in the same segment as the
+        start of the body.
+        """
+        if _MSG_MORE and not self.is_tls:
+            try:
+                sent = self.sock.send(head, _MSG_MORE)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as exc:
+                raise ClientGone(str(exc)) from None
+            if sent < len(head):
+                self.send(memoryview(head)[sent:])
+            return
+        self.send(head)
+
     def send_parts(self, parts: list[bytes]) -> None:
         """Send several buffers, gathering them into as few system calls as possible."""
         total = sum(map(len, parts))
@@ -209,26 +241,59 @@ class Connection:
         """Send ``count`` bytes of ``file`` from ``offset`` with ``os.sendfile``.
 
         Returns the number of bytes sent, which is less than ``count`` only if the file
-        turned out shorter.
+        turned out shorter.  A large file goes out with the socket made blocking for the
+        transfer (``SO_SNDTIMEO`` bounds each wait) and a larger send buffer, so the kernel
+        moves it in a few calls instead of one per socket-buffer-full plus a ``poll``.
         """
-        sock = self.sock
-        out_fd = sock.fileno()
+        out_fd = self.fd
         in_fd = file.fileno()
-        timeout = self.server.timeout
+        bulk = count >= BULK_FILE_SIZE and _SNDTIMEO_FORMAT is not None
+        if bulk:
+            bulk = self._enter_bulk()
         done = 0
-        while done < count:
-            try:
-                sent = os.sendfile(out_fd, in_fd, offset + done, min(count - done, 1 << 30))
-            except (BlockingIOError, InterruptedError):
-                if not _wait(sock, _POLLOUT, timeout):
-                    raise ClientGone("timed out sending a file") from None
-                continue
-            except OSError as exc:
-                raise ClientGone(str(exc)) from None
-            if sent == 0:
-                break
-            done += sent
+        try:
+            while done < count:
+                try:
+                    sent = os.sendfile(out_fd, in_fd, offset + done, min(count - done, 1 << 30))
+                except (BlockingIOError, InterruptedError):
+                    if bulk:
+                        # A blocking socket says EAGAIN only when SO_SNDTIMEO ran out.
+                        raise ClientGone("timed out sending a file") from None
+                    if not _wait(self.sock, _POLLOUT, self.server.timeout):
+                        raise ClientGone("timed out sending a file") from None
+                    continue
+                except OSError as exc:
+                    raise ClientGone(str(exc)) from None
+                if sent == 0:
+                    break
+                done += sent
+        finally:
+            if bulk:
+                try:
+                    os.set_blocking(out_fd, False)
+                except OSError:
+                    pass
         return done
+
+    def _enter_bulk(self) -> bool:
+        """Make the socket blocking with a send timeout and a large send buffer."""
+        sock = self.sock
+        try:
+            if not self.bulk_ready:
+                timeout = max(0.001, float(self.server.timeout))
+                seconds = int(timeout)
+                micros = int((timeout - seconds) * 1e6)
+                sock.setsockopt(
+                    socket.SOL_SOCKET,
+                    socket.SO_SNDTIMEO,
+                    struct.pack(_SNDTIMEO_FORMAT, seconds, micros),  # type: ignore[arg-type]
+                )
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BULK_SEND_BUFFER)
+                self.bulk_ready = True
+            os.set_blocking(self.fd, True)
+        except OSError:
+            return False
+        return True
 
     def read_body(self, request: Request) -> None:
         """Wait for more body bytes of ``request`` and feed them to the parser.

@@ -34,16 +34,32 @@ __all__ = [
 DRAIN_LIMIT = 1024 * 1024
 """Unread request body bytes the server reads and discards to keep a connection alive."""
 
-_date_cache: tuple[int, str] = (0, "")
+_date_cache: tuple[int, str, bytes] = (0, "", b"")
 
 
 def http_date() -> str:
     """The current time as an HTTP date, recomputed at most once a second."""
-    global _date_cache
     now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
-    return _date_cache[1]
+    cache = _date_cache
+    if cache[0] != now:
+        cache = _new_date(now)
+    return cache[1]
+
+
+def _date_line() -> bytes:
+    """The ``Date`` header line for the current second, as bytes."""
+    now = int(time.time())
+    cache = _date_cache
+    if cache[0] != now:
+        cache = _new_date(now)
+    return cache[2]
+
+
+def _new_date(now: int) -> tuple[int, str, bytes]:
+    global _date_cache
+    text = formatdate(now, usegmt=True)
+    _date_cache = (now, text, b"Date: " + text.encode("ascii") + b"\r\n")
+    return _date_cache
 
 
 _env_keys: dict[bytes, str] = {
@@ -173,7 +189,76 @@ def error_response(
     return head_bytes if head else head_bytes + body
 
 
-_NO_BODY_STATUSES = frozenset((204, 304))
+_heads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+"""Status lines and header lists seen before, checked and serialized (see :func:`_describe`)."""
+
+_HEADS_MAX = 512
+
+
+def _check_start(status: Any, headers: Any) -> None:
+    """Raise the error PEP 3333 calls for when ``status`` or ``headers`` are malformed."""
+    if type(status) is not str:
+        raise TypeError(f"WSGI status must be a str, not {type(status).__name__}")
+    if len(status) < 4 or status[3] != " " or not status[:3].isdigit():
+        raise ValueError(f"WSGI status must look like '200 OK', not {status!r}")
+    for item in headers:
+        if type(item) is not tuple or len(item) != 2:
+            raise TypeError(f"WSGI headers must be (name, value) tuples, not {item!r}")
+        if type(item[0]) is not str or type(item[1]) is not str:
+            raise TypeError(f"WSGI header names and values must be str: {item!r}")
+
+
+def _describe(status: str, headers: list[tuple[str, str]]) -> tuple[Any, ...]:
+    """Check and serialize a status and header list once; remember the result.
+
+    Returns ``(code, block, content_length, connection_close, has_date, has_server,
+    has_transfer_encoding, error)`` where ``block`` is the status line's tail and the
+    headers as bytes, ``content_length`` the application's ``Content-Length`` as an int
+    (or None), ``connection_close`` whether its ``Connection`` header says close (None
+    without such a header), and ``error`` the message of the ``ValueError`` to raise.
+    """
+    _check_start(status, headers)
+    content_length: int | None = None
+    connection: bool | None = None
+    has_date = has_server = has_te = False
+    error: str | None = None
+    lines = [status, "\r\n"]
+    for name, value in headers:
+        lines += (name, ": ", value, "\r\n")
+        lname = name.lower()
+        if lname == "content-length":
+            try:
+                content_length = int(value)
+            except ValueError:
+                content_length = -1
+            if content_length < 0:
+                error = f"Invalid Content-Length header {value!r}"
+        elif lname == "connection":
+            connection = "close" in value.lower()
+        elif lname == "date":
+            has_date = True
+        elif lname == "server":
+            has_server = True
+        elif lname == "transfer-encoding":
+            has_te = True
+    text = "".join(lines)
+    newlines = len(headers) + 1
+    if text.count("\n") != newlines or text.count("\r") != newlines:
+        error = "WSGI response headers must not contain CR or LF characters"
+    try:
+        block = text.encode("latin-1")
+    except UnicodeEncodeError:
+        block = b""
+        error = "WSGI response headers must be latin-1 strings"
+    info = (int(status[:3]), block, content_length, connection, has_date, has_server, has_te, error)
+    try:
+        key = (status, *headers)
+    except TypeError:
+        return info
+    if len(_heads) >= _HEADS_MAX:
+        _heads.clear()
+    _heads[key] = info
+    return info
 
 
 class Response:
@@ -217,15 +302,12 @@ class Response:
                 exc_info = None
         elif self.status is not None:
             raise RuntimeError("start_response was called a second time without exc_info")
-        if type(status) is not str:
-            raise TypeError(f"WSGI status must be a str, not {type(status).__name__}")
-        if len(status) < 4 or status[3] != " " or not status[:3].isdigit():
-            raise ValueError(f"WSGI status must look like '200 OK', not {status!r}")
-        for item in headers:
-            if type(item) is not tuple or len(item) != 2:
-                raise TypeError(f"WSGI headers must be (name, value) tuples, not {item!r}")
-            if type(item[0]) is not str or type(item[1]) is not str:
-                raise TypeError(f"WSGI header names and values must be str: {item!r}")
+        try:
+            known = (status, *headers) in _heads
+        except TypeError:
+            known = False
+        if not known:
+            _check_start(status, headers)
         self.status = status
         self.headers = headers
         return self.write
@@ -235,82 +317,61 @@ class Response:
         status = self.status
         if status is None:
             raise RuntimeError("The WSGI application returned without calling start_response")
+        headers = self.headers
+        try:
+            info = _heads[(status, *headers)]
+        except (KeyError, TypeError):
+            info = _describe(status, headers)
+        code, block, content_length, connection, has_date, has_server, has_te, error = info
+        if error is not None:
+            raise ValueError(error)
         request = self.request
         conn = self.conn
         server = conn.server
-        code = int(status[:3])
-        has_body = code >= 200 and code not in _NO_BODY_STATUSES
-        self.has_body = has_body and request.method != "HEAD"
+        method = request.method
+        has_body = code >= 200 and code != 204 and code != 304
+        self.has_body = has_body and method != "HEAD"
         close = (
             not request.keep_alive
             or server.stopping
             or code == 413
             or request.error is not None
-            or not _can_finish_body(conn, request)
+            or not (request.complete or _can_finish_body(conn, request))
         )
-        content_length = connection = date = server_header = transfer_encoding = None
-        lines = [server.protocol, " ", status, "\r\n"]
-        for name, value in self.headers:
-            lines += (name, ": ", value, "\r\n")
-            if len(name) in (4, 6, 10, 14, 17):
-                lname = name.lower()
-                if lname == "content-length":
-                    content_length = value
-                elif lname == "connection":
-                    connection = value
-                elif lname == "date":
-                    date = value
-                elif lname == "server":
-                    server_header = value
-                elif lname == "transfer-encoding":
-                    transfer_encoding = value
-        app_text = "".join(lines)
-        newlines = len(self.headers) + 1
-        if app_text.count("\n") != newlines or app_text.count("\r") != newlines:
-            raise ValueError("WSGI response headers must not contain CR or LF characters")
-        lines = [app_text]
+        parts = [server.status_prefix, block]
         http11 = request.version == "1.1" and server.protocol == "HTTP/1.1"
         if content_length is not None:
-            try:
-                self.content_length = int(content_length)
-            except ValueError:
-                self.content_length = -1
-            if self.content_length < 0:
-                raise ValueError(f"Invalid Content-Length header {content_length!r}")
-        elif transfer_encoding is not None:
+            self.content_length = content_length
+        elif has_te:
             close = True
         elif not has_body:
             pass
-        elif known_length is not None and (request.method != "HEAD" or known_length):
+        elif known_length is not None and (method != "HEAD" or known_length):
             self.content_length = known_length
-            lines += ("Content-Length: ", str(known_length), "\r\n")
-        elif request.method == "HEAD":
+            parts.append(b"Content-Length: %d\r\n" % known_length)
+        elif method == "HEAD":
             pass
         elif http11:
             self.chunked = True
-            lines.append("Transfer-Encoding: chunked\r\n")
+            parts.append(b"Transfer-Encoding: chunked\r\n")
         else:
             close = True
         if connection is not None:
-            if "close" in connection.lower():
+            if connection:
                 close = True
         elif close:
             if request.version == "1.1":
-                lines.append("Connection: close\r\n")
+                parts.append(b"Connection: close\r\n")
         elif not http11:
-            lines += ("Connection: Keep-Alive\r\nKeep-Alive: timeout=", server.timeout_text, "\r\n")
-        if date is None:
-            lines += ("Date: ", http_date(), "\r\n")
-        if server_header is None:
-            lines += ("Server: ", server.version, "\r\n")
-        lines.append("\r\n")
+            parts.append(server.keep_alive_line)
+        if not has_date:
+            parts.append(_date_line())
+        if not has_server:
+            parts.append(server.server_line)
+        parts.append(b"\r\n")
         self.close = close
-        try:
-            head = "".join(lines).encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValueError("WSGI response headers must be latin-1 strings") from None
         self.headers_sent = True
-        return head
+        return b"".join(parts)
 
     def _frame(self, data: bytes, parts: list[bytes]) -> None:
         """Append ``data`` to ``parts`` with the response's framing applied."""
@@ -380,9 +441,10 @@ class Response:
         count = available
         if self.content_length is not None:
             count = min(count, self.content_length)
-        conn.send(head)
         if not self.has_body or not count:
+            conn.send(head)
             return True
+        conn.send_head(head)
         sent = conn.sendfile(file, offset, count)
         self.bytes_sent += sent
         try:
@@ -416,17 +478,36 @@ def _can_finish_body(conn: Connection, request: Request) -> bool:
     return remaining is None or remaining <= DRAIN_LIMIT
 
 
+_targets: dict[bytes, tuple[str, str, str]] = {}
+_TARGETS_MAX = 1024
+
+
+def _target_strings(request: Request) -> tuple[str, str, str]:
+    """``PATH_INFO``, ``QUERY_STRING`` and ``REQUEST_URI`` of a request target (cached)."""
+    target = request.target
+    strings = (
+        decode_path(request.path),
+        request.query.decode("latin-1"),
+        target.decode("latin-1"),
+    )
+    if len(target) <= 256:
+        if len(_targets) >= _TARGETS_MAX:
+            _targets.clear()
+        _targets[target] = strings
+    return strings
+
+
 def build_environ(conn: Connection, request: Request) -> dict[str, Any]:
     """The PEP 3333 environ for ``request``."""
+    strings = _targets.get(request.target) or _target_strings(request)
     env = conn.environ.copy()
     env["REQUEST_METHOD"] = request.method
-    env["PATH_INFO"] = decode_path(request.path)
-    env["QUERY_STRING"] = request.query.decode("latin-1")
-    env["REQUEST_URI"] = request.target.decode("latin-1")
+    env["PATH_INFO"], env["QUERY_STRING"], env["REQUEST_URI"] = strings
     env["SERVER_PROTOCOL"] = "HTTP/1.1" if request.version == "1.1" else "HTTP/1.0"
     env["wsgi.input"] = RequestBody(conn, request)
+    keys = _env_keys
     for name, value in request.headers:
-        key = _env_key(name)
+        key = keys.get(name) or _env_key(name)
         text = value.decode("latin-1")
         if key in env:
             env[key] += ("; " if key == "HTTP_COOKIE" else ", ") + text

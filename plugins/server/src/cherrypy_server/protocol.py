@@ -166,6 +166,12 @@ def decode_path(path: bytes) -> str:
     return b"%2F".join(parts).decode("latin-1")
 
 
+_METHODS = {
+    name.encode("ascii"): name
+    for name in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")
+}
+
+
 def _tokens(value: bytes) -> set[bytes]:
     return {token.strip().lower() for token in value.split(b",")}
 
@@ -180,6 +186,7 @@ class RequestParser:
     """
 
     __slots__ = (
+        "_chunk",
         "_current",
         "_error",
         "_head_bytes",
@@ -198,6 +205,7 @@ class RequestParser:
         self._current: Request | None = None
         self._in_head = False
         self._head_bytes = 0
+        self._chunk = 0
         self._error: ProtocolError | None = None
         self._parser = httptools.HttpRequestParser(self)
 
@@ -214,6 +222,7 @@ class RequestParser:
         """
         if self.halted:
             return
+        self._chunk = len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -281,16 +290,19 @@ class RequestParser:
         assert request is not None
         parser = self._parser
         self._in_head = False
-        self._head_bytes = 0
         request.head_complete = True
-        request.method = parser.get_method().decode("ascii")
+        raw_method = parser.get_method()
+        method = request.method = _METHODS.get(raw_method) or raw_method.decode("ascii")
         limit = self.limits.max_header_size
-        if limit > 0:
-            size = len(request.method) + len(request.target) + 13
+        # The head lies within the bytes fed since it began: count it only when those could
+        # exceed the limit.
+        if limit > 0 and self._head_bytes + self._chunk > limit:
+            size = len(method) + len(request.target) + 13
             size += sum(len(name) + len(value) + 4 for name, value in request.headers)
             if size > limit:
                 self._raise(self._head_too_large())
-        if request.method == "CONNECT":
+        self._head_bytes = 0
+        if method == "CONNECT":
             self._raise(ProtocolError(405, "Method Not Allowed", "CONNECT is not supported."))
         version = request.version = parser.get_http_version()
         if version not in ("1.1", "1.0"):

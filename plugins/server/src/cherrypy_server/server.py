@@ -154,6 +154,11 @@ class HTTPServer:
         self.timeout_text = (
             str(int(self.timeout)) if float(self.timeout).is_integer() else str(self.timeout)
         )
+        self.status_prefix = (self.protocol + " ").encode("latin-1")
+        self.server_line = b"Server: " + self.version.encode("latin-1") + b"\r\n"
+        self.keep_alive_line = b"Connection: Keep-Alive\r\nKeep-Alive: timeout=%s\r\n" % (
+            self.timeout_text.encode("ascii")
+        )
         listener = bind_listener(self.bind_addr, max(int(self.request_queue_size), 128))
         self._listeners = [listener]
         self.socket = listener.sock
