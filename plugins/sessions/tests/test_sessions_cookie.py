@@ -125,6 +125,35 @@ def test_session_morsel_renders_like_a_morsel() -> None:
         serving.response = saved
 
 
+@pytest.mark.parametrize("session_id", ["abc123abc123abc123abc123", "abc-123_abc-123_abc-123"])
+@pytest.mark.parametrize("domain", [None, "example.org"])
+def test_unread_session_cookie_is_sent_as_its_morsel_renders(
+    session_id: str, domain: str | None
+) -> None:
+    """The Set-Cookie bytes are the same whether or not anyone looked at response.cookie."""
+    from cherrypy.kernel.context import serving
+    from cherrypy.kernel.response import Response
+
+    spec = CookieSpec("sid", "/p", None, 60, domain, True, True, "Strict")
+    saved = serving.response
+    try:
+        untouched = serving.response = Response()
+        spec.apply("0" * 24)
+        spec.apply(session_id)  # a new id replaces the first
+        untouched.finalize()
+        looked_at = serving.response = Response()
+        spec.apply(session_id)
+        assert isinstance(looked_at.cookie["sid"], SessionMorsel)
+        looked_at.finalize()
+    finally:
+        serving.response = saved
+    sent = [value for name, value in untouched.header_list if name == b"Set-Cookie"]
+    assert sent == [value for name, value in looked_at.header_list if name == b"Set-Cookie"]
+    assert len(sent) == 1 and sent[0].startswith(f"sid={session_id}; ".encode())
+    assert (b"; Domain=example.org;" in sent[0]) == (domain is not None)
+    assert b"; HttpOnly; Max-Age=3600; Path=/p; SameSite=Strict; Secure" in sent[0]
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("lax", "Lax"), ("STRICT", "Strict"), ("None", "None"), (None, None), ("", None)],

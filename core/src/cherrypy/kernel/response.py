@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from http.cookies import SimpleCookie
 from typing import Any
 
+from cherrypy.kernel.cookies import LazyCookie, set_cookie_headers
 from cherrypy.kernel.errors import HTTPError
 from cherrypy.kernel.httputil import HeaderMap, http_date, valid_status
 
@@ -64,20 +64,6 @@ class ResponseBody:
         if isinstance(value, list) and any(isinstance(item, str) for item in value):
             raise ValueError(self.unicode_err)
         obj._body = prepare_iter(value)
-
-
-class LazyCookie:
-    """Descriptor for a per-instance ``cookie``: the SimpleCookie is made on first access
-    (most requests and responses never touch theirs).  Assignment replaces it as usual."""
-
-    def __init__(self) -> None:
-        self.shared = SimpleCookie()
-
-    def __get__(self, obj: Any, objclass: Any = None) -> Any:
-        if obj is None:
-            return self.shared
-        cookie = obj.__dict__["cookie"] = SimpleCookie()
-        return cookie
 
 
 _SERVER_HEADER = "CherryPy/18.10.0"
@@ -216,13 +202,9 @@ class Response:
             content = self.collapse_body()
             dict.__setitem__(headers, "Content-Length", len(content))
         self.header_list = header_list = _output(headers)
-        cookie = self.__dict__.get("cookie")
-        if cookie:
-            for morsel in cookie.values():
-                line = morsel.OutputString()
-                if any(c in line for c in "\r\n\0"):
-                    raise ValueError("cookie value contains a control character")
-                header_list.append((b"Set-Cookie", headers.encode(line)))
+        state = self.__dict__
+        if "cookie" in state or "_cookie_pending" in state:
+            set_cookie_headers(self, header_list, headers.encode)
 
     def check_timeout(self) -> None:
         """Deprecated in CherryPy; flags the response as timed out when past its deadline."""

@@ -19,6 +19,7 @@ from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.cookies import defer_response_cookie
 from cherrypy_sessions import ids
 
 __all__ = ["CookieSpec", "SessionMorsel", "expire", "normalize_samesite", "set_response_cookie"]
@@ -70,6 +71,33 @@ class SessionMorsel(Morsel[str]):
         return super().OutputString(attrs)
 
 
+def _session_morsel(found: tuple[Any, ...], session_id: str) -> SessionMorsel:
+    """The session cookie as a Morsel, from :meth:`CookieSpec._attributes` output."""
+    morsel = _new_morsel(SessionMorsel)
+    dict.update(morsel, found[2])
+    morsel.__dict__.update(found[3])
+    morsel._value = session_id  # type: ignore[attr-defined]
+    morsel._coded_value = session_id if session_id.isalnum() else _coded(session_id)  # type: ignore[attr-defined]
+    return morsel
+
+
+class _PendingSessionCookie:
+    """The session cookie of a response, as its wire bytes until someone wants the Morsel."""
+
+    __slots__ = ("found", "session_id")
+
+    def __init__(self, found: tuple[Any, ...], session_id: str) -> None:
+        self.found = found
+        self.session_id = session_id  # ASCII letters and digits only
+
+    def morsel(self) -> SessionMorsel:
+        return _session_morsel(self.found, self.session_id)
+
+    def header(self) -> bytes:
+        prefix, suffix = self.found[4]
+        return prefix + self.session_id.encode("ascii") + suffix
+
+
 class CookieSpec:
     """The session cookie's name and attributes, from the ``tools.sessions.*`` settings."""
 
@@ -105,8 +133,8 @@ class CookieSpec:
         self.secure = bool(secure)
         self.httponly = bool(httponly)
         self.samesite = normalize_samesite(samesite)
-        self._cache: dict[tuple[str, int], tuple[str, int, dict[str, Any], dict[str, Any]]] = {}
-        self._last: tuple[Any, ...] = (None, None, None, None)
+        self._cache: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self._last: tuple[Any, ...] = (None, None, None, None, None)
         Morsel[str]().set(name, "", "")  # raises CookieError for an illegal cookie name
         if self.samesite == "None" and not self.secure:
             import cherrypy
@@ -118,10 +146,9 @@ class CookieSpec:
                 severity=30,
             )
 
-    def _attributes(
-        self, path: str, second: int
-    ) -> tuple[str, int, dict[str, Any], dict[str, Any]]:
-        """``(path, second, reserved attributes, morsel state)`` for a cookie sent now."""
+    def _attributes(self, path: str, second: int) -> tuple[Any, ...]:
+        """``(path, second, reserved attributes, morsel state, wire)`` for a cookie sent now;
+        ``wire`` is the header's bytes before and after the id, or None if not plain ASCII."""
         key = (path, second)
         found = self._cache.get(key)
         if found is None:
@@ -140,12 +167,12 @@ class CookieSpec:
             if self.samesite is not None:
                 morsel["samesite"] = self.samesite
             template = dict(morsel)
-            state = {
-                "_key": self.name,
-                "_template": template,
-                "_suffix": morsel.OutputString()[len(self.name) + 1 :],
-            }
-            found = (path, second, template, state)
+            suffix = morsel.OutputString()[len(self.name) + 1 :]
+            state = {"_key": self.name, "_template": template, "_suffix": suffix}
+            wire = None
+            if suffix.isascii() and suffix.isprintable():  # no CR, LF, NUL; one encoding
+                wire = ((self.name + "=").encode("ascii"), suffix.encode("ascii"))
+            found = (path, second, template, state, wire)
             if len(self._cache) >= 16:
                 self._cache.clear()
             self._cache[key] = found
@@ -162,12 +189,15 @@ class CookieSpec:
         found = self._last
         if found[1] != second or found[0] != path:
             found = self._attributes(path, second)
-        morsel = _new_morsel(SessionMorsel)
-        dict.update(morsel, found[2])
-        morsel.__dict__.update(found[3])
-        morsel._value = session_id  # type: ignore[attr-defined]
-        morsel._coded_value = session_id if session_id.isalnum() else _coded(session_id)  # type: ignore[attr-defined]
-        dict.__setitem__(serving.response.cookie, self.name, morsel)
+        response = serving.response
+        if (
+            found[4] is not None
+            and session_id.isascii()
+            and session_id.isalnum()
+            and defer_response_cookie(response, self.name, _PendingSessionCookie(found, session_id))
+        ):
+            return  # a Morsel is made only if someone looks at response.cookie
+        dict.__setitem__(response.cookie, self.name, _session_morsel(found, session_id))
 
     def __call__(self, session_id: str) -> None:
         """An id observer: re-issue the cookie when the session id changes."""

@@ -17,6 +17,7 @@ from cherrypy_sessions.tool import SessionTool
 __all__ = [
     "SESSIONS_TOOL",
     "SESSION_AUTH_TOOL",
+    "cherrypy_config_keys",
     "cherrypy_register_session_backends",
     "cherrypy_register_tools",
 ]
@@ -40,3 +41,72 @@ def cherrypy_register_session_backends(register: RegisterSessionBackend) -> None
     """Register the ``ram`` and ``file`` storage types."""
     register("ram", RamSession)
     register("file", FileSession)
+
+
+_SESSION_DOCS = {
+    "storage_type": "The registered backend: 'ram', 'file', 'memcached', 'postgresql'...",
+    "path": "The cookie's Path (default: the script name, or path_header's value).",
+    "path_header": "A request header whose value is the cookie path.",
+    "name": "The session cookie's name.",
+    "timeout": "Minutes of inactivity after which a session expires.",
+    "domain": "The cookie's Domain.",
+    "secure": "Send the cookie over HTTPS only.",
+    "clean_freq": "Minutes between two sweeps of expired sessions.",
+    "persistent": "Give the cookie an expiry (False: a browser-session cookie).",
+    "httponly": "Hide the cookie from JavaScript (HttpOnly).",
+    "samesite": "The cookie's SameSite attribute ('Lax', 'Strict', 'None' or None).",
+}
+
+_SESSION_EXTRA = {
+    "locking": (str, "implicit", "'implicit', 'early' or 'explicit' (acquire_lock() yourself)."),
+    "storage_class": ("type | str", None, "A session class to use instead of storage_type."),
+    "storage_path": (str, FileSession.storage_path, "The directory of the 'file' backend."),
+    "lock_timeout": ("float | None", None, "Seconds to wait for a session lock (None: forever)."),
+    "fsync": (bool, FileSession.fsync, "'file' backend: fsync each saved session file."),
+    "pickle_protocol": (int, FileSession.pickle_protocol, "'file' backend: the pickle protocol."),
+}
+
+_SESSION_AUTH_DOCS = {
+    "session_key": "The session key holding the user name.",
+    "check_username_and_password": "(username, password) -> error message or None.",
+    "anonymous": "() -> a user name to log in without a form, or None.",
+    "on_login": "(username) -> None, called after a login.",
+    "on_logout": "(username) -> None, called after a logout.",
+    "on_check": "(username) -> None, called on every authenticated request.",
+    "login_screen": "(from_page, username, error_msg) -> the login page.",
+}
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.sessions.*`` and ``tools.session_auth.*``."""
+    from cherrypy_sessions.auth import SessionAuth
+
+    checker.declare_tool(
+        "sessions",
+        SESSIONS_TOOL,
+        _SESSION_DOCS,
+        extra=_SESSION_EXTRA,
+        doc="Sessions (cherrypy.session); backends may take further keys of their own.",
+        accepts=_backend_setting,
+    )
+    checker.declare_tool(
+        "session_auth", SESSION_AUTH_TOOL, {}, doc="Form-based login kept in the session."
+    )
+    checker.declare_attributes(
+        "tools.session_auth", SessionAuth, ("debug", *_SESSION_AUTH_DOCS), docs=_SESSION_AUTH_DOCS
+    )
+
+
+def _backend_setting(key: str, section: Any) -> bool:
+    """Whether ``key`` is an attribute of the session class that ``section`` configures."""
+    from cherrypy.kernel.reprconf import attributes
+    from cherrypy_sessions.registry import get_backend
+
+    storage_type = section.get("tools.sessions.storage_type")
+    storage_class = section.get("tools.sessions.storage_class")
+    if storage_type:
+        storage_class = get_backend(storage_type)
+    elif isinstance(storage_class, str):
+        storage_class = attributes(storage_class) if "." in storage_class else None
+    return isinstance(storage_class, type) and hasattr(storage_class, key)

@@ -27,6 +27,7 @@ import threading
 from typing import Any
 
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.cookies import request_cookie_value
 from cherrypy.kernel.tools import Tool
 from cherrypy_sessions import ids, registry
 from cherrypy_sessions.base import Session
@@ -208,8 +209,7 @@ def start_session(settings: SessionSettings) -> None:
         return
     state["_session_init_flag"] = True
     cookie = settings.cookie
-    morsel = request.cookie.get(cookie.name)
-    sid = morsel.value if morsel is not None else None
+    sid = request_cookie_value(request, cookie.name)
     session: Any
     if settings.direct:
         session = _new_object(settings.storage_class)
