@@ -377,3 +377,23 @@ def test_streaming_with_known_small_length_is_left_alone(serve_root: Callable[..
     response = raw_get(base, "/", {"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in response.headers
     assert response.content == b"hello"
+
+
+def test_a_stream_failing_before_its_first_chunk_is_a_plain_500(
+    serve_root: Callable[..., str],
+) -> None:
+    # Nothing is sent before the handler's first chunk (not even the gzip header), so an
+    # error raised before it still gets an uncompressed 500 page.  CherryPy 18 sends the gzip
+    # header first and can only cut the connection.
+    class Failing:
+        @cherrypy.expose
+        def index(self) -> Iterator[str]:
+            raise IndexError("before the first chunk")
+            yield "never"
+
+    conf = {"/": {"tools.gzip.on": True, "response.stream": True}}
+    base = serve_root(Failing(), conf)
+    response = raw_get(base, "/", {"Accept-Encoding": "gzip"})
+    assert response.status_code == 500
+    assert "Content-Encoding" not in response.headers
+    assert b"IndexError" in response.content

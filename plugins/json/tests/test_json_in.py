@@ -150,6 +150,31 @@ def test_invalid_json_gives_400(serve_root: Callable[..., str], body: bytes) -> 
     base = serve_root(Root())
     response = post(base, body)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[13, -]",
+        b"-",
+        b'{"a": -}',
+        b"01",
+        b"[-01]",
+        b"1.",
+        b"[2.e5]",
+        b"-.5",
+        b'"a\tb"',
+        b'"a\x01b"',
+    ],
+)
+def test_text_a_lenient_parser_would_accept_gives_400(
+    serve_root: Callable[..., str], body: bytes
+) -> None:
+    # ujson reads "-" as 0, "01" as 1 and takes raw control characters inside strings.
+    base = serve_root(Root())
+    response = post(base, body)
+    assert response.status_code == 400
+    assert b"Invalid JSON document" in response.content
     assert b"Invalid JSON document" in response.content
 
 

@@ -136,6 +136,24 @@ def test_modules_in_a_zip_archive_watch_the_archive(tmp_path: Path) -> None:
     assert Autoreloader(Bus())._file_for_module(module) == str(tmp_path / "lib.zip")
 
 
+def test_the_module_file_helpers_work_on_the_class_and_skip_modules_without_a_file(
+    tmp_path: Path,
+) -> None:
+    class FileIsNone:
+        __file__ = None
+
+    assert Autoreloader._file_for_file_module(FileIsNone) is None
+    assert Autoreloader._file_for_file_module(types.ModuleType("no_file_at_all")) is None
+    module = types.ModuleType("relative_for_class_call")
+    module.__file__ = "pkg/mod.py"
+    assert Autoreloader._file_for_file_module(module, str(tmp_path)) == str(
+        tmp_path / "pkg" / "mod.py"
+    )
+    assert Autoreloader._archive_for_zip_module(module) is None
+    reloader = Autoreloader(Bus())
+    assert reloader._file_for_module(FileIsNone) is None
+
+
 def test_config_files_given_to_config_update_are_watched(
     tmp_path: Path, clean_config: None
 ) -> None:

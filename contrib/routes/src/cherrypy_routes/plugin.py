@@ -7,14 +7,29 @@ need, never on ``import cherrypy``.
 
 from __future__ import annotations
 
+from typing import Any
+
+from cherrypy.kernel.configkeys import UNSET
 from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
 
 from .dispatcher import RoutesDispatcher
 
-__all__ = ["cherrypy_register_dispatchers"]
+__all__ = ["cherrypy_config_keys", "cherrypy_register_dispatchers"]
 
 
 @hookimpl
 def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
     """Offer ``RoutesDispatcher`` to ``request.dispatch`` config."""
     register("RoutesDispatcher", RoutesDispatcher)
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Document ``RoutesDispatcher`` as a value of ``request.dispatch``."""
+    checker.declare_key(
+        "request",
+        "dispatch",
+        "RoutesDispatcher",
+        UNSET,
+        "cherrypy.dispatch.RoutesDispatcher() maps URLs with a routes.Mapper (d.connect(...)).",
+    )

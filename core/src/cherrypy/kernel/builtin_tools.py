@@ -95,6 +95,8 @@ class ResponseEncoder:
                 return self.default_encoding
             raise HTTPError(500, self.failmsg % self.default_encoding)
         accepted = request.headers.elements("Accept-Charset")
+        for element in accepted:
+            element.qvalue  # noqa: B018 -- a malformed q is a 400, as in CherryPy
         charsets = [element.value.lower() for element in accepted]
         if self.encoding is not None:
             wanted = self.encoding.lower()
@@ -238,3 +240,51 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     toolbox.trailing_slash = Tool("before_handler", trailing_slash, priority=60)
     toolbox.log_tracebacks = Tool("before_error_response", log_traceback)
     toolbox.log_headers = Tool("before_error_response", log_request_headers)
+
+
+_ENCODE_DOCS = {
+    "encoding": "Always use this charset (406 if the client refuses it).",
+    "default_encoding": "The charset used when the client states no preference.",
+    "errors": "The str.encode error handler.",
+    "text_only": "Only encode text/* responses.",
+    "add_charset": "Add ;charset= to the Content-Type (False: leave the body alone).",
+    "failmsg": "The 500 message when the body cannot be encoded (%r: the charset).",
+    "debug": "Log what the tool does to the error log.",
+}
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare the kernel's namespaces (request, response, log, ...) and its default tools."""
+    from cherrypy.kernel.corekeys import declare_kernel_keys
+
+    declare_kernel_keys(checker)
+    encode_keys = {
+        name: ("str | None" if name == "encoding" else None, getattr(ResponseEncoder, name), doc)
+        for name, doc in _ENCODE_DOCS.items()
+    }
+    checker.declare_tool(
+        "encode",
+        ResponseEncoder,
+        {},
+        extra=encode_keys,
+        open=False,
+        priority=70,
+        doc="Encode str responses in a charset the client accepts.",
+    )
+    checker.declare_tool(
+        "trailing_slash",
+        trailing_slash,
+        {
+            "missing": "Redirect index URLs that lack the trailing slash.",
+            "extra": "Redirect non-index URLs that end with a slash.",
+            "status": "The redirect status (default 301).",
+        },
+        priority=60,
+    )
+    checker.declare_tool(
+        "log_tracebacks",
+        log_traceback,
+        {"severity": "The logging level of the traceback record."},
+    )
+    checker.declare_tool("log_headers", log_request_headers, {})

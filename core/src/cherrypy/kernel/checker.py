@@ -201,6 +201,35 @@ class Checker:
                             msg += f" It is provided by {provider}: pip install {provider}"
                         warnings.warn(f"{msg}\nsection: [{section}]", stacklevel=2)
 
+    def check_config_keys(self) -> None:
+        """Warn about keys that the plugin owning their namespace does not declare.
+
+        Every distribution declares its keys (``cherrypy_config_keys``); a key of a declared
+        namespace that nobody declared is most likely misspelled (``tools.sessions.timout``,
+        ``server.socket_prot``).  Open namespaces (``request``, ``engine``...) take keys of
+        their own, so only a near miss of a declared key is reported there.  Keys of unknown
+        namespaces and tools are left to :meth:`check_config_namespaces`.
+        """
+        import cherrypy
+        from cherrypy.kernel import configkeys
+
+        registry = configkeys.collect()
+        for error in registry.errors:
+            warnings.warn(f"A plugin failed to declare its config keys: {error}", stacklevel=2)
+        self._check_declared(registry, "global", dict(cherrypy.config))
+        for _sn, app in self._apps():
+            for section, conf in app.config.items():
+                if isinstance(conf, dict):
+                    self._check_declared(registry, section, conf)
+
+    def _check_declared(self, registry: Any, section: str, conf: dict[str, Any]) -> None:
+        for key in conf:
+            if key.startswith("/") or key in self.obsolete or key in self.deprecated:
+                continue
+            unknown = registry.check(key, conf)
+            if unknown is not None:
+                warnings.warn(f"{unknown.message}\nsection: [{section}]", stacklevel=3)
+
     @staticmethod
     def _tool_exists(name: str) -> bool:
         import cherrypy

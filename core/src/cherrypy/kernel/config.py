@@ -72,6 +72,40 @@ def bump_generation() -> int:
         return _generation
 
 
+class LiveConfigDict(dict):  # type: ignore[type-arg]
+    """A ``_cp_config`` dict made by the decorators: changing it later (a handler may set
+    ``self._cp_config[key]`` while serving, as CherryPy allows) bumps the generation, so
+    cached pipelines see the change.  Reading it costs what reading a plain dict costs."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        bump_generation()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        bump_generation()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Merge entries, as :meth:`dict.update` does."""
+        super().update(*args, **kwargs)
+        bump_generation()
+
+    def pop(self, *args: Any) -> Any:
+        """Remove a key and return its value, as :meth:`dict.pop` does."""
+        bump_generation()
+        return super().pop(*args)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        """As :meth:`dict.setdefault`."""
+        bump_generation()
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        super().clear()
+        bump_generation()
+
+
 # ---------------------------------------------------------------- namespace registry
 def register_namespace(name: str, scope: str) -> None:
     """Declare that config namespace ``name`` is understood at ``scope``.
@@ -239,7 +273,7 @@ class Config(reprconf.Config):
             if isinstance(own, dict):
                 own.update(kwargs)
             else:
-                merged = dict(getattr(target, "_cp_config", None) or {})
+                merged = LiveConfigDict(getattr(target, "_cp_config", None) or {})
                 merged.update(kwargs)
                 setattr(target, "_cp_config", merged)  # noqa: B010
             bump_generation()

@@ -395,14 +395,14 @@ class Dispatcher:
                 conf = getattr(default, "_cp_config", None)
                 reads.append((default, "_cp_config", conf))
                 trail.insert(i + 1, (default, [conf] if conf else [], segleft))
-                self._set_config(request, app, trail, i + 1, fullpath, path)
+                self._set_config(request, app, trail, fullpath, path)
                 request.is_index = path.endswith("/")
                 return default, fullpath[fullpath_len - segleft : -1]
             if getattr(candidate, "exposed", False):
-                self._set_config(request, app, trail, i, fullpath, path)
+                self._set_config(request, app, trail, fullpath, path)
                 request.is_index = i == last
                 return candidate, fullpath[fullpath_len - segleft : -1]
-        self._set_config(request, app, trail, last, fullpath, path)
+        self._set_config(request, app, trail, fullpath, path)
         return None, []
 
     @staticmethod
@@ -410,13 +410,16 @@ class Dispatcher:
         request: Any,
         app: Any,
         trail: list[tuple[Any, list[dict[str, Any]], int]],
-        upto: int,
         fullpath: list[str],
         path: str,
     ) -> None:
-        """Merge the config sources of ``trail[: upto + 1]`` (cached) into ``request.config``."""
+        """Merge the config sources of the whole ``trail`` (cached) into ``request.config``.
+
+        Entries past the handler count too, as in CherryPy: a path section for a virtual
+        path (``/handler/extra`` when ``handler`` takes positional arguments) applies to it.
+        """
         sources: list[dict[str, Any]] = [_global_config()]
-        for _node, confs, left in trail[: upto + 1]:
+        for _node, confs, left in trail:
             for conf in confs:
                 sources.append(conf)
                 if "tools.staticdir.dir" in conf:

@@ -184,10 +184,20 @@ def cherrypy_engine_setup(engine: Any) -> None:
 
 @hookspec(historic=True)
 def cherrypy_config_keys(checker: Any) -> None:
-    """Declare config keys and namespaces a plugin understands.
+    """Declare the config namespaces and keys a plugin reads.
 
-    Called once with the config checker, so that keys a plugin handles are not reported as
-    unknown.  The return value is ignored.
+    ``checker`` is a :class:`cherrypy.kernel.configkeys.KeyDeclarer` crediting the plugin's
+    distribution: call ``checker.declare_namespace(name, doc, scope=..., open=...)``,
+    ``checker.declare_key(namespace, key, type, default, doc)``,
+    ``checker.declare_attributes(namespace, owner, names)`` or
+    ``checker.declare_tool(name, tool, docs)``.  The config checker warns about keys of a
+    declared namespace that nobody declared (``tools.sessions.timout``), and the
+    configuration reference of the documentation is rendered from these declarations.
+
+    Unlike the other registration hooks it is not replayed by pluggy: the kernel calls every
+    implementation directly each time it needs the declarations (the checker at engine
+    start, the documentation build), so an implementation must only declare, nothing else.
+    The return value is ignored.
     """
 
 

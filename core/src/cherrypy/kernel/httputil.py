@@ -39,6 +39,7 @@ __all__ = [
     "SanitizedHost",
     "decode_TEXT",
     "decode_TEXT_maybe",
+    "decode_host",
     "get_ranges",
     "header_elements",
     "header_translate_deletechars",
@@ -459,6 +460,19 @@ def decode_TEXT_maybe(value: str) -> str:
     except ValueError:
         return value
     return value if _UNSAFE_CHARS.search(decoded) else decoded
+
+
+def decode_host(value: str) -> str:
+    """Decode the RFC 2047 encoded words in a ``Host`` value, as CherryPy does for every header,
+    and elide the CR and LF they may hide (a :class:`SanitizedHost` then keeps the decoded
+    original in ``.raw``).  A value that cannot be decoded, or hides NUL, stays as received.
+    """
+    try:
+        decoded = decode_TEXT(value)
+    except ValueError:
+        return value
+    host = SanitizedHost(decoded)
+    return value if "\x00" in host else host
 
 
 # --------------------------------------------------------------------------- query strings

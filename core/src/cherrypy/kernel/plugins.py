@@ -502,9 +502,26 @@ class PluginHooks:
         """Let every plugin attach its engine plugins to ``engine``."""
         self._hook.cherrypy_engine_setup.call_historic(kwargs={"engine": engine})
 
-    def config_keys(self, checker: Any) -> None:
-        """Let every plugin declare the config keys it understands to ``checker``."""
-        self._hook.cherrypy_config_keys.call_historic(kwargs={"checker": checker})
+    def config_keys(self, declarer_for: Callable[[str | None], Any]) -> list[str]:
+        """Let every plugin declare the config keys it reads; return the errors raised.
+
+        Loads plugins first.  Each implementation is called directly (not as a historic
+        pluggy call, so that asking again does not grow pluggy's call history), in
+        registration order, with ``checker=declarer_for(distribution)``: the declarer that
+        credits the plugin's distribution (see :mod:`cherrypy.kernel.configkeys`).  A failing
+        implementation is reported in the returned list and does not stop the others.
+        """
+        self._manager.load_entrypoint_plugins()
+        errors = []
+        for impl in reversed(self._hook.cherrypy_config_keys.get_hookimpls()):
+            source = self._manager.sources.get(impl.plugin_name)
+            distribution = source.distribution if source else impl.plugin_name
+            kwargs = {"checker": declarer_for(distribution)}
+            try:
+                impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
+            except Exception as exc:
+                errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {exc}")
+        return errors
 
     # factories (firstresult)
 

@@ -3,8 +3,10 @@
 This is the kernel's counterpart of CherryPy's ``cherrypy.lib.reprconf``:
 
 * :func:`unrepr` turns the text of a config value into a Python object. It walks the syntax
-  tree itself and never calls ``eval``: only literals, containers, unary minus, string
-  concatenation, complex numbers, importable dotted names and calls of such names are accepted.
+  tree itself and never calls ``eval``: only literals, containers, arithmetic on numbers,
+  string concatenation, importable dotted names, literal subscripts of them and calls of such
+  names (``**mapping`` included) are accepted, plus the ``__import__('pkg.mod', ...).name``
+  idiom, which imports a module and reads an attribute.
 * :class:`Parser` reads INI files (case-sensitive keys, ``[DEFAULT]`` and ``%(name)s``
   interpolation) into ``{section: {key: value}}`` and names file, section and key on errors.
 * :class:`NamespaceSet` dispatches ``namespace.rest`` keys to per-namespace handlers.
@@ -17,6 +19,7 @@ import ast
 import builtins
 import configparser
 import importlib
+import operator
 import os
 import types
 from collections.abc import Iterable, Mapping
@@ -28,6 +31,8 @@ __all__ = ["Config", "NamespaceSet", "Parser", "attributes", "modules", "unrepr"
 MAX_UNREPR_LENGTH = 1_000_000
 #: Deepest nesting of containers and calls :func:`unrepr` accepts.
 MAX_UNREPR_DEPTH = 100
+#: Largest integer (in bits) that arithmetic in a config value may produce.
+MAX_UNREPR_INT_BITS = 1024
 
 # Builtins a bare name may refer to: constructors of plain data, nothing that reaches code.
 # fmt: off
@@ -145,7 +150,8 @@ class _Evaluator:
         return -operand if isinstance(node.op, ast.USub) else +operand
 
     def build_BinOp(self, node: ast.BinOp) -> Any:
-        if not isinstance(node.op, (ast.Add, ast.Sub)):
+        apply = _ARITHMETIC.get(type(node.op))
+        if apply is None:
             raise _Refused(f"operator {type(node.op).__name__} is not allowed")
         left = self.build(node.left)
         right = self.build(node.right)
@@ -154,18 +160,18 @@ class _Evaluator:
                 return left + right
             if isinstance(left, bytes) and isinstance(right, bytes):
                 return left + right
-        # A complex number written as real +/- imaginary, as in 3+2j.
-        real_types = (int, float)
-        if (
-            isinstance(left, real_types)
-            and not isinstance(left, bool)
-            and isinstance(right, complex)
-            and isinstance(node.right, ast.Constant)
-        ):
-            return left + right if isinstance(node.op, ast.Add) else left - right
-        raise _Refused(
-            f"only string concatenation and complex numbers may use + or - ({_describe(node)})"
-        )
+        if not (_is_number(left) and _is_number(right)):
+            raise _Refused(
+                f"arithmetic applies to numbers only, and + also joins strings ({_describe(node)})"
+            )
+        _check_int_cost(node.op, left, right)
+        try:
+            result = apply(left, right)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise _Refused(f"{_describe(node)} failed: {exc!r}") from exc
+        if isinstance(result, int) and result.bit_length() > MAX_UNREPR_INT_BITS:
+            raise _Refused(f"{_describe(node)} is larger than {MAX_UNREPR_INT_BITS} bits")
+        return result
 
     def build_Name(self, node: ast.Name) -> Any:
         return _resolve_dotted([node.id])
@@ -176,10 +182,19 @@ class _Evaluator:
         while isinstance(current, ast.Attribute):
             parts.append(current.attr)
             current = current.value
+        if _is_import_call(current):
+            return self._attribute_of_module(parts, current)
         if not isinstance(current, ast.Name):
             raise _Refused(f"attributes are allowed on dotted names only ({_describe(node)})")
         parts.append(current.id)
         return _resolve_dotted(parts[::-1])
+
+    def _attribute_of_module(self, parts: list[str], base: ast.expr) -> Any:
+        """``__import__(...).a.b``: attributes of the module an ``__import__`` call returned."""
+        module = self.build(base)
+        if not isinstance(module, types.ModuleType):
+            raise _Refused(f"attributes are allowed on modules only ({_describe(base)})")
+        return _resolve_from(module, module.__name__, parts[::-1])
 
     def build_Subscript(self, node: ast.Subscript) -> Any:
         """``dotted.name[literal]``: a literal key into an imported mapping or sequence."""
@@ -197,6 +212,8 @@ class _Evaluator:
             raise _Refused(f"{_describe(node)} failed: {exc!r}") from exc
 
     def build_Call(self, node: ast.Call) -> Any:
+        if _is_import_call(node):
+            return self._import(node)
         if not isinstance(node.func, (ast.Name, ast.Attribute)):
             raise _Refused(f"only dotted names may be called ({_describe(node)})")
         func = self.build(node.func)
@@ -204,10 +221,19 @@ class _Evaluator:
             raise _Refused(f"{_describe(node.func)} is not callable")
         args = self._elements(node.args)
         kwargs: dict[str, Any] = {}
+        unpacked: list[ast.expr] = []
         for keyword in node.keywords:
             if keyword.arg is None:
-                raise _Refused(f"unpacking is not allowed (**{_describe(keyword.value)})")
-            kwargs[keyword.arg] = self.build(keyword.value)
+                unpacked.append(keyword.value)
+            else:
+                kwargs[keyword.arg] = self.build(keyword.value)
+        # As in CherryPy, a keyword written out wins over the same key in a ``**mapping``.
+        for expr in unpacked:
+            mapping = self.build(expr)
+            if not isinstance(mapping, Mapping) or not all(isinstance(k, str) for k in mapping):
+                raise _Refused(f"** needs a mapping with string keys ({_describe(expr)})")
+            for key, value in mapping.items():
+                kwargs.setdefault(key, value)
         try:
             result = func(*args, **kwargs)
         except Exception as exc:
@@ -216,13 +242,105 @@ class _Evaluator:
             raise _Refused(f"{_describe(node)} returned an object not allowed in config values")
         return result
 
+    def _import(self, node: ast.Call) -> types.ModuleType:
+        """``__import__(name[, globals, locals, fromlist[, level]])`` as an import statement.
+
+        The name must be a string literal; ``globals()`` and ``locals()`` are accepted as
+        placeholders and never called (an absolute import does not read them), ``fromlist``
+        must be a literal list of strings and ``level`` 0.  Like ``__import__``, the result is
+        the named module when ``fromlist`` is not empty, else its top-level package.
+        """
+        if node.keywords:
+            raise _Refused(f"__import__ takes positional arguments only ({_describe(node)})")
+        args = node.args
+        if not 1 <= len(args) <= 5:
+            raise _Refused(f"__import__ takes 1 to 5 arguments ({_describe(node)})")
+        name = self.build(args[0])
+        if not isinstance(name, str) or not name or name.startswith("."):
+            raise _Refused(f"__import__ needs an absolute module name ({_describe(node)})")
+        for placeholder in args[1:3]:
+            if not _is_namespace_placeholder(placeholder):
+                raise _Refused(
+                    f"__import__ accepts only globals(), locals(), None or {{}} there "
+                    f"({_describe(placeholder)})"
+                )
+        fromlist = self.build(args[3]) if len(args) > 3 else None
+        if fromlist is not None and not (
+            isinstance(fromlist, (list, tuple)) and all(isinstance(f, str) for f in fromlist)
+        ):
+            raise _Refused(f"__import__'s fromlist must list strings ({_describe(node)})")
+        if len(args) > 4 and self.build(args[4]) != 0:
+            raise _Refused(f"__import__ with a relative level is not allowed ({_describe(node)})")
+        for part in name.split("."):
+            if not part.isidentifier() or (part.startswith("__") and part.endswith("__")):
+                raise _Refused(f"{name!r} is not an allowed module name")
+        module = _import_or_none(name)
+        if module is None:
+            raise _Refused(f"no module named {name!r}")
+        if fromlist:
+            for attr in fromlist:
+                if attr and attr.isidentifier() and not hasattr(module, attr):
+                    _import_or_none(f"{name}.{attr}")
+            return module
+        return _import_or_none(name.split(".", 1)[0]) or module
+
+
+_ARITHMETIC: dict[type[ast.operator], Any] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, complex)) and not isinstance(value, bool)
+
+
+def _check_int_cost(op: ast.operator, left: Any, right: Any) -> None:
+    """Refuse, before computing it, an integer product or power past the size limit."""
+    if not (isinstance(left, int) and isinstance(right, int)):
+        return
+    if isinstance(op, ast.Mult):
+        bits = left.bit_length() + right.bit_length()
+    elif isinstance(op, ast.Pow) and right > 0:
+        bits = (left.bit_length() - 1) * right if abs(left) > 1 else 1
+    else:
+        return
+    if bits > MAX_UNREPR_INT_BITS + 1:
+        raise _Refused(f"the result would be larger than {MAX_UNREPR_INT_BITS} bits")
+
+
+def _is_import_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "__import__"
+    )
+
+
+def _is_namespace_placeholder(node: ast.expr) -> bool:
+    """``globals()``, ``locals()``, ``None`` or ``{}`` as an ``__import__`` argument."""
+    if isinstance(node, ast.Call):
+        return (
+            isinstance(node.func, ast.Name)
+            and node.func.id in ("globals", "locals")
+            and not node.args
+            and not node.keywords
+        )
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    return isinstance(node, ast.Dict) and not node.keys
+
 
 def _resolve_dotted(parts: list[str]) -> Any:
     """Resolve ``a.b.c`` by importing modules and reading attributes, refusing unsafe names."""
-    for part in parts:
-        if part.startswith("__") and part.endswith("__"):
-            raise _Refused(f"special name {part!r} is not allowed")
     head = parts[0]
+    if head.startswith("__") and head.endswith("__"):
+        raise _Refused(f"special name {head!r} is not allowed")
     obj: Any
     if head in _SAFE_BUILTINS:
         obj = getattr(builtins, head)
@@ -230,8 +348,16 @@ def _resolve_dotted(parts: list[str]) -> Any:
         obj = _import_or_none(head)
         if obj is None:
             raise _Refused(f"name {head!r} is neither an importable module nor an allowed builtin")
-    path = head
-    for part in parts[1:]:
+    return _resolve_from(obj, head, parts[1:])
+
+
+def _resolve_from(obj: Any, path: str, parts: list[str]) -> Any:
+    """Read the attributes ``parts`` from ``obj`` (named ``path``), importing submodules of
+    modules on demand and refusing special names and unsafe objects."""
+    for part in parts:
+        if part.startswith("__") and part.endswith("__"):
+            raise _Refused(f"special name {part!r} is not allowed")
+    for part in parts:
         path = f"{path}.{part}"
         if isinstance(obj, types.ModuleType):
             try:
@@ -273,15 +399,23 @@ def _short(text: str) -> str:
 def unrepr(s: str) -> Any:
     """Return the Python object that the config value text ``s`` denotes.
 
-    Accepted: str/bytes/number/bool/None literals, lists, tuples, dicts and sets of accepted
-    values, unary minus and plus on numbers, ``+`` between string (or bytes) values, complex
-    numbers such as ``3+2j``, dotted names resolved by import (``os.path.join``,
-    ``sys.stdout``; bare names may also be plain-data builtins such as ``set``), and calls of
-    such names with accepted arguments (``cherrypy.dispatch.MethodDispatcher()``).
-    Everything else (subscripts, lambdas, comprehensions, f-strings, attributes of call
-    results, other operators, special ``__dunder__`` names, code-running callables such as
-    ``eval`` or ``os.system``) raises :class:`ValueError` naming the text. An empty value is
-    returned unchanged.
+    Accepted: str/bytes/number/bool/None literals; lists, tuples, dicts and sets of accepted
+    values; unary minus and plus, and ``+ - * / // % **`` between numbers (``60 * 60 * 24``,
+    ``3+2j``; integers past :data:`MAX_UNREPR_INT_BITS` bits are refused before they are
+    computed); ``+`` between strings (or bytes); dotted names resolved by import
+    (``os.path.join``, ``sys.stdout``; bare names may also be plain-data builtins such as
+    ``set``), subscripted with a literal (``httputil.response_codes[404]``); calls of such
+    names with accepted arguments, ``**mapping`` included, where a keyword written out wins
+    over the same key of the mapping (``cherrypy.dispatch.MethodDispatcher()``,
+    ``dict(a=1, **pkg.defaults)``); and ``__import__('pkg.mod', globals(), locals(),
+    ['']).name``, read as "import ``pkg.mod`` and take ``name``" (``globals()`` and
+    ``locals()`` are placeholders there, never called).
+
+    Everything else (lambdas, comprehensions, f-strings, attributes or subscripts of call
+    results, comparisons and boolean operators, sequence repetition, ``%`` formatting,
+    special ``__dunder__`` names, code-running callables such as ``eval`` or ``os.system``,
+    modules such as ``subprocess`` or ``pickle``) raises :class:`ValueError` naming the text.
+    An empty value is returned unchanged.
     """
     if not s:
         return s

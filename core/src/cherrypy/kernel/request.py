@@ -10,6 +10,7 @@ from typing import Any
 import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.cookies import LazyCookie, load_request_cookie
 from cherrypy.kernel.dispatch import Dispatcher
 from cherrypy.kernel.errors import (
     HTTPError,
@@ -20,9 +21,15 @@ from cherrypy.kernel.errors import (
     format_exc,
 )
 from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
-from cherrypy.kernel.httputil import HeaderMap, Host, decode_TEXT_maybe, parse_query_string
+from cherrypy.kernel.httputil import (
+    HeaderMap,
+    Host,
+    decode_host,
+    decode_TEXT_maybe,
+    parse_query_string,
+)
 from cherrypy.kernel.reprconf import NamespaceSet
-from cherrypy.kernel.response import LazyCookie, Response, ResponseBody
+from cherrypy.kernel.response import Response, ResponseBody
 
 __all__ = [
     "Hook",
@@ -236,7 +243,9 @@ class Request:
             self.headers = dict.__new__(HeaderMap)
             self.rfile = rfile
             self._body = None
-            self.__dict__.pop("cookie", None)  # a fresh one is made on first use
+            state = self.__dict__
+            state.pop("cookie", None)  # a fresh one is made on first use
+            state.pop("_cookie_headers", None)
             self.handler = None
             self.script_name = self.app.script_name
             self.path_info = path[len(self.script_name) :]
@@ -407,10 +416,17 @@ class Request:
             name = title
             value = value.strip()
             # HeaderMap keys are title-cased: store directly under the title-cased name.
-            store(headers, name, decode_TEXT_maybe(value) if "=?" in value else value)
+            if "=?" in value:
+                store(
+                    headers,
+                    name,
+                    decode_host(value) if name == "Host" else decode_TEXT_maybe(value),
+                )
+            else:
+                store(headers, name, value)
             if name == "Cookie":
                 try:
-                    self.cookie.load(value)
+                    load_request_cookie(self, value)
                 except CookieError as exc:
                     raise HTTPError(400, str(exc))
         length = dict.get(headers, "Content-Length")

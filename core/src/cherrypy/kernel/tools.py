@@ -89,7 +89,9 @@ class Tool:
             conf = func.__dict__.get("_cp_config") if hasattr(func, "__dict__") else None
             if conf is None:
                 # A class may inherit _cp_config: extend a copy, never the base class's dict.
-                conf = dict(getattr(func, "_cp_config", None) or {})
+                from cherrypy.kernel.config import LiveConfigDict
+
+                conf = LiveConfigDict(getattr(func, "_cp_config", None) or {})
                 func._cp_config = conf
             prefix = f"{self.namespace}.{self._name}."
             conf[prefix + "on"] = True

@@ -385,11 +385,22 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
     for pair in header_list:
         native = cache.get(pair)
         if native is None:
-            native = (pair[0].decode("latin-1"), pair[1].decode("latin-1"))
+            try:
+                native = (pair[0].decode("latin-1"), pair[1].decode("latin-1"))
+            except AttributeError:
+                raise TypeError(_not_bytes_message(pair)) from None
             if len(cache) < 256:
                 cache[pair] = native
         out.append(native)
     return out
+
+
+def _not_bytes_message(pair: Any) -> str:
+    """Which half of a malformed ``header_list`` entry is not bytes (as CherryPy words it)."""
+    name, value = pair
+    if not isinstance(name, bytes):
+        return f"response.header_list key {name!r} is not a byte string."
+    return f"response.header_list value {value!r} is not a byte string."
 
 
 class CPWSGIApp:

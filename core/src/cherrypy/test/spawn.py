@@ -81,15 +81,26 @@ class CPProcess:
                 args += ["-i", name]
         if self.daemonize:
             args.append("-d")
-        env = os.environ.copy()
-        src_dir = os.path.dirname(os.path.dirname(thisdir))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src_dir, env.get("PYTHONPATH")]))
-        self._proc = subprocess.Popen([sys.executable, *args], env=env)
+        self._proc = subprocess.Popen([sys.executable, *args], env=self._child_env())
         if self.wait:
             self.exit_code = self._proc.wait()
         else:
             wait_for_occupied_port(self.host, self.port, timeout=5)
         time.sleep(2 if self.daemonize else 1)
+
+    def _child_env(self) -> dict[str, str]:
+        """The server's environment: this ``cherrypy`` first on ``PYTHONPATH``, and the
+        directories of scaffolding modules this process placed under ``cherrypy.test``.
+        """
+        env = os.environ.copy()
+        src_dir = os.path.dirname(os.path.dirname(thisdir))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src_dir, env.get("PYTHONPATH")]))
+        extra_dirs = _outside_test_dirs()
+        if extra_dirs:
+            env["CHERRYPY_TEST_PATH"] = os.pathsep.join(
+                filter(None, [*extra_dirs, env.get("CHERRYPY_TEST_PATH")])
+            )
+        return env
 
     def get_pid(self) -> int:
         """The process id of the server (read from the pid file when daemonized)."""
@@ -109,3 +120,25 @@ class CPProcess:
             return
         assert self._proc is not None, "start() first"
         self._proc.wait()
+
+
+def _outside_test_dirs() -> list[str]:
+    """Directories of ``cherrypy.test.*`` modules loaded here from outside this package.
+
+    A test process may place its own scaffolding modules under ``cherrypy.test``; the spawned
+    server finds them through ``CHERRYPY_TEST_PATH`` (read by ``cherrypy/test/__init__.py``).
+    """
+    package = sys.modules.get("cherrypy.test")
+    known = {os.path.abspath(entry) for entry in getattr(package, "__path__", ())}
+    known.add(thisdir)
+    found: list[str] = []
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("cherrypy.test.") or module is None:
+            continue
+        filename = getattr(module, "__file__", None)
+        if not isinstance(filename, str):
+            continue
+        directory = os.path.dirname(os.path.abspath(filename))
+        if directory not in known and directory not in found:
+            found.append(directory)
+    return found

@@ -14,7 +14,7 @@ from cherrypy.kernel.tools import Tool
 from .basic import basic_auth
 from .digest import digest_auth
 
-__all__ = ["auth_basic_tool", "auth_digest_tool", "cherrypy_register_tools"]
+__all__ = ["auth_basic_tool", "auth_digest_tool", "cherrypy_config_keys", "cherrypy_register_tools"]
 
 auth_basic_tool = Tool("before_handler", basic_auth, priority=1)
 """The ``cherrypy.tools.auth_basic`` tool."""
@@ -28,3 +28,35 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     """Add ``auth_basic`` and ``auth_digest`` to the default toolbox."""
     toolbox.auth_basic = auth_basic_tool
     toolbox.auth_digest = auth_digest_tool
+
+
+_REALM = "The realm shown by the browser's login dialog."
+_CHARSET = "The charset announced for credentials (RFC 7617 / 7616)."
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.auth_basic.*`` and ``tools.auth_digest.*``."""
+    checker.declare_tool(
+        "auth_basic",
+        auth_basic_tool,
+        {
+            "realm": _REALM,
+            "checkpassword": "(realm, username, password) -> True if valid.",
+            "accept_charset": _CHARSET,
+        },
+        doc="HTTP Basic authentication (RFC 7617).",
+    )
+    checker.declare_tool(
+        "auth_digest",
+        auth_digest_tool,
+        {
+            "realm": _REALM,
+            "get_ha1": "(realm, username) -> the HA1 hash of the user, or None.",
+            "key": "A secret for signing nonces (random per process if not given).",
+            "accept_charset": _CHARSET,
+            "algorithm": "The digest algorithm(s) offered: 'MD5', 'SHA-256'...",
+            "nonce_lifetime": "Seconds a nonce stays valid.",
+        },
+        doc="HTTP Digest authentication (RFC 7616).",
+    )

@@ -58,8 +58,8 @@ def _weak_match(etag: str, tags: list[str]) -> bool:
 def validate_etags(autotags: bool = False, debug: bool = False) -> None:
     """Check ``If-Match`` and ``If-None-Match`` against the response ``ETag``.
 
-    With ``autotags`` the ``ETag`` of a 200 response to GET or HEAD that has none is the
-    MD5 digest of its body.  For a 2xx response, ``If-Match`` not matching (strong
+    With ``autotags`` the ``ETag`` of a 200 response that has none is the MD5 digest of its
+    body, whatever the method.  For a 2xx response, ``If-Match`` not matching (strong
     comparison) raises 412; ``If-None-Match`` matching (weak comparison) raises 304 for GET
     and HEAD, 412 for other methods.  Runs once per response.
     """
@@ -72,7 +72,7 @@ def validate_etags(autotags: bool = False, debug: bool = False) -> None:
     if etag:
         if debug:
             cherrypy.log(f"ETag already set: {etag}", "TOOLS.ETAGS")
-    elif autotags and status == 200 and request.method in _SAFE_METHODS:
+    elif autotags and status == 200:
         etag = f'"{hashlib.md5(response.collapse_body(), usedforsecurity=False).hexdigest()}"'
         response.headers["ETag"] = etag
         if debug:

@@ -17,7 +17,14 @@ from . import caching
 from .conditional import validate_etags
 from .expires import expires
 
-__all__ = ["CachingTool", "caching_tool", "cherrypy_register_tools", "etags_tool", "expires_tool"]
+__all__ = [
+    "CachingTool",
+    "caching_tool",
+    "cherrypy_config_keys",
+    "cherrypy_register_tools",
+    "etags_tool",
+    "expires_tool",
+]
 
 
 class CachingTool(Tool):
@@ -58,3 +65,37 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     toolbox.caching = caching_tool
     toolbox.expires = expires_tool
     toolbox.etags = etags_tool
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.caching.*``, ``tools.expires.*`` and ``tools.etags.*``."""
+    from .memory import MemoryCache
+
+    checker.declare_tool(
+        "caching",
+        caching_tool,
+        {"invalid_methods": "Methods that are never cached and invalidate the URI's entry."},
+        extra={"cache_class": (type, MemoryCache, "The cache class, created on first use.")},
+        doc="Cache responses in memory (keys beyond these set attributes of the cache).",
+    )
+    checker.declare_attributes(
+        "tools.caching",
+        MemoryCache,
+        ("maxobjects", "maxobj_size", "maxsize", "delay", "antistampede_timeout", "expire_freq"),
+    )
+    checker.declare_tool(
+        "expires",
+        expires_tool,
+        {
+            "secs": "Seconds (or a timedelta) until the response expires.",
+            "force": "Set the headers even if the response already has cache headers.",
+        },
+        doc="Set Expires and Cache-Control headers.",
+    )
+    checker.declare_tool(
+        "etags",
+        etags_tool,
+        {"autotags": "Compute an ETag from the body when the handler set none."},
+        doc="Validate If-Match / If-None-Match against the ETag.",
+    )

@@ -22,6 +22,7 @@ __all__ = [
     "accept_tool",
     "allow_tool",
     "autovary_tool",
+    "cherrypy_config_keys",
     "cherrypy_register_tools",
     "err_redirect_tool",
     "flatten_tool",
@@ -80,3 +81,46 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     """Add this distribution's tools to the default toolbox."""
     for name, tool in _TOOLS.items():
         setattr(toolbox, name, tool)
+
+
+_REDIRECT_DOCS = {
+    "url": "Where to redirect (relative to the request's URL).",
+    "internal": "An internal redirect (same request, new path) instead of a 303/302.",
+}
+
+_DOCS: dict[str, dict[str, str]] = {
+    "allow": {"methods": "The allowed methods (default GET and HEAD); others get 405."},
+    "accept": {"media": "Media type(s) the handler can produce; 406 if none is acceptable."},
+    "proxy": {
+        "base": "The public base URL ('https://example.com'); default: from the local header.",
+        "local": "The header naming the public host (e.g. 'X-Forwarded-Host', 'Host').",
+        "remote": "The header naming the client address (e.g. 'X-Forwarded-For').",
+        "scheme": "The header naming the public scheme (e.g. 'X-Forwarded-Proto').",
+        "trusted": "Proxy addresses or networks whose headers are believed (None: any).",
+    },
+    "response_headers": {"headers": "(name, value) pairs added to every response."},
+    "referer": {
+        "pattern": "A regular expression matched against the Referer header.",
+        "accept": "Accept (True) or refuse (False) requests whose Referer matches.",
+        "accept_missing": "Accept requests without a Referer header.",
+        "error": "The status of a refused request.",
+        "message": "The message of a refused request.",
+    },
+    "redirect": _REDIRECT_DOCS,
+    "err_redirect": _REDIRECT_DOCS,
+    "flatten": {},
+    "ignore_headers": {"headers": "Request header names removed before the handler runs."},
+    "autovary": {"ignore": "Header names never added to Vary."},
+    "params": {
+        "exception": "The exception(s) a failed conversion raises.",
+        "error": "The status returned for a parameter that does not convert.",
+    },
+    "log_hooks": {},
+}
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare the keys of every tool of this distribution."""
+    for name, tool in _TOOLS.items():
+        checker.declare_tool(name, tool, _DOCS[name])

@@ -6,12 +6,14 @@ so that applications not using it publish nothing extra per request.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from cherrypy.kernel.hookspecs import hookimpl
 from cherrypy.kernel.tools import Toolbox
 
 from .statistics import StatsTool
 
-__all__ = ["CPSTATS_TOOL", "cherrypy_register_tools"]
+__all__ = ["CPSTATS_TOOL", "cherrypy_config_keys", "cherrypy_register_tools"]
 
 CPSTATS_TOOL = StatsTool()
 """The tool instance registered as ``cherrypy.tools.cpstats``."""
@@ -21,3 +23,19 @@ CPSTATS_TOOL = StatsTool()
 def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``tools.cpstats``."""
     toolbox.cpstats = CPSTATS_TOOL
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.cpstats.*``."""
+    checker.declare_tool(
+        "cpstats",
+        CPSTATS_TOOL,
+        {
+            "uriset": "A name to aggregate this path's timings under.",
+            "slow_queries": "Seconds above which a request is kept as slow (0: off).",
+            "slow_queries_count": "How many slow requests are kept.",
+        },
+        open=False,
+        doc="Record each request in the statistics shown by the StatsPage.",
+    )

@@ -17,7 +17,13 @@ from .charsets import decode
 from .compression import gzip
 from .inflate import inflate_request_body
 
-__all__ = ["GzipTool", "cherrypy_register_tools", "decode_tool", "gzip_tool"]
+__all__ = [
+    "GzipTool",
+    "cherrypy_config_keys",
+    "cherrypy_register_tools",
+    "decode_tool",
+    "gzip_tool",
+]
 
 _REQUEST_OPTIONS = ("inflate", "max_inflated_size")
 
@@ -55,3 +61,37 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     """Add ``gzip`` and ``decode`` to the default toolbox."""
     toolbox.gzip = gzip_tool
     toolbox.decode = decode_tool
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.gzip.*`` and ``tools.decode.*``."""
+    from .inflate import DEFAULT_MAX_INFLATED_SIZE
+
+    checker.declare_tool(
+        "gzip",
+        gzip_tool,
+        {
+            "compress_level": "The zlib compression level, 1 (fast) to 9 (small).",
+            "mime_types": "Media types compressed ('text/*' style wildcards allowed).",
+            "min_size": "Bodies shorter than this many bytes are sent as they are.",
+        },
+        extra={
+            "inflate": (bool, True, "Inflate gzip/deflate request bodies."),
+            "max_inflated_size": (
+                "int | None",
+                DEFAULT_MAX_INFLATED_SIZE,
+                "Bytes an inflated request body may reach (413 beyond).",
+            ),
+        },
+        doc="Compress responses (gzip) for clients that accept it.",
+    )
+    checker.declare_tool(
+        "decode",
+        decode_tool,
+        {
+            "encoding": "The charset(s) request bodies must be in (400 otherwise).",
+            "default_encoding": "The charset(s) tried when the request names none.",
+        },
+        doc="Decode request bodies with the charset they declare.",
+    )

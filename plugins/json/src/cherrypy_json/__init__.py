@@ -1,8 +1,8 @@
 """cherrypy-json: JSON request and response bodies for cherrypy-kernel.
 
 ``tools.json_in`` parses JSON request entities into ``cherrypy.request.json``;
-``tools.json_out`` serializes what a page handler returns.  Both use one codec, ujson by
-default, chosen through the ``cherrypy_json_codec`` hook::
+``tools.json_out`` serializes what a page handler returns.  Both use one codec (ujson writing
+and the standard library reading, by default), chosen through the ``cherrypy_json_codec`` hook::
 
     import cherrypy
 

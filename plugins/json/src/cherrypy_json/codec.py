@@ -9,6 +9,10 @@ Both codecs write what CherryPy 18 writes with the standard library's default en
 only (``ensure_ascii``), ``", "`` and ``": "`` separators, ``NaN``/``Infinity`` allowed and
 slashes left alone.  The ujson codec falls back to the standard library for any object ujson
 refuses, so a value that cannot be encoded raises the standard library's ``TypeError``.
+
+Reading is always the standard library's strict parser: ujson's reader accepts text that is
+not JSON (a lone ``-`` read as ``0``, ``01``, ``1.``, raw control characters inside strings),
+and a request body must never be silently read as something its sender did not write.
 """
 
 from __future__ import annotations
@@ -55,13 +59,13 @@ def stdlib_codec() -> Codec:
 
 
 def ujson_codec() -> Codec | None:
-    """A ujson codec with CherryPy's output format, or None when ujson is not importable."""
+    """A codec writing with ujson in CherryPy's output format and reading with the standard
+    library (strict JSON), or None when ujson is not importable."""
     try:
         import ujson
     except ImportError:
         return None
     udumps = ujson.dumps
-    uloads = ujson.loads
 
     def dumps(value: Any) -> str:
         try:
@@ -74,14 +78,8 @@ def ujson_codec() -> Codec | None:
             text = _SHORT_EXPONENT.sub(_pad_exponent, text)
         return text
 
-    def loads(data: Any) -> Any:
-        if isinstance(data, (bytearray, memoryview)):
-            data = bytes(data)
-        return uloads(data)
-
     dumps.__doc__ = "Encode ``value`` to JSON text with ujson (standard library on refusal)."
-    loads.__doc__ = "Parse JSON text or UTF-8 bytes with ujson."
-    return dumps, loads
+    return dumps, _stdlib_loads
 
 
 _codec: Codec | None = None

@@ -16,7 +16,13 @@ from .codec import Codec, ujson_codec
 from .json_in import json_in
 from .json_out import json_out
 
-__all__ = ["cherrypy_json_codec", "cherrypy_register_tools", "json_in_tool", "json_out_tool"]
+__all__ = [
+    "cherrypy_config_keys",
+    "cherrypy_json_codec",
+    "cherrypy_register_tools",
+    "json_in_tool",
+    "json_out_tool",
+]
 
 json_in_tool = Tool("before_request_body", json_in, priority=30)
 """The ``cherrypy.tools.json_in`` tool."""
@@ -36,3 +42,29 @@ def cherrypy_register_tools(toolbox: Any) -> None:
 def cherrypy_json_codec() -> Codec | None:
     """The ujson codec (None when ujson is missing: the standard library is used)."""
     return ujson_codec()
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.json_in.*`` and ``tools.json_out.*``."""
+    checker.declare_tool(
+        "json_in",
+        json_in_tool,
+        {
+            "content_type": "Media type(s) accepted as JSON.",
+            "force": "Answer 415 to bodies of another media type.",
+            "processor": "The function that parses the body into request.json.",
+            "max_bytes": "The largest body parsed (413 beyond; None: no limit).",
+            "max_depth": "The deepest nesting accepted (400 beyond; None: no limit).",
+        },
+        doc="Parse JSON request bodies into cherrypy.request.json.",
+    )
+    checker.declare_tool(
+        "json_out",
+        json_out_tool,
+        {
+            "content_type": "The Content-Type of the response (None: leave it).",
+            "handler": "The function that turns the handler's result into JSON bytes.",
+        },
+        doc="Serialize what the page handler returns as JSON.",
+    )

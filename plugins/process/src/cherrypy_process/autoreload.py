@@ -92,24 +92,36 @@ class Autoreloader(Monitor):
 
     def _file_for_module(self, module: ModuleType | Any) -> str | None:
         """The file to watch for ``module``: its zip archive, its source, or None."""
-        loader = getattr(module, "__loader__", None)
-        archive = getattr(loader, "archive", None)
-        if isinstance(archive, str):
-            return archive
+        return self._archive_for_zip_module(module) or self._file_for_file_module(
+            module, self._base_dir
+        )
+
+    @staticmethod
+    def _archive_for_zip_module(module: ModuleType | Any) -> str | None:
+        """The archive a module was imported from by ``zipimport``, or None."""
+        archive = getattr(getattr(module, "__loader__", None), "archive", None)
+        return archive if isinstance(archive, str) else None
+
+    @staticmethod
+    def _file_for_file_module(module: ModuleType | Any, base_dir: str | None = None) -> str | None:
+        """The absolute source file of ``module`` (its ``.py`` rather than a ``.pyc``).
+
+        None when the module has no file name (built-in, namespace package, or a
+        ``__file__`` set to None).  A relative name is anchored to ``base_dir`` (default: the
+        current directory).
+        """
         filename = getattr(module, "__file__", None)
-        if not isinstance(filename, str):
+        if not isinstance(filename, str) or not filename:
             return None
         if filename.endswith(".pyc"):
             source = filename[:-1]
             if os.path.exists(source):
                 filename = source
-        return self._make_absolute(filename)
+        return _absolute(filename, base_dir or os.getcwd())
 
     def _make_absolute(self, filename: str) -> str:
         """Anchor a relative name to the start-up directory, so ``os.chdir`` cannot move it."""
-        if os.path.isabs(filename):
-            return filename
-        return os.path.normpath(os.path.join(self._base_dir, filename))
+        return _absolute(filename, self._base_dir)
 
     def _watched(self) -> set[str]:
         from cherrypy.kernel.config import watched_files
@@ -146,6 +158,12 @@ class Autoreloader(Monitor):
             thread.cancel()
             self.bus.log(f"Stopped thread {thread.name!r}.")
         self.bus.restart()
+
+
+def _absolute(filename: str, base_dir: str) -> str:
+    if os.path.isabs(filename):
+        return filename
+    return os.path.normpath(os.path.join(base_dir, filename))
 
 
 def _stamp(filename: str) -> _Stamp | None:

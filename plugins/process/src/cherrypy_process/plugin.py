@@ -13,7 +13,7 @@ from typing import Any
 
 from cherrypy.kernel.hookspecs import hookimpl
 
-__all__ = ["cherrypy_engine_setup"]
+__all__ = ["cherrypy_config_keys", "cherrypy_engine_setup"]
 
 
 @hookimpl
@@ -27,3 +27,19 @@ def cherrypy_engine_setup(engine: Any) -> None:
     if getattr(engine, "autoreload", None) is None:
         engine.autoreload = Autoreloader(engine)
         engine.autoreload.subscribe()
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``engine.autoreload.*``."""
+    from .autoreload import Autoreloader
+
+    checker.declare_namespace(
+        "engine.autoreload",
+        "The autoreloader: restarts the process when a source or config file changes.",
+        scope="global",
+    )
+    checker.declare_key(
+        "engine.autoreload", "on", bool, True, "Watch files (production and staging turn it off)."
+    )
+    checker.declare_attributes("engine.autoreload", Autoreloader, ("frequency", "match", "files"))

@@ -13,6 +13,7 @@ from typing import Any
 import pluggy
 
 __all__ = [
+    "cherrypy_config_keys",
     "cherrypy_config_namespaces",
     "cherrypy_engine_setup",
     "cherrypy_make_http_server",
@@ -50,3 +51,23 @@ def cherrypy_make_http_server(adapter: Any, wsgi_app: Callable[..., Any]) -> Any
     from .wsgi_server import CPWSGIServer
 
     return CPWSGIServer(adapter, wsgi_app)
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare the ``server`` namespace: one key per setting of the ``Server`` adapter."""
+    from .adapter import Server
+
+    checker.declare_namespace(
+        "server",
+        "The HTTP server, cherrypy.server (server.<name>.<key> configures another server).",
+        scope="global",
+        instances=True,
+    )
+    names = [name for name, value in vars(Server).items() if _is_setting(name, value)]
+    checker.declare_attributes("server", Server, names, defaults={"socket_host": "127.0.0.1"})
+
+
+def _is_setting(name: str, value: Any) -> bool:
+    """Whether a ``Server`` class attribute is a ``server.*`` setting (public, not a method)."""
+    return not name.startswith("_") and (isinstance(value, property) or not callable(value))

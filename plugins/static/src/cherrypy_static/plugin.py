@@ -17,7 +17,7 @@ from cherrypy.kernel.tools import HandlerTool
 
 from .serving import staticdir, staticfile
 
-__all__ = ["STATICDIR_TOOL", "STATICFILE_TOOL", "cherrypy_register_tools"]
+__all__ = ["STATICDIR_TOOL", "STATICFILE_TOOL", "cherrypy_config_keys", "cherrypy_register_tools"]
 
 STATICDIR_TOOL = HandlerTool(staticdir, "staticdir")
 """``cherrypy.tools.staticdir``: serve a directory (see :func:`~.serving.staticdir`)."""
@@ -31,3 +31,37 @@ def cherrypy_register_tools(toolbox: Any) -> None:
     """Put the two static tools into ``cherrypy.tools``."""
     toolbox.staticdir = STATICDIR_TOOL
     toolbox.staticfile = STATICFILE_TOOL
+
+
+_MATCH = "A regular expression the request path must contain."
+_TYPES = "Media types by file extension (without dot), besides the built-in table."
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.staticdir.*`` and ``tools.staticfile.*``."""
+    checker.declare_tool(
+        "staticdir",
+        STATICDIR_TOOL,
+        {
+            "section": "The config path the tool is on for (filled in by the dispatcher).",
+            "dir": "The directory to serve: absolute, or relative to root.",
+            "root": "The absolute directory a relative dir is joined to.",
+            "match": _MATCH,
+            "content_types": _TYPES,
+            "index": "The file served for a directory (e.g. 'index.html').",
+            "follow_symlinks": "Serve symbolic links leading out of dir.",
+        },
+        doc="Serve the files of a directory.",
+    )
+    checker.declare_tool(
+        "staticfile",
+        STATICFILE_TOOL,
+        {
+            "filename": "The file to serve: absolute, or relative to root.",
+            "root": "The absolute directory a relative filename is joined to.",
+            "match": _MATCH,
+            "content_types": _TYPES,
+        },
+        doc="Serve one file.",
+    )

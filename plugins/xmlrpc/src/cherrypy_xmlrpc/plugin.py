@@ -5,13 +5,22 @@ Registers ``tools.xmlrpc`` and the ``XMLRPCDispatcher``.
 
 from __future__ import annotations
 
+from typing import Any
+
+from cherrypy.kernel.configkeys import UNSET
 from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
 from cherrypy.kernel.tools import ErrorTool, Toolbox
 
 from . import util
 from .dispatcher import XMLRPCDispatcher
 
-__all__ = ["XMLRPC_TOOL", "XMLRPCTool", "cherrypy_register_dispatchers", "cherrypy_register_tools"]
+__all__ = [
+    "XMLRPC_TOOL",
+    "XMLRPCTool",
+    "cherrypy_config_keys",
+    "cherrypy_register_dispatchers",
+    "cherrypy_register_tools",
+]
 
 
 class XMLRPCTool(ErrorTool):
@@ -40,3 +49,27 @@ def cherrypy_register_tools(toolbox: Toolbox) -> None:
 def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
     """Offer ``XMLRPCDispatcher`` (``cherrypy.dispatch.XMLRPCDispatcher``)."""
     register("XMLRPCDispatcher", XMLRPCDispatcher)
+
+
+@hookimpl
+def cherrypy_config_keys(checker: Any) -> None:
+    """Declare ``tools.xmlrpc.*`` (read by ``XMLRPCController``) and the dispatcher."""
+    checker.declare_tool(
+        "xmlrpc",
+        XMLRPC_TOOL,
+        {},
+        open=False,
+        doc="Answer errors as XML-RPC faults; settings of XMLRPCController.",
+        extra={
+            "encoding": (str, "utf-8", "The charset of XML-RPC responses."),
+            "allow_none": (bool, False, "Let responses marshal None (an XML-RPC extension)."),
+            "max_body": (int, util.MAX_BODY_SIZE, "Bytes of request body accepted (413 beyond)."),
+        },
+    )
+    checker.declare_key(
+        "request",
+        "dispatch",
+        "XMLRPCDispatcher",
+        UNSET,
+        "cherrypy.dispatch.XMLRPCDispatcher() maps XML-RPC method names to handlers.",
+    )
