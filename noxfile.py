@@ -131,9 +131,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the Sphinx documentation with warnings as errors."""
-    _sync(session)
-    # After the sync: uv sync removes packages the lock does not know.
-    session.install("sphinx>=7", "myst-parser>=3")
+    _sync(session, "--all-extras")
     session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html", *session.posargs)
 
 
