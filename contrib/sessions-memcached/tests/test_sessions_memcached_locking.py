@@ -1,34 +1,21 @@
-"""The distributed lock: threads and processes lose no update; restarts; abandoned locks."""
+"""The distributed lock: abandoned and foreign locks; plus the shared lock and restart tests.
+
+The tests every shared store runs (twenty threads and two processes lose no update, a restart
+mid-run) come from :mod:`cherrypy_sessions.testsuite`.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import requests
 
-
-def test_twenty_threads_lose_no_update(
-    live: Any, session_conf: dict, counter, hammer_session
-) -> None:
-    with live(counter, {"/": session_conf}) as base:
-        sid = requests.get(base + "/increment").cookies["session_id"]
-        answers = hammer_session([base], sid)
-        assert sorted(answers) == list(range(2, 202))
-        assert requests.get(base + "/peek", cookies={"session_id": sid}).text == "201"
-
-
-def test_two_processes_share_sessions_and_lose_no_update(
-    session_conf: dict, app_processes, hammer_session
-) -> None:
-    bases = app_processes(session_conf, 2)
-    first = requests.get(bases[0] + "/increment")
-    sid = first.cookies["session_id"]
-    second = requests.get(bases[1] + "/increment", cookies={"session_id": sid})
-    assert (first.text, second.text) == ("1", "2")
-    answers = hammer_session(bases, sid)
-    assert sorted(answers) == list(range(3, 203))
+from cherrypy_sessions.testsuite import (  # noqa: F401  (collected here)
+    test_restart_mid_run_fails_in_flight_then_serves,
+    test_twenty_threads_lose_no_update,
+    test_two_processes_share_sessions_and_lose_no_update,
+)
 
 
 def test_lock_of_a_dead_holder_expires(live: Any, session_conf: dict, counter, memcached) -> None:
@@ -57,39 +44,3 @@ def test_lock_timeout_gives_500(live: Any, session_conf: dict, counter, memcache
         assert memcached.client().get(prefix + sid + ".lock") == b"other"
         memcached.client().delete(prefix + sid + ".lock")
         assert http.get(base + "/").text == "2"
-
-
-def test_restart_mid_run_fails_in_flight_then_serves(
-    live: Any, session_conf: dict, counter, memcached
-) -> None:
-    statuses: list[int] = []
-    stop = threading.Event()
-    with live(counter, {"/": session_conf}) as base:
-
-        def client() -> None:
-            with requests.Session() as http:
-                while not stop.is_set():
-                    try:
-                        statuses.append(http.get(base + "/", timeout=10).status_code)
-                    except requests.RequestException:
-                        statuses.append(-1)
-
-        clients = [threading.Thread(target=client) for _ in range(8)]
-        for thread in clients:
-            thread.start()
-        time.sleep(0.3)
-        memcached.stop()
-        time.sleep(0.5)
-        memcached.start()
-        time.sleep(0.3)
-        stop.set()
-        for thread in clients:
-            thread.join(30)
-        assert not any(thread.is_alive() for thread in clients)
-        assert 500 in statuses and -1 not in statuses
-        assert set(statuses) == {200, 500}
-        # Full service afterwards: every worker answers (none is wedged).
-        with requests.Session() as http:
-            answers = [http.get(base + "/", timeout=5) for _ in range(30)]
-        assert [r.status_code for r in answers] == [200] * 30
-        assert answers[-1].text == "30"

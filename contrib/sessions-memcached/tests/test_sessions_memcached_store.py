@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+import cherrypy
 from cherrypy_sessions import get_backend
 from cherrypy_sessions_memcached import MemcachedSession, MemcachedUnavailable
 from cherrypy_sessions_memcached.backend import parse_servers
@@ -104,3 +105,21 @@ def test_settings_are_checked() -> None:
 def test_len_is_not_supported() -> None:
     with pytest.raises(NotImplementedError, match="cannot count"):
         len(MemcachedSession.__new__(MemcachedSession))
+
+
+class Sizer:
+    """A page that asks for the number of stored sessions, as CherryPy's examples do."""
+
+    @cherrypy.expose
+    def length(self) -> str:
+        return str(len(cherrypy.session))
+
+
+def test_len_over_http_is_a_500_whose_traceback_names_not_implemented_error(
+    live: Any, session_conf: dict
+) -> None:
+    with live(Sizer(), {"/": dict(session_conf, **{"request.show_tracebacks": True})}) as base:
+        response = requests.get(base + "/length")
+    assert response.status_code == 500
+    assert "NotImplementedError" in response.text
+    assert "cannot count" in response.text

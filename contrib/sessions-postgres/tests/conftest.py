@@ -2,12 +2,12 @@
 
 The PostgreSQL server is started once per test session on a free loopback port.  Without the
 PostgreSQL server binaries the tests are skipped with the reason, unless the ``CI``
-environment variable is set: then they fail, so CI cannot pass without running them.
+environment variable is set: then they fail, so CI cannot pass without running them.  The
+generic pieces come from :mod:`cherrypy_sessions.testkit`.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 import time
@@ -17,59 +17,41 @@ from typing import Any
 
 import pytest
 
-import cherrypy
-from cherrypy.kernel.testing import reset
-from cherrypy_sessions import cleanup, registry, tool
 from cherrypy_sessions.testkit import (  # noqa: F401
-    APP,
-    Counter,
+    ScriptedService,
     app_processes,
     counter,
-    hammer,
     hammer_session,
     live,
+    reset_between_tests,
 )
 from cherrypy_sessions_postgres import backend, pools
 
-SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
 
+class PostgresServer(ScriptedService):
+    """A PostgreSQL cluster run by the repository's scripts; :attr:`address` is a DSN.
 
-class PostgresServer:
-    """A PostgreSQL cluster run by the repository's scripts; restartable on the same port."""
+    :meth:`stop` is a fast shutdown: open connections are cut.
+    """
 
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
-        self.dsn = ""
+    scripts = Path(__file__).resolve().parents[3] / "scripts"
+    script = "postgres"
+    label = "PostgreSQL"
+    script_timeout = 120
+    reconnects_at_once = False
 
-    def _run(self, *args: str) -> str:
-        result = subprocess.run(
-            [str(SCRIPTS / args[0]), *args[1:]], capture_output=True, text=True, timeout=120
-        )
-        if result.returncode == 127:
-            reason = result.stderr.strip() or "PostgreSQL is not installed"
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason} (CI is set: the PostgreSQL tests must run)")
-            pytest.skip(reason)
-        if result.returncode != 0:
-            pytest.fail(f"{args[0]} failed: {result.stderr.strip()}")
-        return result.stdout.strip()
+    @property
+    def dsn(self) -> str:
+        """The libpq connection string of the server."""
+        return self.address
 
     @property
     def port(self) -> str:
-        """The port the server listens on."""
-        for part in self.dsn.split():
+        """The port the server listens on ("" before the first start)."""
+        for part in self.address.split():
             if part.startswith("port="):
                 return part[5:]
         return ""
-
-    def start(self) -> None:
-        """Start the server (on its previous port if it ran before)."""
-        port = self.port
-        self.dsn = self._run("start-postgres.sh", self.directory, *([port] if port else []))
-
-    def stop(self) -> None:
-        """Stop the server (fast shutdown: open connections are cut)."""
-        self._run("stop-postgres.sh", self.directory)
 
     def connect(self) -> Any:
         """A plain autocommit psycopg connection, to look at what the backend stored."""
@@ -88,26 +70,16 @@ def postgres() -> Iterator[PostgresServer]:
         server.start()
         yield server
     finally:
-        subprocess.run([str(SCRIPTS / "stop-postgres.sh"), directory, "purge"], timeout=120)
+        subprocess.run([str(server.scripts / "stop-postgres.sh"), directory, "purge"], timeout=120)
 
 
-def _clear_session_state() -> None:
-    cleanup.stop_all()
-    tool.reset_settings()
-    registry.reset()
-    pools.close_pools()
-    backend.forget_schemas()
+@pytest.fixture
+def service(postgres: PostgresServer) -> PostgresServer:
+    """The store under test, for the shared tests of :mod:`cherrypy_sessions.testsuite`."""
+    return postgres
 
 
-@pytest.fixture(autouse=True)
-def clean_state() -> Iterator[None]:
-    """Every test starts with no apps, default config and fresh database connections."""
-    reset()
-    cherrypy.config.update({"log.screen": False})
-    _clear_session_state()
-    yield
-    reset()
-    _clear_session_state()
+clean_state = reset_between_tests(pools.close_pools, backend.forget_schemas)
 
 
 @pytest.fixture

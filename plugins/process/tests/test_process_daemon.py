@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,53 @@ def test_daemonizer_waits_for_the_daemon_then_sighup_restarts_it(harness: Any) -
     os.kill(new_daemon, signal.SIGTERM)
     harness.wait_for(lambda: not pidfile.exists(), what="the PID file to be removed")
     harness.wait_for(lambda: harness.get("/") is None, what="the server to stop")
+
+
+def test_a_page_handler_ends_the_daemon_and_still_gets_its_answer(harness: Any) -> None:
+    # CherryPy applications stop a daemon from a request ("/exit" calling engine.exit()):
+    # the request that stops the server is answered at once, then the daemon exits cleanly.
+    app = DAEMON_APP.replace(
+        'cherrypy.tree.mount(Root(), "/")',
+        """class Exiting(Root):
+    @cherrypy.expose
+    def exit(self):
+        cherrypy.engine.wait(cherrypy.engine.states.STARTED)
+        cherrypy.engine.exit()
+        return "exiting"
+
+cherrypy.tree.mount(Exiting(), "/")""",
+    )
+    harness.write("app.py", app)
+    pidfile = harness.tmp_path / "app.pid"
+    harness.pidfiles.append(pidfile)
+    parent = harness.launch([sys.executable, "app.py"])
+    assert parent.wait(30) == 0
+    daemon = read_pid(pidfile)
+    assert daemon is not None and daemon != parent.pid
+    assert harness.get("/") == (200, f"pid {daemon}")
+
+    began = time.monotonic()
+    assert harness.get("/exit") == (200, "exiting")
+    assert time.monotonic() - began < 3
+    harness.wait_for(lambda: not pidfile.exists(), what="the PID file to be removed")
+    harness.wait_for(lambda: not _alive(daemon), what="the daemon to exit")
+    assert harness.get("/") is None
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie left for a non-reaping init counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_daemonizer_reports_a_failed_start_with_status_1(harness: Any) -> None:

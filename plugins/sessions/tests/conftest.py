@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -11,19 +11,11 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
-from cherrypy_sessions import cleanup, registry, tool
+from cherrypy.kernel.testing import serve
 from cherrypy_sessions.ram import RamSession
+from cherrypy_sessions.testkit import reset_between_tests
 
 ID_RE = re.compile(r"[0-9a-f]{40}")
-
-
-def _clear_session_state() -> None:
-    cleanup.stop_all()
-    RamSession.cache.clear()
-    RamSession.locks.clear()
-    tool.reset_settings()
-    registry.reset()
 
 
 class Counter:
@@ -77,15 +69,7 @@ def counter() -> Counter:
     return Counter()
 
 
-@pytest.fixture(autouse=True)
-def clean_state() -> Iterator[None]:
-    """Every test starts with no apps, default config and no sessions."""
-    reset()
-    cherrypy.config.update({"log.screen": False})
-    _clear_session_state()
-    yield
-    reset()
-    _clear_session_state()
+clean_state = reset_between_tests(RamSession.cache.clear, RamSession.locks.clear)
 
 
 @pytest.fixture

@@ -31,7 +31,12 @@ from typing import Any
 
 from cherrypy_sessions import LockTimeout, Session
 
-__all__ = ["CannotCountSessions", "MemcachedSession", "MemcachedUnavailable", "parse_servers"]
+__all__ = [
+    "MemcachedSession",
+    "MemcachedUnavailable",
+    "SessionCountNotImplementedError",
+    "parse_servers",
+]
 
 _THIRTY_DAYS = 30 * 24 * 3600
 """memcached reads an expiry above this as a Unix timestamp rather than a number of seconds."""
@@ -41,7 +46,7 @@ class MemcachedUnavailable(ConnectionError):
     """No memcached server of ``tools.sessions.servers`` answered."""
 
 
-class CannotCountSessions(NotImplementedError, TypeError):
+class SessionCountNotImplementedError(NotImplementedError, TypeError):
     """``len()`` of a memcached session store: memcached cannot count keys.
 
     A :class:`NotImplementedError` as in CherryPy, and a :class:`TypeError` so that
@@ -292,5 +297,5 @@ class MemcachedSession(Session):
         """Nothing to do: memcached drops expired sessions by itself."""
 
     def __len__(self) -> int:
-        """memcached cannot count the items under a prefix: raises :class:`CannotCountSessions`."""
-        raise CannotCountSessions("memcached cannot count stored sessions")
+        """memcached cannot count the items under a prefix: raises :class:`SessionCountNotImplementedError`."""
+        raise SessionCountNotImplementedError("memcached cannot count stored sessions")

@@ -1,13 +1,17 @@
 """Test kit for session storage backends: pages over ``cherrypy.session``, a live server,
-several server processes, and a concurrent-increment hammer.
+several server processes, a concurrent-increment hammer, a throwaway service run by the
+repository's scripts, and the per-test reset of kernel and session state.
 
 Backend distributions (memcached, PostgreSQL, ...) import these in their ``conftest.py`` and
-add their own ``session_conf`` fixture.  Only test suites import this module; it needs pytest
-and requests.
+add a ``session_conf`` fixture (the ``tools.sessions`` config of their store) and a
+``service`` fixture (their :class:`ScriptedService`); :mod:`cherrypy_sessions.testsuite` holds
+the tests every backend runs.  Only test suites import this module; it needs pytest and
+requests.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -20,9 +24,19 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.kernel.testing import reset, serve
 
-__all__ = ["APP", "Counter", "app_processes", "counter", "hammer", "hammer_session", "live"]
+__all__ = [
+    "APP",
+    "Counter",
+    "ScriptedService",
+    "app_processes",
+    "counter",
+    "hammer",
+    "hammer_session",
+    "live",
+    "reset_between_tests",
+]
 
 
 class Counter:
@@ -165,3 +179,95 @@ def hammer_session() -> Callable[..., list[int]]:
 def counter() -> Counter:
     """A fresh :class:`Counter` root."""
     return Counter()
+
+
+def _clear_session_state(extra: tuple[Callable[[], object], ...]) -> None:
+    from cherrypy_sessions import cleanup, registry, tool
+
+    cleanup.stop_all()
+    tool.reset_settings()
+    registry.reset()
+    for clear in extra:
+        clear()
+
+
+def reset_between_tests(*clear: Callable[[], object]) -> Callable[..., Iterator[None]]:
+    """An autouse fixture for a ``conftest.py``: each test starts and ends with no mounted
+    apps, default config (screen logging off), no cleanup threads, no compiled session
+    settings, the default backend registry, and whatever the ``clear`` callables reset (a
+    backend's connection pools, the RAM store...)."""
+
+    @pytest.fixture(autouse=True)
+    def clean_state() -> Iterator[None]:
+        """No apps, default config and fresh session state around every test."""
+        reset()
+        cherrypy.config.update({"log.screen": False})
+        _clear_session_state(clear)
+        yield
+        reset()
+        _clear_session_state(clear)
+
+    return clean_state
+
+
+class ScriptedService:
+    """A throwaway server run by ``scripts/start-<script>.sh DIR [PORT]`` and
+    ``scripts/stop-<script>.sh DIR``; restartable on the same port.
+
+    The start script prints the address clients use (kept in :attr:`address`) and exits 127
+    when the server software is missing: the test is then skipped with the script's reason,
+    unless the ``CI`` environment variable is set, where it fails, so CI cannot pass without
+    running it.  Subclasses set the class attributes and :meth:`port`.
+    """
+
+    scripts: Path
+    """The folder holding the start and stop scripts."""
+
+    script: str = ""
+    """The service part of the script names (``"memcached"`` for ``start-memcached.sh``)."""
+
+    label: str = ""
+    """The service's name in messages (``"PostgreSQL"``)."""
+
+    script_timeout: float = 60
+    """Seconds a start or stop script may take."""
+
+    reconnects_at_once: bool = True
+    """True if every request succeeds again as soon as the server is back after a restart;
+    False if clients may need a moment to reconnect (connection pools)."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.address = ""
+
+    def run_script(self, action: str, *args: str) -> str:
+        """Run ``<action>-<script>.sh DIR *args``; its output, stripped."""
+        path = self.scripts / f"{action}-{self.script}.sh"
+        result = subprocess.run(
+            [str(path), self.directory, *args],
+            capture_output=True,
+            text=True,
+            timeout=self.script_timeout,
+        )
+        if result.returncode == 127:
+            reason = result.stderr.strip() or f"{self.label} is not installed"
+            if os.environ.get("CI"):
+                pytest.fail(f"{reason} (CI is set: the {self.label} tests must run)")
+            pytest.skip(reason)
+        if result.returncode != 0:
+            pytest.fail(f"{path.name} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    @property
+    def port(self) -> str:
+        """The port in :attr:`address` ("" before the first start)."""
+        return self.address.rpartition(":")[2]
+
+    def start(self) -> None:
+        """Start the server (on its previous port if it ran before)."""
+        port = self.port
+        self.address = self.run_script("start", *([port] if port else []))
+
+    def stop(self) -> None:
+        """Stop the server and wait for it to exit."""
+        self.run_script("stop")

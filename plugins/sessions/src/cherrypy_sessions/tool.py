@@ -23,10 +23,11 @@ does the same as the tool's first hook for the settings it is given.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
-from cherrypy.kernel.context import serving
+from cherrypy.kernel.context import ThreadLocalProxy, serving
 from cherrypy.kernel.cookies import request_cookie_value
 from cherrypy.kernel.tools import Tool
 from cherrypy_sessions import ids, registry
@@ -112,6 +113,8 @@ def _can_build_directly(cls: type, kwargs: dict[str, Any]) -> bool:
 
 
 _new_object = object.__new__
+
+_cherrypy_globals = vars(sys.modules["cherrypy"])
 
 _settings_cache: dict[Any, SessionSettings] = {}
 _setup_done: set[Any] = set()
@@ -201,8 +204,15 @@ def reset_settings() -> None:
 # -- the request hooks ----------------------------------------------------------------------
 
 
+def _restore_session_proxy() -> None:
+    """Put ``cherrypy.session`` back if an application deleted it (CherryPy recreates it)."""
+    _cherrypy_globals["session"] = ThreadLocalProxy("session")
+
+
 def start_session(settings: SessionSettings) -> None:
     """Create ``cherrypy.session`` for this request from the cookie, and set the cookie."""
+    if "session" not in _cherrypy_globals:
+        _restore_session_proxy()
     request = serving.request
     state = request.__dict__
     if "_session_init_flag" in state:

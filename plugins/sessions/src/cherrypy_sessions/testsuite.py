@@ -1,0 +1,148 @@
+"""Tests every session storage backend runs, written once.
+
+A backend distribution's test folder provides the fixtures of :mod:`cherrypy_sessions.testkit`
+(``live``, ``counter``, ``app_processes``, ``hammer_session``) plus ``session_conf`` (the
+``tools.sessions`` config of its store) and ``service`` (its
+:class:`~cherrypy_sessions.testkit.ScriptedService`), then adopts these tests:
+
+* import the ``test_*`` functions below into a test module (pytest collects them there, with
+  that folder's fixtures), for the lock and restart behaviour every shared store must have;
+* call :func:`adopt_tool_matrix` from another module to run the tool tests of
+  ``plugins/sessions/tests/test_sessions_tool.py`` that take a ``backend`` fixture (data, ids,
+  regeneration, expiry, locking modes, errors, redirects, streaming) against the store.
+
+Only test suites import this module; it needs pytest and requests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import threading
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import requests
+
+__all__ = [
+    "adopt_tool_matrix",
+    "test_restart_mid_run_fails_in_flight_then_serves",
+    "test_twenty_threads_lose_no_update",
+    "test_two_processes_share_sessions_and_lose_no_update",
+]
+
+
+def test_twenty_threads_lose_no_update(
+    live: Any, session_conf: dict, counter: Any, hammer_session: Any
+) -> None:
+    """Twenty clients of one server increment one session: no update is lost."""
+    with live(counter, {"/": session_conf}) as base:
+        sid = requests.get(base + "/increment").cookies["session_id"]
+        assert sid
+        answers = hammer_session([base], sid)
+        assert sorted(answers) == list(range(2, 202))
+        assert requests.get(base + "/peek", cookies={"session_id": sid}).text == "201"
+
+
+def test_two_processes_share_sessions_and_lose_no_update(
+    session_conf: dict, app_processes: Any, hammer_session: Any
+) -> None:
+    """Two server processes see one session, and their clients lose no update."""
+    bases = app_processes(session_conf, 2)
+    first = requests.get(bases[0] + "/increment")
+    sid = first.cookies["session_id"]
+    assert sid
+    second = requests.get(bases[1] + "/increment", cookies={"session_id": sid})
+    assert (first.text, second.text) == ("1", "2")
+    answers = hammer_session(bases, sid)
+    assert sorted(answers) == list(range(3, 203))
+
+
+def test_restart_mid_run_fails_in_flight_then_serves(
+    live: Any, session_conf: dict, counter: Any, service: Any
+) -> None:
+    """A store restart under load gives 500s (never a hung or dropped connection), and
+    full service afterwards with every worker thread answering."""
+    statuses: list[int] = []
+    stop = threading.Event()
+    with live(counter, {"/": session_conf}) as base:
+
+        def client() -> None:
+            with requests.Session() as http:
+                while not stop.is_set():
+                    try:
+                        statuses.append(http.get(base + "/", timeout=20).status_code)
+                    except requests.RequestException:
+                        statuses.append(-1)
+
+        clients = [threading.Thread(target=client) for _ in range(8)]
+        for thread in clients:
+            thread.start()
+        time.sleep(0.3)
+        service.stop()
+        time.sleep(0.5)
+        service.start()
+        time.sleep(0.3)
+        stop.set()
+        for thread in clients:
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in clients)
+        assert 500 in statuses and -1 not in statuses
+        with requests.Session() as http:
+            if service.reconnects_at_once:
+                assert set(statuses) == {200, 500}
+            else:
+                assert set(statuses) <= {200, 500}
+                deadline = time.monotonic() + 15
+                while http.get(base + "/", timeout=20).status_code != 200:
+                    assert time.monotonic() < deadline, "no recovery after the restart"
+                    time.sleep(0.1)
+            answers = [http.get(base + "/", timeout=5) for _ in range(30)]
+        assert [r.status_code for r in answers] == [200] * 30
+        if service.reconnects_at_once:
+            assert answers[-1].text == "30"
+        else:
+            assert int(answers[-1].text) >= 30
+
+
+_PLUGIN_TESTS = Path(__file__).resolve().parents[2] / "tests"
+
+
+def _load_plugin_test_module(name: str, label: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        f"_sessions_{label}_matrix_{name}", _PLUGIN_TESTS / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _backend_fixture(session_conf: dict[str, Any]) -> dict[str, Any]:
+    """The ``tools.sessions`` config of this store."""
+    return dict(session_conf)
+
+
+def adopt_tool_matrix(namespace: dict[str, Any], label: str) -> None:
+    """Put the ``backend``-taking tests of cherrypy-sessions' tool suite into ``namespace``
+    (a test module's ``globals()``), with the ``counter`` and ``cookies`` fixtures they use
+    and a ``backend`` fixture that returns the module's ``session_conf``.
+
+    ``label`` keeps the loaded copies apart (``"memcached"``).  Without the plugin's tests
+    beside this package (an installed wheel), the calling module is skipped.
+    """
+    if not (_PLUGIN_TESTS / "test_sessions_tool.py").exists():  # pragma: no cover
+        pytest.skip(
+            "plugins/sessions/tests is not beside cherrypy_sessions", allow_module_level=True
+        )
+    fixtures = _load_plugin_test_module("conftest", label)
+    tool_tests = _load_plugin_test_module("test_sessions_tool", label)
+    namespace["counter"] = fixtures.counter
+    namespace["cookies"] = fixtures.cookies
+    namespace["backend"] = pytest.fixture(name="backend")(_backend_fixture)
+    for name, test in vars(tool_tests).items():
+        if name.startswith("test_") and "backend" in inspect.signature(test).parameters:
+            namespace[name] = test
