@@ -152,7 +152,9 @@ def test_expect_100_continue_is_sent_when_the_body_is_read(start_server, connect
     assert client.read_response().status == 200
 
 
-def test_expect_100_continue_without_reading_closes_instead(start_server, connect):
+def test_expect_100_continue_unread_small_body_is_invited_then_drained(start_server, connect):
+    """As with cheroot, the client gets its 100 Continue even when the app never reads."""
+
     def app(environ, start_response):
         start_response("403 Forbidden", [("Content-Type", "text/plain")])
         return [b"no"]
@@ -160,6 +162,26 @@ def test_expect_100_continue_without_reading_closes_instead(start_server, connec
     client = connect(start_server(app))
     client.send(
         b"POST /upload HTTP/1.1\r\n" + HOST + b"Content-Length: 400\r\nExpect: 100-continue\r\n\r\n"
+    )
+    assert client.read_response().status == 100
+    response = client.read_response()
+    assert response.status == 403 and response.body == b"no"
+    assert response.header("Connection") is None
+    client.send(b"x" * 400)
+    client.send(b"GET /again HTTP/1.1\r\n" + HOST + b"\r\n")
+    assert client.read_response().status == 403
+
+
+def test_expect_100_continue_unread_huge_body_closes_without_inviting_it(start_server, connect):
+    def app(environ, start_response):
+        start_response("403 Forbidden", [("Content-Type", "text/plain")])
+        return [b"no"]
+
+    client = connect(start_server(app))
+    client.send(
+        b"POST /upload HTTP/1.1\r\n"
+        + HOST
+        + b"Content-Length: 50000000\r\nExpect: 100-continue\r\n\r\n"
     )
     response = client.read_response()
     assert response.status == 403

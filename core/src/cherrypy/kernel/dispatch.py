@@ -294,7 +294,7 @@ class Dispatcher:
             func, vpath = result
             _walk_cache[key] = (
                 app,
-                tuple(reads),
+                _plain_owners(reads),
                 func,
                 tuple(vpath),
                 request._pipeline_entry,
@@ -433,6 +433,22 @@ class Dispatcher:
 _MethodType = types.MethodType
 _walk_cache: dict[Any, tuple[Any, ...]] = {}
 """find_handler results keyed by (dispatcher, app, path, generations); see find_handler."""
+
+
+def _plain_owners(reads: list[tuple[Any, str, Any]]) -> tuple[tuple[Any, str, Any], ...]:
+    """``reads`` with each bound-method owner replaced by its function.
+
+    A bound method hands the lookup of an attribute it does not define itself to its
+    function, so the attribute read is the same; but a missing one (``_cp_config`` on most
+    handlers) costs a formatted ``AttributeError`` when asked through the method, and none
+    when asked of the function.
+    """
+    return tuple(
+        (owner.__func__, attr, value)
+        if owner.__class__ is _MethodType and not hasattr(_MethodType, attr)
+        else (owner, attr, value)
+        for owner, attr, value in reads
+    )
 
 
 def _global_config() -> dict[str, Any]:

@@ -276,6 +276,10 @@ class AppResponse:
             raise
 
     def __iter__(self) -> Iterator[bytes]:
+        if type(self).__next__ is AppResponse.__next__:
+            # Iterating the body's own iterator yields the same items without a Python call
+            # per item (and without raising StopIteration through a Python frame).
+            return self.iter_response  # type: ignore[no-any-return]
         return self
 
     def __next__(self) -> bytes:

@@ -37,6 +37,7 @@ import socket
 import ssl
 import sys
 import unittest
+import urllib.request  # noqa: F401  (CherryPy's tests use urllib.request without importing it)
 from typing import Any
 
 import cherrypy
@@ -484,7 +485,7 @@ def setup_client() -> None:
     """Point :class:`~cherrypy.test.webtest.WebCase` at ``cherrypy.server``'s address."""
     server = cherrypy.server
     port = server.socket_port
-    if not port and server.httpserver is not None:
+    if not port and server.httpserver is not None and isinstance(server.bind_addr, tuple):
         port = server.bound_addr[1]
     webtest.WebCase.PORT = port
     webtest.WebCase.HOST = server.socket_host

@@ -83,6 +83,7 @@ class Connection:
         "owner",
         "parser",
         "sent_continue",
+        "served",
         "server",
         "sock",
         "want_write",
@@ -105,6 +106,8 @@ class Connection:
         self.sent_continue = False
         self.linger_budget = -1
         self.bulk_ready = False
+        # False until a first request was answered: a silent new connection gets a 408.
+        self.served = False
 
     def __repr__(self) -> str:
         return f"<Connection fd={self.fd} {self.environ.get('REMOTE_ADDR')!r}>"

@@ -189,6 +189,8 @@ def error_response(
     return head_bytes if head else head_bytes + body
 
 
+_TOO_MANY_BYTES = "The requested resource returned more bytes than the declared Content-Length."
+
 _heads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 """Status lines and header lists seen before, checked and serialized (see :func:`_describe`)."""
 
@@ -379,6 +381,10 @@ class Response:
         if self.content_length is not None:
             room = self.content_length - self.bytes_sent
             if size > room:
+                if not self.bytes_sent and len(parts) == 1:
+                    # Nothing sent yet (``parts`` holds only the head): answer 500 instead.
+                    self.headers_sent = False
+                    raise ProtocolError(500, "Internal Server Error", _TOO_MANY_BYTES)
                 # More bytes than announced: cut them, and the connection with them.
                 data = data[:room]
                 size = room
@@ -472,9 +478,16 @@ def _can_finish_body(conn: Connection, request: Request) -> bool:
     """Whether the unread part of the request body can be drained after the response."""
     if request.complete:
         return True
-    if request.expect_continue and not conn.sent_continue and not request.received:
-        return False
     remaining = request.remaining
+    if request.expect_continue and not conn.sent_continue and not request.received:
+        if remaining is None or remaining > DRAIN_LIMIT:
+            return False
+        # The client waits for "100 Continue" before sending a body the application never
+        # read.  As cheroot always sends it, clients may count on it: send it now, ahead of
+        # the final answer, and drain the (small) body afterwards to keep the connection.
+        conn.sent_continue = True
+        conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
     return remaining is None or remaining <= DRAIN_LIMIT
 
 

@@ -145,13 +145,34 @@ class WorkerPool:
             job for job in (worker.current for worker in list(self._workers)) if job is not None
         ]
 
+    def own_job(self) -> Any:
+        """The job the calling thread runs, when it is one of the workers (else None)."""
+        me = threading.current_thread()
+        for worker in list(self._workers):
+            if worker.thread is me:
+                return worker.current
+        return None
+
     def wait_idle(self, deadline: float) -> bool:
-        """Wait until no job is queued or running, or until ``deadline``; True if idle."""
+        """Wait until no job is queued or running, or until ``deadline``; True if idle.
+
+        A worker calling this (an application stopping the server from a request) does not
+        wait for its own job.
+        """
+        me = threading.current_thread()
+
+        def idle() -> bool:
+            if not self._queue.empty():
+                return False
+            return not any(
+                w.current is not None and w.thread is not me for w in list(self._workers)
+            )
+
         while time.monotonic() < deadline:
-            if self._queue.empty() and not self.busy:
+            if idle():
                 return True
             time.sleep(0.01)
-        return self._queue.empty() and not self.busy
+        return idle()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ask every worker to leave once the queue is empty and wait up to ``timeout``."""

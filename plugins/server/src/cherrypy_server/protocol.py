@@ -8,7 +8,7 @@ sent them, so pipelined requests are answered in order.
 llhttp does the strict part of the work (request line, header tokens and values,
 Content-Length and Transfer-Encoding framing, chunk sizes).  This module adds what llhttp
 leaves to the server: the Host rule, the accepted transfer codings and HTTP versions, the
-``Expect`` header, and the size limits that give 414, 431 and 413.
+``Expect`` header, the size limits that give 414, 431 and 413, and the error texts clients see.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = ["Limits", "ProtocolError", "Request", "RequestParser", "decode_path"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits a parser enforces (0 or a negative value means no limit)."""
+    """Size limits a parser enforces (0 or a negative value means no limit), and its options."""
 
     max_header_size: int = 500 * 1024
     """Bytes allowed for the request line plus headers (431 when exceeded)."""
@@ -33,6 +33,12 @@ class Limits:
     """Bytes allowed for the request target (414 when exceeded)."""
     max_body_size: int = 100 * 1024 * 1024
     """Bytes allowed for a request body, whatever its framing (413 when exceeded)."""
+    allow_connect: bool = False
+    """Whether ``CONNECT host:port`` reaches the application (as ``PATH_INFO`` ``/host:port``).
+
+    Without it CONNECT gets 405.  Either way the connection closes after the answer: this
+    server never tunnels.
+    """
 
 
 class ProtocolError(Exception):
@@ -166,6 +172,12 @@ def decode_path(path: bytes) -> str:
     return b"%2F".join(parts).decode("latin-1")
 
 
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+_AUTHORITY = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):([0-9]{1,5})")
+
+_AUTHORITY_FORM_ONLY = "Invalid path in Request-URI: request-target must match authority-form."
+
 _METHODS = {
     name.encode("ascii"): name
     for name in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE")
@@ -192,6 +204,7 @@ class RequestParser:
         "_head_bytes",
         "_in_head",
         "_parser",
+        "_pending",
         "halted",
         "limits",
         "requests",
@@ -207,6 +220,7 @@ class RequestParser:
         self._head_bytes = 0
         self._chunk = 0
         self._error: ProtocolError | None = None
+        self._pending: ProtocolError | None = None
         self._parser = httptools.HttpRequestParser(self)
 
     @property
@@ -221,6 +235,9 @@ class RequestParser:
         Data fed after an error, or after an upgrade request, is ignored.
         """
         if self.halted:
+            if self._pending is not None and b"\n" in data:
+                self._fail(self._pending)
+                self._pending = None
             return
         self._chunk = len(data)
         try:
@@ -234,7 +251,13 @@ class RequestParser:
             self.halted = True
             return
         except httptools.HttpParserError as exc:
-            error = self._error or bad_request(f"Malformed request: {exc}")
+            error = self._error or self._explain(exc, data)
+            if self._error is None and b"\n" not in data:
+                # cheroot reads the head line by line, so it only answers once the bad line
+                # ends (or with 408 when it never does): keep the error until a newline.
+                self.halted = True
+                self._pending = error
+                return
             self._fail(error)
             return
         if self._in_head:
@@ -251,6 +274,31 @@ class RequestParser:
             self.requests.append(current)
         current.error = error
         current.keep_alive = False
+
+    def _explain(self, exc: httptools.HttpParserError, data: bytes) -> ProtocolError:
+        """Turn an llhttp error into the 400 answer cheroot would give for the same input."""
+        reason = str(exc)
+        current = self._current
+        if current is not None and current.head_complete:
+            return bad_request(f"Malformed request body: {reason}")
+        if isinstance(exc, httptools.HttpParserInvalidURLError) and self._is_connect():
+            return bad_request(_AUTHORITY_FORM_ONLY)
+        if _BARE_LF.search(data) is not None:
+            return bad_request("HTTP requires CRLF terminators")
+        if "Content-Length" in reason or "Transfer-Encoding" in reason:
+            return bad_request(f"Malformed request: {reason}")
+        if isinstance(exc, httptools.HttpParserInvalidURLError):
+            # A target that is neither a path, an absolute URI nor "*" (CherryPy's wording).
+            return bad_request("Invalid path in Request-URI.")
+        if "header" in reason.lower() or "start line" in reason:
+            return bad_request("Illegal header line.")
+        return bad_request(f"Malformed Request-Line: {reason}")
+
+    def _is_connect(self) -> bool:
+        try:
+            return self._parser.get_method() == b"CONNECT"
+        except httptools.HttpParserError:
+            return False
 
     def _raise(self, error: ProtocolError) -> None:
         self._error = error
@@ -302,7 +350,7 @@ class RequestParser:
             if size > limit:
                 self._raise(self._head_too_large())
         self._head_bytes = 0
-        if method == "CONNECT":
+        if method == "CONNECT" and not self.limits.allow_connect:
             self._raise(ProtocolError(405, "Method Not Allowed", "CONNECT is not supported."))
         version = request.version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
@@ -365,10 +413,11 @@ class RequestParser:
 
     @staticmethod
     def _head_too_large() -> ProtocolError:
+        # 431 (RFC 6585), where cheroot says 413, a status meant for the request's content.
         return ProtocolError(
             431,
             "Request Header Fields Too Large",
-            "The request line and headers exceed the maximum allowed bytes.",
+            "The headers sent with the request exceed the maximum allowed bytes.",
         )
 
     @staticmethod
@@ -381,10 +430,18 @@ class RequestParser:
 
     def _split_target(self, request: Request) -> None:
         target = request.target
-        if target[:1] == b"/":
-            path, _, query = target.partition(b"?")
-            if b"#" in query or b"#" in path:
+        if request.method == "CONNECT":
+            # authority-form, host:port and nothing else; the application sees /host:port.
+            match = _AUTHORITY.fullmatch(target)
+            if match is None or not 0 < int(match.group(1)) <= 65535:
+                self._raise(bad_request(_AUTHORITY_FORM_ONLY))
+            request.path = b"/" + target
+        elif target[:1] == b"/":
+            # find, not ``in``: a bytes ``in`` first tries the operand as an int, and pays
+            # for a formatted TypeError on every request.
+            if target.find(b"#") != -1:
                 self._raise(bad_request("Illegal #fragment in Request-URI."))
+            path, _, query = target.partition(b"?")
             request.path, request.query = path, query
         elif target == b"*" and request.method == "OPTIONS":
             request.path = b"*"

@@ -39,6 +39,7 @@ LINGER_BYTES = 1024 * 1024
 """Bytes read and discarded after an error answer, so the client can read that answer."""
 
 _SWEEP_INTERVAL = 0.25
+_STOPPING_FOR_INTERRUPT = object()
 _logger = logging.getLogger("cherrypy_server")
 
 
@@ -72,6 +73,7 @@ class HTTPServer:
         version: str | None = None,
         error_log: Callable[..., None] | None = None,
         use_epoll: bool = True,
+        allow_connect: bool = False,
     ) -> None:
         """Configure the server; nothing is bound or started until :meth:`prepare`."""
         self.bind_addr = bind_addr
@@ -94,6 +96,7 @@ class HTTPServer:
         if error_log is not None:
             self.error_log = error_log  # type: ignore[method-assign]
         self.use_epoll = use_epoll
+        self.allow_connect = allow_connect
         self.use_sendfile = hasattr(os, "sendfile")
         self.ready = False
         self.stopping = False
@@ -110,6 +113,7 @@ class HTTPServer:
         self._served.set()
         self._accept_paused_until = 0.0
         self._paused: list[Listener] = []
+        self._interrupt: Any = None
 
     # -- configuration derived at prepare time ----------------------------------------------
 
@@ -131,6 +135,29 @@ class HTTPServer:
         port = self.socket.getsockname()[1]
         return (self.bind_addr[0], port)
 
+    @property
+    def interrupt(self) -> Any:
+        """The ``KeyboardInterrupt`` or ``SystemExit`` that stopped the server, if any.
+
+        Setting it (as a worker does when an application raises one of them) stops the
+        server; :meth:`serve` then raises it in the serving thread, so whoever runs the
+        server (the engine's server adapter) learns of it and exits.
+        """
+        interrupt = self._interrupt
+        return None if interrupt is _STOPPING_FOR_INTERRUPT else interrupt
+
+    @interrupt.setter
+    def interrupt(self, value: Any) -> None:
+        self._interrupt = _STOPPING_FOR_INTERRUPT
+        if isinstance(value, KeyboardInterrupt):
+            self.error_log("Keyboard Interrupt: shutting down")
+        elif isinstance(value, SystemExit):
+            self.error_log("SystemExit raised: shutting down")
+        try:
+            self.stop()
+        finally:
+            self._interrupt = value
+
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         """Report a server-side error (to the ``cherrypy_server`` logger by default)."""
         _logger.log(level, msg, exc_info=traceback)
@@ -146,10 +173,12 @@ class HTTPServer:
             return
         self.stopping = False
         self._aborting = False
+        self._interrupt = None
         self.limits = Limits(
             self.max_request_header_size or 0,
             self.max_request_uri_size or 0,
             self.max_request_body_size or 0,
+            bool(self.allow_connect),
         )
         self.timeout_text = (
             str(int(self.timeout)) if float(self.timeout).is_integer() else str(self.timeout)
@@ -213,17 +242,23 @@ class HTTPServer:
             self._served.wait(max(1.0, self.shutdown_timeout))
         else:
             self._close_selector_side()
+        # Stopped from a request (a handler calling engine.exit()): that request still
+        # answers, and its worker closes the connection afterwards.
+        own = pool.own_job()
         deadline = time.monotonic() + max(0.0, self.shutdown_timeout)
         if not pool.wait_idle(deadline):
             self._aborting = True
             for conn in pool.current_jobs():
+                if conn is own:
+                    continue
                 try:
                     conn.sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
         pool.stop(timeout=1.0)
         for conn in list(self._conns.values()):
-            self._close(conn)
+            if conn is not own:
+                self._close(conn)
         poller.close()
         self.socket = None
         self.ready = False
@@ -311,6 +346,12 @@ class HTTPServer:
             self._close_selector_side()
             self._serving.clear()
             self._served.set()
+        if self._interrupt is not None:
+            # Stopped by an interrupt: raise it here once the stop is complete.
+            while self._interrupt is _STOPPING_FOR_INTERRUPT:
+                time.sleep(0.01)
+            if self._interrupt is not None:
+                raise self._interrupt
 
     def _close_selector_side(self) -> None:
         """Close the listening sockets and every connection the selector thread holds."""
@@ -460,7 +501,11 @@ class HTTPServer:
         for conn in list(self._conns.values()):
             if conn.owner != IN_SELECTOR or conn.deadline > now:
                 continue
-            if conn.linger_budget < 0 and not conn.handshaking and conn.parser.requests:
+            if (
+                conn.linger_budget < 0
+                and not conn.handshaking
+                and (conn.parser.requests or not conn.served)
+            ):
                 conn.try_send(error_response(self, "408 Request Timeout", "Request Timeout"))
             self._close(conn)
 
@@ -493,7 +538,14 @@ class HTTPServer:
                     return
                 if self.stats["Enabled"]:
                     self.stats["Requests"] = self.stats.get("Requests", 0) + 1
-                keep = serve_request(conn, request)
+                try:
+                    keep = serve_request(conn, request)
+                except (KeyboardInterrupt, SystemExit) as exc:
+                    # The application asks the whole process to stop: no answer for this
+                    # request, and the server stops (see ``interrupt``).
+                    self._close(conn)
+                    self.interrupt = exc
+                    return
                 requests.popleft()
                 if not keep and not request.complete:
                     self._close_gently(conn)
@@ -532,6 +584,7 @@ class HTTPServer:
         if self.stopping:
             self._close(conn)
             return
+        conn.served = True
         conn.deadline = time.monotonic() + self.timeout
         self._arm(conn)
 

@@ -108,11 +108,16 @@ def wait_for_occupied_port(host: str, port: int, timeout: float | None = None) -
 
 
 @contextlib.contextmanager
-def _tolerate_unverifiable(host: str, port: int) -> Iterator[None]:
-    """Only warn when a server bound to a wildcard address cannot be reached locally."""
+def _safe_wait(host: str, port: int) -> Iterator[None]:
+    """Run a wait for ``host:port`` to be occupied; for a wildcard host, only warn on failure.
+
+    A server bound to ``0.0.0.0`` or ``::`` is checked through the loopback address, which
+    some hosts lack: there a failed check proves nothing, so it becomes a ``UserWarning``.
+    Any ``OSError`` counts as a failed wait (our :class:`Timeout`, ``portend.Timeout``).
+    """
     try:
         yield
-    except Timeout:
+    except OSError:
         if host == client_host(host):
             raise
         warnings.warn(f"Unable to verify that the server is bound on {port!r}", stacklevel=3)
@@ -225,12 +230,17 @@ class ServerAdapter:
         if os.environ.get("LISTEN_PID") or not isinstance(self.bind_addr, tuple):
             return
         host, port = self.bound_addr
-        with _tolerate_unverifiable(host, port):
+        with _safe_wait(host, port):
             wait_for_occupied_port(host, port, timeout=Timeouts.occupied)
 
     @property
     def bound_addr(self) -> Any:
-        """``bind_addr``, with the real port once bound if port 0 was asked for."""
+        """``bind_addr``, with the real port once bound if port 0 was asked for.
+
+        A UNIX socket's path is returned unchanged.
+        """
+        if not isinstance(self.bind_addr, tuple):
+            return self.bind_addr
         host, port = self.bind_addr
         sock = getattr(self.httpserver, "socket", None)
         if port == 0 and sock is not None:

@@ -43,7 +43,8 @@ class CPWSGIServer(HTTPServer):
 
     ``server_adapter`` is a :class:`cherrypy_server.adapter.Server` (``cherrypy.server`` by
     default); ``wsgi_app`` defaults to :class:`TreeApp`.  Errors go to ``cherrypy.engine``'s
-    log, as in CherryPy.
+    log, as in CherryPy.  ``CONNECT host:port`` requests reach the application with
+    ``PATH_INFO`` ``/host:port``, as CherryPy's server passes them.
     """
 
     def __init__(self, server_adapter: Any = None, wsgi_app: Any = None) -> None:
@@ -71,6 +72,7 @@ class CPWSGIServer(HTTPServer):
             protocol=adapter.protocol_version,
             nodelay=adapter.nodelay,
             version=f"CherryPy/{_cherrypy_version()}",
+            allow_connect=True,
         )
         self.stats["Enabled"] = bool(getattr(adapter, "statistics", False))
 
