@@ -26,6 +26,7 @@ from http.cookies import Morsel, SimpleCookie
 from typing import Any, Protocol
 
 __all__ = [
+    "COOKIE_STATE",
     "LazyCookie",
     "PendingCookie",
     "defer_response_cookie",
@@ -50,6 +51,8 @@ _new_morsel = Morsel.__new__
 _set_item = dict.__setitem__
 _HEADERS = "_cookie_headers"  # request: Cookie headers not parsed yet
 _PENDING = "_cookie_pending"  # response: name -> PendingCookie
+COOKIE_STATE = "_has_cookie_state"
+"""The attribute (class default False) that turns True once an object has cookie state."""
 _UNSAFE = ("\r", "\n", "\0")
 
 
@@ -104,6 +107,7 @@ def load_request_cookie(request: Any, header: str) -> None:
     headers = state.get(_HEADERS)
     if headers is None:
         state[_HEADERS] = [header]
+        state[COOKIE_STATE] = True
     else:
         headers.append(header)
 
@@ -132,6 +136,7 @@ def defer_response_cookie(response: Any, name: str, cookie: PendingCookie) -> bo
     pending = state.get(_PENDING)
     if pending is None:
         state[_PENDING] = {name: cookie}
+        state[COOKIE_STATE] = True
     else:
         pending[name] = cookie
     return True
@@ -162,7 +167,13 @@ def set_cookie_headers(response: Any, header_list: list[tuple[bytes, bytes]], en
 class LazyCookie:
     """Descriptor for a per-instance ``cookie``: the SimpleCookie is made on first access
     (most requests and responses never touch theirs), holding what was deferred until then.
-    Assignment replaces it as usual."""
+    Assignment replaces it as usual.
+
+    Everything that gives an instance cookie state (this descriptor, a deferred cookie, an
+    unparsed ``Cookie`` header) also sets its ``COOKIE_STATE`` attribute, so the kernel can
+    tell a request or response without cookies from its class default, without reading the
+    instance ``__dict__`` (which makes every later attribute access of the object slower).
+    """
 
     def __init__(self) -> None:
         self.shared = SimpleCookie()
@@ -171,6 +182,9 @@ class LazyCookie:
         if obj is None:
             return self.shared
         state = obj.__dict__
+        if "cookie" in state:
+            return state["cookie"]
+        state[COOKIE_STATE] = True
         cookie = state["cookie"] = SimpleCookie()
         headers = state.pop(_HEADERS, None)
         if headers:
@@ -181,6 +195,17 @@ class LazyCookie:
             for name, deferred in pending.items():
                 _set_item(cookie, name, deferred.morsel())
         return cookie
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        state = obj.__dict__
+        state["cookie"] = value
+        state[COOKIE_STATE] = True
+
+    def __delete__(self, obj: Any) -> None:
+        try:
+            del obj.__dict__["cookie"]
+        except KeyError:
+            raise AttributeError("cookie") from None
 
 
 def request_cookie_value(request: Any, name: str) -> str | None:

@@ -279,7 +279,13 @@ class Dispatcher:
             else:
                 _pipeline_module._stats["hits"] += 1
                 request._pipeline_entry = entry
-                if getattr(type(request), "_lazy_config", False):
+                cls = request.__class__
+                if cls in _config_fields_classes:
+                    # What its ``config = None`` setter does, without the property call.
+                    if request._own_config is not None:
+                        request._own_config = None
+                    request._shared_config = entry.config  # copied on first access
+                elif getattr(cls, "_lazy_config", False):
                     request.config = None
                     request._shared_config = entry.config  # copied on first access
                 else:
@@ -300,7 +306,8 @@ class Dispatcher:
                 request._pipeline_entry,
                 request.is_index,
             )
-        request._walk_dynamic = False
+        if getattr(request, "_walk_dynamic", False):
+            request._walk_dynamic = False  # (not stored when unset: fewer instance attributes)
         return result
 
     def _walk(
@@ -427,12 +434,22 @@ class Dispatcher:
                     sources.append(_staticdir_section(section))
         entry = entry_for_sources(app, tuple(sources), path)
         request._pipeline_entry = entry
-        request.config = entry.config.copy()
+        cls: type = request.__class__
+        if cls in _config_fields_classes:
+            # As on a cached walk: the entry's config, copied if the request asks for it.
+            if request._own_config is not None:
+                request._own_config = None
+            request._shared_config = entry.config
+        else:
+            request.config = entry.config.copy()
 
 
 _MethodType = types.MethodType
 _walk_cache: dict[Any, tuple[Any, ...]] = {}
 """find_handler results keyed by (dispatcher, app, path, generations); see find_handler."""
+# Request classes whose ``config`` is the kernel's own lazy property (registered by
+# ``cherrypy.kernel.request``): the cached walk sets its two fields directly.
+_config_fields_classes: set[type] = set()
 
 
 def _plain_owners(reads: list[tuple[Any, str, Any]]) -> tuple[tuple[Any, str, Any], ...]:

@@ -83,6 +83,10 @@ class HookMap(dict):
     each point's hooks by priority when it runs them.
     """
 
+    # point -> the pipeline's already sorted list of its hooks (never handed out or changed):
+    # a point whose hooks still equal it (same Hook objects, same order) needs no sort.
+    _presorted: dict[str, list[Hook]] = {}
+
     def __new__(cls, points: Iterable[str] | None = None) -> HookMap:
         hookmap = dict.__new__(cls)
         for point in points or ():
@@ -135,7 +139,12 @@ class HookMap(dict):
             # What a stable sort of two hooks gives, without building the key list.
             self.run_hooks((second, first) if second.priority < first.priority else (first, second))
         else:
-            self.run_hooks(sorted(hooks, key=_priority_of))
+            presorted = self._presorted.get(point)
+            if presorted is not None and hooks == presorted:
+                # Untouched since the pipeline sorted them: that list is the snapshot.
+                self.run_hooks(presorted)
+            else:
+                self.run_hooks(sorted(hooks, key=_priority_of))
 
     @classmethod
     def run_hooks(cls, hooks: Iterable[Hook]) -> None:
@@ -143,7 +152,15 @@ class HookMap(dict):
         iterator = iter(hooks)
         for hook in iterator:
             try:
-                hook()
+                if hook.__class__ is Hook:
+                    # What Hook.__call__ does, without the extra Python call per hook.
+                    kwargs = hook.kwargs
+                    if kwargs:
+                        hook.callback(**kwargs)
+                    else:
+                        hook.callback()
+                else:
+                    hook()
             except BaseException as exc:
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise

@@ -515,6 +515,7 @@ class LogManager:
 
 
 _ACCESS_LINENO = LogManager.access.__code__.co_firstlineno
+_STDLIB_NULL_HANDLER = _stdlib_logging.NullHandler
 
 
 def _reaches_a_handler(logger: _stdlib_logging.Logger) -> bool:
@@ -525,7 +526,10 @@ def _reaches_a_handler(logger: _stdlib_logging.Logger) -> bool:
     current: _stdlib_logging.Logger | None = logger
     while current is not None:
         for handler in current.handlers:
-            if not isinstance(handler, (_stdlib_logging.NullHandler, NullHandler)):
+            cls = handler.__class__
+            if cls is NullHandler or cls is _STDLIB_NULL_HANDLER:
+                continue  # the usual case, without isinstance's slower subclass check
+            if not isinstance(handler, (_STDLIB_NULL_HANDLER, NullHandler)):
                 return True
         if not current.propagate:
             return False

@@ -166,8 +166,11 @@ class Pipeline:
 
     def __init__(self) -> None:
         self.hooks: dict[str, tuple[Hook, ...]] = {}
-        # (the hooks dict, its points that have hooks): worked out on first use
-        self.filled_hooks: tuple[Any, tuple[tuple[str, tuple[Hook, ...]], ...]] = (None, ())
+        # (the hooks dict, its points that have hooks, the sorted lists of points with three
+        # hooks or more): worked out on first use
+        self.filled_hooks: tuple[
+            Any, tuple[tuple[str, tuple[Hook, ...]], ...], dict[str, list[Hook]]
+        ] = (None, (), {})
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self.request_attrs: tuple[tuple[str, Any], ...] = ()
         self.body_attrs: tuple[tuple[str, Any], ...] = ()
@@ -181,13 +184,18 @@ class Pipeline:
     def new_hookmap(self) -> HookMap:
         """A fresh per-request :class:`HookMap` holding this pipeline's sorted hooks."""
         hookmap = dict.__new__(HookMap)
-        source, filled = self.filled_hooks
+        source, filled, presorted = self.filled_hooks
         if source is not self.hooks:
             source = self.hooks
             filled = tuple((point, hooks) for point, hooks in source.items() if hooks)
-            self.filled_hooks = (source, filled)
+            # Points HookMap.run would sort (three hooks or more) get the sorted list to
+            # compare with, so an untouched point is not sorted again on every request.
+            presorted = {point: list(hooks) for point, hooks in filled if len(hooks) > 2}
+            self.filled_hooks = (source, filled, presorted)
         for point, hooks in filled:
             dict.__setitem__(hookmap, point, list(hooks))
+        if presorted:
+            hookmap._presorted = presorted
         return hookmap
 
     def install(self, request: Any, response: Any) -> None:

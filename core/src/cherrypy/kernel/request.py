@@ -8,6 +8,7 @@ from http.cookies import CookieError
 from typing import Any
 
 import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
+from cherrypy.kernel import dispatch as _dispatch_module
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.cookies import LazyCookie, load_request_cookie
@@ -87,6 +88,34 @@ class LazyUUID4:
         return f"<LazyUUID4 {self}>"
 
 
+def _default_error_response() -> None:
+    """The default ``request.error_response``: a plain 500.  A function, not a bound method,
+    so a request does not reference itself (it is then freed without the cycle collector)."""
+    HTTPError(500).set_response()
+
+
+_HTTP_11 = (1, 1)
+
+
+class _ErrorPages:
+    """Descriptor for ``request.error_page``: the class's dict of error pages (``shared``,
+    what ``Request.error_page`` gives), copied into a request when it first reads its own.
+
+    CherryPy copies it when the request is made; most requests never look at it, and one
+    attribute fewer keeps a request in CPython's compact per-class attribute layout.
+    """
+
+    def __init__(self) -> None:
+        self.shared: dict[Any, Any] = {}
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return self.shared
+        pages = self.shared.copy()
+        obj.error_page = pages  # not a data descriptor: this stores the request's own
+        return pages
+
+
 _EMPTY_HOOKS = HookMap(HOOKPOINTS)
 
 _PENDING = object()  # request.body not built yet
@@ -120,11 +149,12 @@ class Request:
     method = "GET"
     query_string = ""
     query_string_encoding = "utf8"
-    protocol = (1, 1)
+    protocol = _HTTP_11
     params: dict[str, Any] = {}
     header_list: list[tuple[str, str]] = []
     headers: HeaderMap = HeaderMap()
     cookie = LazyCookie()
+    _has_cookie_state = False  # see LazyCookie: True once this request has cookie state
     rfile: Any = None
     process_request_body = True
     methods_with_bodies = ("POST", "PUT", "PATCH")
@@ -141,8 +171,10 @@ class Request:
     _lazy_config = True  # the dispatcher may hand over a shared config dict (see ``config``)
     is_index: bool | None = None
     hooks: HookMap = _EMPTY_HOOKS
-    error_response: Any = None
-    error_page: dict[Any, Any] = {}
+    # The default (a function, not a method: the staticmethod hands it out as is).  A request
+    # stores its own only when it differs, so most requests keep fewer attributes of their own.
+    error_response: Any = staticmethod(_default_error_response)
+    error_page: Any = _ErrorPages()
     show_tracebacks = True
     show_mismatched_params = True
     throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, InternalRedirect)
@@ -173,8 +205,11 @@ class Request:
         self.scheme = scheme
         self.server_protocol = server_protocol
         # closed, stage and hooks start as the class defaults; unique_id is made on first use
-        self.error_page = self.error_page.copy() if self.error_page else {}
-        self.error_response = _default_error_response
+        if self.__class__ is not Request or _REQUEST_ATTRS["error_page"] is not _ERROR_PAGES:
+            # A subclass (or a replaced class attribute) may hold its own dict: copy it now.
+            self.error_page = self.error_page.copy() if self.error_page else {}
+        if self.error_response is not _default_error_response:
+            self.error_response = _default_error_response
 
     @property
     def body(self) -> Any:
@@ -229,12 +264,22 @@ class Request:
         response = serving.response
         self.stage = "run"
         try:
-            self.error_response = _default_error_response
+            # Attributes whose value is already the one to set (usually the class default)
+            # are not stored again: an instance with fewer attributes of its own keeps them
+            # in CPython's compact per-class layout, which makes every access cheaper.
+            if self.error_response is not _default_error_response:
+                self.error_response = _default_error_response
             self.method = method
             path = path or "/"
-            self.query_string = query_string or ""
+            query_string = query_string or ""
+            if self.query_string is not query_string:
+                self.query_string = query_string
             self.params = {}
-            self.protocol = protocol = _effective_protocol(req_protocol, self.server_protocol)
+            protocol = _effective.get((req_protocol, self.server_protocol))
+            if protocol is None:
+                protocol = _effective_protocol(req_protocol, self.server_protocol)
+            if self.protocol is not protocol:
+                self.protocol = protocol
             if protocol != (1, 1):
                 response.headers.protocol = protocol
             url = path + "?" + query_string if query_string else path
@@ -243,9 +288,10 @@ class Request:
             self.headers = dict.__new__(HeaderMap)
             self.rfile = rfile
             self._body = None
-            state = self.__dict__
-            state.pop("cookie", None)  # a fresh one is made on first use
-            state.pop("_cookie_headers", None)
+            if self._has_cookie_state:
+                state = self.__dict__
+                state.pop("cookie", None)  # a fresh one is made on first use
+                state.pop("_cookie_headers", None)
             self.handler = None
             self.script_name = self.app.script_name
             self.path_info = path[len(self.script_name) :]
@@ -332,11 +378,13 @@ class Request:
         self.process_headers()
         self.stage = "get_resource"
         self._pipeline_entry = None
-        self._own_config = self._shared_config = None  # ``config`` is None until dispatched
+        if self._own_config is not None:  # ``config`` is None until dispatched
+            self._own_config = None
+        self._shared_config = None
         self.get_resource(path_info)
         self._body = _PENDING  # built on first use: most GETs never look at it
         self.stage = "compile"
-        self._install_pipeline(path_info)
+        self._install_pipeline(path_info, response)
 
         # A point without hooks is skipped without calling HookMap.run (kept for other maps).
         self.stage = "on_start_resource"
@@ -375,18 +423,20 @@ class Request:
                 pairs.append((name, toolbox))
         return pairs
 
-    def _install_pipeline(self, path_info: str) -> None:
+    def _install_pipeline(self, path_info: str, response: Any = None) -> None:
+        if response is None:
+            response = serving.response
         entry = self._pipeline_entry
         if entry is not None and self._own_config is None and self._shared_config is entry.config:
             # The dispatcher's config, untouched since: the entry's pipeline applies as is.
-            entry.get_pipeline(self.app, self._namespace_pairs).install(self, serving.response)
+            entry.get_pipeline(self.app, self._namespace_pairs).install(self, response)
             return
         config = self.config
         if entry is None or config != entry.config:
             if config is None:
                 config = self.config = cherrypy.config.copy()
             entry = _pipeline.entry_for_config(self.app, config, path_info)
-        entry.get_pipeline(self.app, self._namespace_pairs).install(self, serving.response)
+        entry.get_pipeline(self.app, self._namespace_pairs).install(self, response)
 
     def process_query_string(self) -> None:
         """Parse the query string into ``params`` (404 when it cannot be decoded)."""
@@ -457,10 +507,11 @@ class Request:
             serving.response.finalize()
 
 
-def _default_error_response() -> None:
-    """The default ``request.error_response``: a plain 500.  A function, not a bound method,
-    so a request does not reference itself (it is then freed without the cycle collector)."""
-    HTTPError(500).set_response()
+_REQUEST_ATTRS = Request.__dict__
+_ERROR_PAGES = _REQUEST_ATTRS["error_page"]
+
+# The kernel's own Request keeps ``config`` in two plain fields the dispatcher may set.
+_dispatch_module._config_fields_classes.add(Request)
 
 
 _titles: dict[str, str] = {}  # header name as received -> its title-cased form
@@ -490,6 +541,8 @@ def _protocol_tuple(text: str) -> tuple[int, int]:
         found = int(text[5]), int(text[7])
     except (IndexError, ValueError, TypeError):
         found = (1, 0)
+    if found == _HTTP_11:
+        found = _HTTP_11  # the class default itself, so most requests need not store theirs
     if len(_protocols) < 16:
         _protocols[text] = found
     return found

@@ -76,6 +76,9 @@ _CACHED_STATUS_TYPES = (int, str, type(None))
 _header_names: dict[str, bytes] = {}
 # (name, printable ASCII value) -> the encoded pair, for the values responses repeat.
 _header_pairs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+# (name, int value) -> the encoded pair (Content-Length); only exact ints get here, so a
+# True never finds the pair of a 1.
+_int_header_pairs: dict[tuple[str, int], tuple[bytes, bytes]] = {}
 
 
 def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
@@ -86,6 +89,7 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     """
     names = _header_names
     pairs = _header_pairs
+    int_pairs = _int_header_pairs
     out = []
     for name, value in dict.items(headers):
         cls = value.__class__
@@ -104,7 +108,18 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
                 out.append(known)
                 continue
         elif cls is int:
+            pair = int_pairs.get((name, value))
+            if pair is not None:
+                out.append(pair)  # a Content-Length seen before
+                continue
             encoded = str(value).encode("ascii")
+            name_bytes = names.get(name)
+            if name_bytes is not None:
+                if len(int_pairs) >= 512:
+                    int_pairs.clear()
+                known = int_pairs[name, value] = (name_bytes, encoded)
+                out.append(known)
+                continue
         else:
             encoded = None
         name_bytes = names.get(name)
@@ -116,7 +131,8 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     return out
 
 
-_date_of_second: tuple[int | None, str] = (None, "")
+# (second, its HTTP date, the default headers with that date) for the current second
+_date_of_second: tuple[int | None, str, dict[str, str]] = (None, "", {})
 
 
 def _remember_date(now: float, second: int) -> str:
@@ -125,7 +141,7 @@ def _remember_date(now: float, second: int) -> str:
     global _date_of_second
     text = http_date(now)
     if 0 <= now - second < 0.999:
-        _date_of_second = (second, text)
+        _date_of_second = (second, text, {**_DEFAULT_HEADERS, "Date": text})
     return text
 
 
@@ -141,20 +157,20 @@ class Response:
     stream = False
     output_status: bytes = b""
     cookie = LazyCookie()
+    _has_cookie_state = False  # see LazyCookie: True once this response has cookie state
 
     def __init__(self) -> None:
         self.status = None  # header_list stays the class default (None) until finalize
         self._body: Any = []
         self.time = now = time.time()
         headers = self.headers = dict.__new__(HeaderMap)
-        dict.update(headers, _DEFAULT_HEADERS)
         cached = _date_of_second
         second = int(now)
         if cached[0] == second and 0 <= now - second < 0.999:
-            date = cached[1]
+            dict.update(headers, cached[2])  # Content-Type, Server and Date in one go
         else:
-            date = _remember_date(now, second)
-        dict.__setitem__(headers, "Date", date)
+            dict.update(headers, _DEFAULT_HEADERS)
+            dict.__setitem__(headers, "Date", _remember_date(now, second))
 
     def collapse_body(self) -> bytes:
         """Join the body into one bytes object (and keep that as the body)."""
@@ -202,8 +218,7 @@ class Response:
             content = self.collapse_body()
             dict.__setitem__(headers, "Content-Length", len(content))
         self.header_list = header_list = _output(headers)
-        state = self.__dict__
-        if "cookie" in state or "_cookie_pending" in state:
+        if self._has_cookie_state:
             set_cookie_headers(self, header_list, headers.encode)
 
     def check_timeout(self) -> None:

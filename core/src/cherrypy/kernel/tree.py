@@ -219,8 +219,20 @@ class Tree:
         """Route a WSGI request to the app mounted at the longest matching script name."""
         script_name = environ.get("SCRIPT_NAME", "")
         path_info = environ.get("PATH_INFO", "")
-        path = urljoin(script_name, path_info)
-        sn = self.script_name(path or "/")
+        if script_name or not path_info or "//" in path_info:
+            path = urljoin(script_name, path_info)
+        else:
+            path = path_info  # what urljoin("", path_info) gives for such a path
+        apps = self.apps
+        sn: str | None
+        if self.__class__ is not Tree:
+            sn = self.script_name(path)  # a subclass may choose differently
+        elif path in apps:
+            sn = path
+        elif len(apps) == 1 and "" in apps:
+            sn = ""  # the lone root app serves every path (what script_name() finds)
+        else:
+            sn = self.script_name(path)
         if sn is None:
             start_response(
                 "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")]

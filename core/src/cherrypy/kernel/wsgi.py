@@ -302,18 +302,35 @@ class AppResponse:
         """Build the request from the environ and run it."""
         env = self.environ
         get = env.get
-        local = Host("", _port_number(get("SERVER_PORT", 80)), get("SERVER_NAME", ""))
+        ports = _port_numbers
+        value = get("SERVER_PORT", 80)
+        port = ports.get(value) if value.__class__ is str else None
+        local = Host("", _port_number(value) if port is None else port, get("SERVER_NAME", ""))
+        value = get("REMOTE_PORT", -1)
+        port = ports.get(value) if value.__class__ is str else None
         remote = Host(
-            get("REMOTE_ADDR", ""), _port_number(get("REMOTE_PORT", -1)), get("REMOTE_HOST", "")
+            get("REMOTE_ADDR", ""),
+            _port_number(value) if port is None else port,
+            get("REMOTE_HOST", ""),
         )
         request, _response = self.cpapp.get_serving(
             local, remote, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
         )
-        request.login = get("LOGON_USER") or get("REMOTE_USER") or None
-        request.multithread = get("wsgi.multithread", True)
-        request.multiprocess = get("wsgi.multiprocess", False)
+        # A value the request already has (the class default, as a rule) is not stored
+        # again: fewer attributes of its own keep the request in CPython's compact layout.
+        value = get("LOGON_USER") or get("REMOTE_USER") or None
+        if request.login is not value:
+            request.login = value
+        value = get("wsgi.multithread", True)
+        if request.multithread is not value:
+            request.multithread = value
+        value = get("wsgi.multiprocess", False)
+        if request.multiprocess is not value:
+            request.multiprocess = value
         request.wsgi_environ = env
-        request.prev = get("cherrypy.previous_request")
+        value = get("cherrypy.previous_request")
+        if request.prev is not value:
+            request.prev = value
         script_name = get("SCRIPT_NAME", "")
         path = get("PATH_INFO", "")
         if script_name or "//" in path or not path:
@@ -355,12 +372,10 @@ class AppResponse:
             if len(_header_plans) >= 64:
                 _header_plans.clear()
             _header_plans[keys] = plan
-        headers: list[tuple[str, str]] = []
-        for key, name in plan:
-            value = environ[key]
-            if not value and key == "CONTENT_LENGTH":
-                continue  # an empty CONTENT_LENGTH means no length given (PEP 3333)
-            headers.append((name, value))
+        headers = [(name, environ[key]) for key, name in plan]
+        if not environ.get("CONTENT_LENGTH", True):
+            # An empty CONTENT_LENGTH means no length given (PEP 3333): no header for it.
+            headers = [pair for pair in headers if pair[0] != "Content-Length" or pair[1]]
         return headers
 
 
@@ -385,6 +400,12 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
     """The response headers as PEP 3333 native strings (latin-1), with a cache for the
     pairs every response repeats (Server, Content-Type, ...)."""
     cache = _native_cache
+    try:
+        return [cache[pair] for pair in header_list]
+    except KeyError:
+        pass  # a pair not seen yet (or a malformed one): the loop below encodes and checks
+    except TypeError:
+        pass  # an unhashable entry: the loop below says what is wrong with it
     out = []
     for pair in header_list:
         native = cache.get(pair)
@@ -393,8 +414,9 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
                 native = (pair[0].decode("latin-1"), pair[1].decode("latin-1"))
             except AttributeError:
                 raise TypeError(_not_bytes_message(pair)) from None
-            if len(cache) < 256:
-                cache[pair] = native
+            if len(cache) >= 256:
+                cache.clear()  # values that keep changing (lengths) must not crowd out the rest
+            cache[pair] = native
         out.append(native)
     return out
 
