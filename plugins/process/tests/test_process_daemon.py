@@ -137,16 +137,23 @@ def test_drop_privileges_switches_user_group_groups_and_umask(tmp_path: Path) ->
 # -------------------------------------------------------------------------- Daemonizer
 
 
-def test_daemonizer_waits_for_the_daemon_then_sighup_restarts_it(harness: Any) -> None:
-    harness.write("app.py", DAEMON_APP)
+def start_daemon(harness: Any, source: str) -> tuple[Path, int]:
+    """Run ``source`` as app.py, wait for the launching process to exit, check the daemon
+    serves; return its PID file and PID."""
+    harness.write("app.py", source)
     pidfile = harness.tmp_path / "app.pid"
     harness.pidfiles.append(pidfile)
     parent = harness.launch([sys.executable, "app.py"])
     assert parent.wait(30) == 0
-    # The original process exits only once the daemon serves.
     daemon = read_pid(pidfile)
     assert daemon is not None and daemon != parent.pid
     assert harness.get("/") == (200, f"pid {daemon}")
+    return pidfile, daemon
+
+
+def test_daemonizer_waits_for_the_daemon_then_sighup_restarts_it(harness: Any) -> None:
+    # The original process exits only once the daemon serves.
+    pidfile, daemon = start_daemon(harness, DAEMON_APP)
     assert "Daemonized to PID" in (harness.tmp_path / "error.log").read_text()
 
     os.kill(daemon, signal.SIGHUP)
@@ -182,14 +189,7 @@ def test_a_page_handler_ends_the_daemon_and_still_gets_its_answer(harness: Any) 
 
 cherrypy.tree.mount(Exiting(), "/")""",
     )
-    harness.write("app.py", app)
-    pidfile = harness.tmp_path / "app.pid"
-    harness.pidfiles.append(pidfile)
-    parent = harness.launch([sys.executable, "app.py"])
-    assert parent.wait(30) == 0
-    daemon = read_pid(pidfile)
-    assert daemon is not None and daemon != parent.pid
-    assert harness.get("/") == (200, f"pid {daemon}")
+    pidfile, daemon = start_daemon(harness, app)
 
     began = time.monotonic()
     assert harness.get("/exit") == (200, "exiting")

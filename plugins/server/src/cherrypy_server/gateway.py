@@ -39,11 +39,8 @@ _date_cache: tuple[int, str, bytes] = (0, "", b"")
 
 def http_date() -> str:
     """The current time as an HTTP date, recomputed at most once a second."""
-    now = int(time.time())
-    cache = _date_cache
-    if cache[0] != now:
-        cache = _new_date(now)
-    return cache[1]
+    _date_line()
+    return _date_cache[1]
 
 
 def _date_line() -> bytes:
