@@ -9,6 +9,7 @@ after :data:`IDLE_EXIT` idle seconds.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ["WorkerPool"]
+
+_log = logging.getLogger("cherrypy_server")
 
 GROW_AFTER = 0.05
 """Seconds without any job taken, with jobs waiting, before the pool grows."""
@@ -92,7 +95,22 @@ class WorkerPool:
         worker.thread = thread
         with self._lock:
             self._workers.append(worker)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:
+            # The process cannot start another thread (its limit, or memory): an extra worker
+            # is given up and the pool stops growing at its present size rather than failing
+            # the selector that asked for it.
+            with self._lock:
+                self._workers.remove(worker)
+            if not extra:
+                raise
+            self.max_threads = max(self.min_threads, len(self._workers))
+            _log.warning(
+                "%s could not start another worker thread; the pool stays at %d threads",
+                self.name,
+                self.max_threads,
+            )
 
     def submit(self, job: Any) -> None:
         """Queue ``job`` for the next free worker."""
@@ -107,6 +125,8 @@ class WorkerPool:
             room = min(room, self.max_threads - len(self._workers))
         for _ in range(min(room, 16)):
             self._spawn(extra=True)
+            if 0 < self.max_threads <= len(self._workers):
+                break
         self._last_take = now
 
     def _run(self, worker: _Worker) -> None:
