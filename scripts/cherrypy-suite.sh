@@ -59,6 +59,9 @@ os.environ["CHERRYPY_TEST_PATH"] = _scaffold
 PY
 fi
 
+# testFavicon compares /favicon.ico with the package's favicon.ico, found at tests/../
+cp "$repo/core/src/cherrypy/favicon.ico" "$work/favicon.ico"
+
 cd "$tests"
 files=("$@")
 [ "${#files[@]}" -gt 0 ] || files=(test_*.py)
