@@ -211,6 +211,53 @@ def test_oversize_chunked_body_read_by_the_app_gets_413(start_server, connect, r
     assert recording_app.paths == ["/stream"]
 
 
+def test_endless_chunk_extension_gets_413(start_server, connect, recording_app):
+    # llhttp skips chunk extensions of any length: their bytes count against the head limit.
+    client = connect(start_server(recording_app, max_request_header_size=4096))
+    client.send(b"POST /ext HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n2;a=")
+
+    def feed():
+        try:
+            for _ in range(20):
+                client.send(b"b" * 1024)
+                time.sleep(0.005)
+        except OSError:
+            pass
+
+    sender = threading.Thread(target=feed)
+    sender.start()
+    refused(client, 413)
+    sender.join(5)
+
+
+def test_oversize_trailers_get_413(start_server, connect, recording_app):
+    client = connect(start_server(recording_app, max_request_header_size=4096))
+    trailers = b"X-Trailer: " + b"t" * 100 + b"\r\n"
+    client.send(
+        b"POST /trailers HTTP/1.1\r\n"
+        + HOST
+        + b"Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n"
+        + trailers * 100
+        + b"\r\n"
+    )
+    refused(client, 413)
+
+
+def test_chunked_body_with_modest_framing_passes(start_server, connect, recording_app):
+    client = connect(start_server(recording_app, max_request_header_size=4096))
+    chunks = b"".join(b"1;n=%d\r\nq\r\n" % i for i in range(200))
+    client.send(
+        b"POST /framed HTTP/1.1\r\n"
+        + HOST
+        + b"Transfer-Encoding: chunked\r\n\r\n"
+        + chunks
+        + b"0\r\nX-Sum: 200\r\n\r\n"
+    )
+    response = client.read_response()
+    assert response.status == 200, response.raw
+    assert recording_app.paths == ["/framed"]
+
+
 def test_partial_head_times_out_with_408(start_server, connect, recording_app):
     client = connect(start_server(recording_app, timeout=0.5))
     client.send(b"GET / HTTP/1.1\r\nHo")
@@ -240,3 +287,18 @@ def test_parser_unit_limits_and_decoding():
     assert not second.head_complete and second.error is None
     assert decode_path(b"/a%20b%2fc%2Fd") == "/a b%2Fc%2Fd"
     assert decode_path(b"/caf%C3%A9") == "/caf\xc3\xa9"
+
+
+def test_parser_bounds_chunk_framing_across_reads_only():
+    head = b"POST /x HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n"
+    # Framing spread over several reads beyond the head limit: refused.
+    parser = RequestParser(Limits(max_header_size=4096))
+    parser.feed(head)
+    for piece in (b"2;" + b"e" * 3000, b"e" * 3000, b"\r\nab\r\n0\r\n\r\n"):
+        parser.feed(piece)
+    assert [request.error.status for request in parser.requests] == [413]
+    # The same bytes arriving in one read complete the request: nothing lingers to bound.
+    parser = RequestParser(Limits(max_header_size=4096))
+    parser.feed(head)
+    parser.feed(b"2;" + b"e" * 6000 + b"\r\nab\r\n0\r\n\r\n")
+    assert [(request.error, bytes(request.body)) for request in parser.requests] == [(None, b"ab")]

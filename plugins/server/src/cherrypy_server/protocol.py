@@ -88,6 +88,7 @@ class Request:
         "target",
         "upgrade",
         "version",
+        "wire",
     )
 
     def __init__(self) -> None:
@@ -109,6 +110,7 @@ class Request:
         self.body = bytearray()
         self.body_pos = 0
         self.received = 0
+        self.wire = 0
         self.error: ProtocolError | None = None
 
     @property
@@ -240,6 +242,15 @@ class RequestParser:
                 self._pending = None
             return
         self._chunk = len(data)
+        current = self._current
+        # A chunked body still arriving: its framing (size lines, extensions, trailers) is
+        # bounded below, as llhttp skips extensions of any length.
+        framed = (
+            current is not None
+            and current.chunked
+            and current.head_complete
+            and not current.complete
+        )
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -265,6 +276,14 @@ class RequestParser:
             limit = self.limits.max_header_size
             if limit > 0 and self._head_bytes > limit:
                 self._fail(self._head_too_large())
+        elif framed:
+            assert current is not None
+            current.wire += len(data)
+            limit = self.limits.max_header_size
+            over = limit > 0 and current.wire - current.received > limit
+            # A request that completed within this feed got its framing in one read: let it be.
+            if over and not current.complete and not self.halted:
+                self._fail(self._too_large())
 
     def _fail(self, error: ProtocolError) -> None:
         self.halted = True
@@ -331,6 +350,12 @@ class RequestParser:
         assert request is not None
         if not request.head_complete:
             request.headers.append((name, value.strip(b" \t")))
+            return
+        # A trailer: read and dropped, its bytes bounded like a head's.
+        self._head_bytes += len(name) + len(value) + 4
+        limit = self.limits.max_header_size
+        if limit > 0 and self._head_bytes > limit:
+            self._raise(self._too_large())
 
     def on_headers_complete(self) -> None:
         """Check the head once llhttp accepted it (httptools callback)."""
