@@ -37,6 +37,24 @@ def refused(client, status: int) -> bytes:
     return response.body
 
 
+def refused_while_sending(client, pieces: list[bytes], status: int, pause: float = 0.0) -> None:
+    """Send ``pieces`` from another thread (the server may cut in) and expect a refusal."""
+
+    def feed() -> None:
+        try:
+            for piece in pieces:
+                client.send(piece)
+                if pause:
+                    time.sleep(pause)
+        except OSError:
+            pass
+
+    sender = threading.Thread(target=feed)
+    sender.start()
+    refused(client, status)
+    sender.join(5)
+
+
 SMUGGLING_CASES = {
     "content-length-and-transfer-encoding": b"POST /a HTTP/1.1\r\n"
     + HOST
@@ -196,18 +214,7 @@ def test_oversize_chunked_body_read_by_the_app_gets_413(start_server, connect, r
     client = connect(start_server(recording_app, max_request_body_size=200_000))
     chunk = b"%x\r\n" % 70000 + b"z" * 70000 + b"\r\n"
     client.send(b"POST /stream HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n")
-
-    def feed():
-        try:
-            for _ in range(4):
-                client.send(chunk)
-        except OSError:
-            pass
-
-    sender = threading.Thread(target=feed)
-    sender.start()
-    refused(client, 413)
-    sender.join(5)
+    refused_while_sending(client, [chunk] * 4, 413)
     assert recording_app.paths == ["/stream"]
 
 
@@ -215,19 +222,7 @@ def test_endless_chunk_extension_gets_413(start_server, connect, recording_app):
     # llhttp skips chunk extensions of any length: their bytes count against the head limit.
     client = connect(start_server(recording_app, max_request_header_size=4096))
     client.send(b"POST /ext HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: chunked\r\n\r\n2;a=")
-
-    def feed():
-        try:
-            for _ in range(20):
-                client.send(b"b" * 1024)
-                time.sleep(0.005)
-        except OSError:
-            pass
-
-    sender = threading.Thread(target=feed)
-    sender.start()
-    refused(client, 413)
-    sender.join(5)
+    refused_while_sending(client, [b"b" * 1024] * 20, 413, pause=0.005)
 
 
 def test_oversize_trailers_get_413(start_server, connect, recording_app):
