@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
     import json, urllib.request
     import cherrypy
     import cherrypy_example_tool
-    from cherrypy.kernel.testing import serve
+    from cherrypy.testing import serve
 
     class Root:
         @cherrypy.expose

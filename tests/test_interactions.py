@@ -10,7 +10,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 
 
 @pytest.fixture(autouse=True)

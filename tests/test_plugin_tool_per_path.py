@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, urllib.request
     import cherrypy
-    from cherrypy.kernel.testing import serve
+    from cherrypy.testing import serve
 
     class Root:
         @cherrypy.expose

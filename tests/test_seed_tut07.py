@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 
 TUT07 = Path(__file__).parent / "seed_examples" / "tut07.py"
 

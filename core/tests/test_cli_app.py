@@ -20,7 +20,7 @@ import pytest
 
 import cherrypy
 from cherrypy.kernel.cli_app import collect_routes, routes_command, serve_command
-from cherrypy.kernel.testing import reset
+from cherrypy.testing import reset
 
 APP = textwrap.dedent(
     """

@@ -361,7 +361,7 @@ def test_trace_switch_writes_hook_calls_to_stderr(site, monkeypatch, capsys):
 
 
 def test_register_builtin_is_idempotent_and_survives_reset(site):
-    builtin = types.SimpleNamespace(cherrypy_json_codec=hookimpl(lambda: ("d", "l")))
+    builtin = types.SimpleNamespace(cherrypy_engine_start=hookimpl(lambda: None))
     assert plugins.register_builtin(builtin, "kernel-json") == "kernel-json"
     assert plugins.register_builtin(builtin, "kernel-json") == "kernel-json"
     first = plugins.get_plugin_manager()
@@ -387,11 +387,9 @@ def test_register_builtin_rejects_unknown_hooks_at_once(site):
 def test_registration_hooks_reach_plugins_loaded_later(site):
     early, late = Recorder(), Recorder()
     dispatchers: dict[str, object] = {}
-    backends: dict[str, object] = {}
     hooks = plugins.get_hooks()
     hooks.register_tools(early)
     hooks.register_dispatchers(dispatchers.__setitem__)
-    hooks.register_session_backends(backends.__setitem__)
     assert early.tools == {}
     plugins.ensure_loaded()
     hooks.register_tools(late)
@@ -400,7 +398,6 @@ def test_registration_hooks_reach_plugins_loaded_later(site):
         assert set(toolbox.tools) == {"testtool", "testcounter"}
         assert toolbox.tools["testtool"] is module.testtool
     assert dispatchers == {"echo": module.EchoDispatcher}
-    assert backends == {"memory": module.MemorySession}
 
 
 def test_config_namespaces_validates_scope(site):
@@ -419,14 +416,16 @@ def test_config_namespaces_validates_scope(site):
     assert seen == ["app", "request"]
 
 
-def test_factory_hooks(site):
-    hooks = plugins.get_hooks()
-    adapter, app = object(), object()
-    server = hooks.make_http_server(adapter, app)
-    assert (server.adapter, server.wsgi_app) == (adapter, app)
-    dumps, loads = hooks.json_codec()
+def test_a_plugin_adds_and_answers_its_own_hook(site):
+    # A hook only one plugin uses lives in that plugin (cherrypy_addhooks), not the kernel.
+    manager = plugins.ensure_loaded()
+    dumps, loads = manager.hook.cherrypy_testplugin_codec()
     assert dumps({"a": 1}) == 'testplugin:{"a": 1}'
     assert loads('{"a": 1}') == {"a": 1}
+
+
+def test_factory_hooks(site):
+    hooks = plugins.get_hooks()
     assert hooks.error_page("418 I'm a teapot", "short", "", "1.0") == "<teapot>short</teapot>"
     assert hooks.error_page("404 Not Found", "gone", "", "1.0") is None
 
@@ -434,8 +433,7 @@ def test_factory_hooks(site):
 def test_factory_hooks_without_plugins_return_none(site, monkeypatch):
     monkeypatch.setenv("CHERRYPY_DISABLE_PLUGIN_AUTOLOAD", "1")
     hooks = plugins.get_hooks()
-    assert hooks.make_http_server(object(), object()) is None
-    assert hooks.json_codec() is None
+    assert hooks.error_page("418 I'm a teapot", "short", "", "1.0") is None
 
 
 def test_engine_event_relays_channels_to_hooks(site):
@@ -553,8 +551,7 @@ def test_plugins_command_text(site, capsys):
     assert "testplugin (cherrypy-testplugin 1.0)" in out
     assert "  tools: testtool, testcounter" in out
     assert "  dispatchers: echo" in out
-    assert "  session backends: memory" in out
-    assert "cherrypy_make_http_server" in out
+    assert "cherrypy_testplugin_codec" in out
     assert "Failed to load:" in out
     assert "cherrypy plugin 'broken' from distribution 'cherrypy-broken 0.3'" in out
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 from cherrypy_example_tool import is_valid_request_id, new_request_id
 
 

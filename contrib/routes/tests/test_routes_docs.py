@@ -10,7 +10,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "dispatchers.md"
 

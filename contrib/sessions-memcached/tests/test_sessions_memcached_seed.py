@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 SEED_SNIPPET = '[/]\ntools.sessions.on: True\ntools.sessions.storage_type = "memcached"\n'
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from cherrypy.kernel.pytest_fixtures import error_log, serve_root  # noqa: F401
-from cherrypy.kernel.testing import reset
+from cherrypy.testing import reset
 from cherrypy_caching import clear_process_cache
 
 

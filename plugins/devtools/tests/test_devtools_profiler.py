@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 from cherrypy.lib import profiler
 
 

@@ -151,7 +151,7 @@ class Harness:
 def clean_config() -> Iterator[None]:
     """Reset the global config around the test, and put back what its environments change."""
     import cherrypy
-    from cherrypy.kernel.testing import reset
+    from cherrypy.testing import reset
 
     saved = (cherrypy.checker.on, cherrypy.log.screen)
     reset()

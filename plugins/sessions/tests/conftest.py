@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 from cherrypy_sessions.ram import RamSession
 from cherrypy_sessions.testkit import reset_between_tests
 

@@ -28,7 +28,7 @@ BLOB = 2 * 1024 * 1024
 APP = """
 import sys, time
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 BLOB = {blob}
 

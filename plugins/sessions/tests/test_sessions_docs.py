@@ -13,7 +13,7 @@ import requests
 
 import cherrypy
 from cherrypy.kernel import plugins
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "sessions.md"
 

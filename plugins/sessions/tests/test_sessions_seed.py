@@ -27,7 +27,7 @@ import cherrypy
 from cherrypy.kernel import pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.dispatch import Dispatcher, LateParamPageHandler
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 from cherrypy.kernel.tools import Tool
 
 SEED = Path(__file__).resolve().parents[3] / "tests" / "seed_examples"

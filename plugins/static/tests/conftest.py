@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 
 SERVERS = ["wsgiref"] + (["cherrypy"] if importlib.util.find_spec("cherrypy_server") else [])
 """The HTTP servers every test of the security rules runs under."""

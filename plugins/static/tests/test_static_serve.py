@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 from cherrypy_static.bodies import FileSlice
 
 ALPHABET = b"abcdefghijklmnopqrstuvwxyz"

@@ -10,7 +10,7 @@ from xmlrpc.client import Fault, ServerProxy
 import pytest
 
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "xmlrpc.md"
 

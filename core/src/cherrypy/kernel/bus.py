@@ -194,7 +194,8 @@ class Bus:
         self._setup_done = 0
         self._setup_lock = threading.RLock()
         self._atexit_registered = False
-        self._startup_cwd = _current_dir()
+        self.startup_cwd: str | None = _current_dir()
+        """The working directory when the bus was created (a re-exec starts from it)."""
 
     # -- subscription ------------------------------------------------------------------
 
@@ -535,8 +536,8 @@ class Bus:
         self._extend_pythonpath(os.environ)
         if sys.platform == "win32":
             args = [f'"{arg}"' for arg in args]
-        if self._startup_cwd is not None:
-            os.chdir(self._startup_cwd)
+        if self.startup_cwd is not None:
+            os.chdir(self.startup_cwd)
         if self.max_cloexec_files:
             self._set_cloexec()
         os.execv(sys.executable, args)

@@ -6,7 +6,7 @@ import inspect
 import string
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cherrypy.kernel import config as _config_module
@@ -19,10 +19,12 @@ __all__ = [
     "Dispatcher",
     "LateParamPageHandler",
     "PageHandler",
+    "add_handler_config",
     "expose",
     "popargs",
     "punctuation_to_underscores",
     "test_callable_spec",
+    "use_config",
     "validate_translator",
 ]
 
@@ -432,16 +434,41 @@ class Dispatcher:
                 if "tools.staticdir.dir" in conf:
                     section = "/" + "/".join(fullpath[: len(fullpath) - left])
                     sources.append(_staticdir_section(section))
-        entry = entry_for_sources(app, tuple(sources), path)
-        request._pipeline_entry = entry
-        cls: type = request.__class__
-        if cls in _config_fields_classes:
-            # As on a cached walk: the entry's config, copied if the request asks for it.
-            if request._own_config is not None:
-                request._own_config = None
-            request._shared_config = entry.config
-        else:
-            request.config = entry.config.copy()
+        use_config(request, sources, path)
+
+
+def use_config(request: Any, sources: Sequence[dict[str, Any]], path: str) -> None:
+    """Give ``request`` the config of ``sources`` merged in order, and that trail's pipeline.
+
+    The dispatcher seam: a dispatcher that has worked out which config dicts apply to a
+    request (the global config first, then app sections and ``_cp_config`` dicts, most
+    specific last) hands them over here.  The merged dict and its compiled pipeline are
+    cached by the identity of the sources, so a path costs one dict lookup after its first
+    request; ``request.config`` is then a copy the request may change freely.
+    """
+    entry = entry_for_sources(request.app, tuple(sources), path)
+    request._pipeline_entry = entry
+    cls: type = request.__class__
+    if cls in _config_fields_classes:
+        # As on a cached walk: the entry's config, copied if the request asks for it.
+        if request._own_config is not None:
+            request._own_config = None
+        request._shared_config = entry.config
+    else:
+        request.config = entry.config.copy()
+
+
+def add_handler_config(request: Any, conf: dict[str, Any]) -> None:
+    """Put a handler's own config (its ``_cp_config``) on top of what :func:`use_config` gave.
+
+    Cached like :func:`use_config` when the request's config is still the one the
+    dispatcher set; a config the request already changed is updated in place instead.
+    """
+    entry = request._pipeline_entry
+    if entry is None or request.config != entry.config:
+        request.config.update(conf)
+        return
+    use_config(request, (*entry.sources, conf), entry.path)
 
 
 _MethodType = types.MethodType

@@ -152,15 +152,6 @@ def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
 
 
 @hookspec(historic=True)
-def cherrypy_register_session_backends(register: RegisterSessionBackend) -> None:
-    """Make session storage classes available by name.
-
-    Called once with a ``register(name, cls)`` callback; ``name`` is what users write in
-    ``tools.sessions.storage_type`` (``"ram"``, ``"file"``, ...).  The return value is ignored.
-    """
-
-
-@hookspec(historic=True)
 def cherrypy_config_namespaces(namespaces: MutableMapping[str, Any], scope: str) -> None:
     """Add config namespace handlers.
 
@@ -212,27 +203,6 @@ def cherrypy_addhooks(pluginmanager: Any) -> None:
 
 
 # --------------------------------------------------------------------------- factories
-
-
-@hookspec(firstresult=True)
-def cherrypy_make_http_server(adapter: Any, wsgi_app: Callable[..., Any]) -> Any | None:
-    """Build the HTTP server that serves ``wsgi_app``.
-
-    Called once when ``cherrypy.server`` (``adapter``, which carries ``bind_addr``,
-    ``thread_pool``, ``ssl_*`` and the other ``server.*`` settings) starts.  Return a server
-    object with ``start()`` (serve until stopped), ``stop()`` and a ``ready`` flag, or ``None``
-    to let another plugin answer.
-    """
-
-
-@hookspec(firstresult=True)
-def cherrypy_json_codec() -> JsonCodec | None:
-    """Provide the JSON codec used by ``tools.json_in`` and ``tools.json_out``.
-
-    Called once, the first time JSON is needed.  Return a ``(dumps, loads)`` pair where
-    ``dumps(obj)`` returns ``str`` and ``loads(text_or_bytes)`` returns the object, or ``None``
-    for the standard library's :mod:`json`.
-    """
 
 
 @hookspec(firstresult=True)

@@ -23,7 +23,7 @@ from typing import Any
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
-from cherrypy.kernel.tools import Toolbox
+from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox
 
 __all__ = [
     "NeedsLiveRequest",
@@ -341,6 +341,7 @@ def _compile_toolbox(
         toolmap.setdefault(toolname, {})[arg] = value
     request.toolmaps[toolbox.namespace] = toolmap
     hooks: HookMap = request.hooks
+    builder = PipelineBuilder(request)
     for name, settings in toolmap.items():
         if not settings.get("on", False):
             continue
@@ -348,7 +349,14 @@ def _compile_toolbox(
         before = {point: len(lst) for point, lst in hooks.items()}
         assigned_before = dict(object.__getattribute__(request, "_set"))
         try:
-            tool._setup()
+            if type(tool)._setup is Tool._setup and "_setup" not in vars(tool):
+                # The explicit path: the tool compiles from its settings.
+                explicit = dict(settings)
+                explicit.pop("on", None)
+                tool.compile(builder, explicit)
+            else:
+                # A legacy tool that overrides _setup: run it against the recorder.
+                tool._setup()
         except NeedsLiveRequest:
             for point, count in before.items():
                 del hooks[point][count:]

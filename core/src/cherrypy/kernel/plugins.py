@@ -41,7 +41,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .hookspecs import ENGINE_CHANNELS, PROJECT_NAME, REQUEST_PHASES, JsonCodec
+from .hookspecs import ENGINE_CHANNELS, PROJECT_NAME, REQUEST_PHASES
 
 __all__ = [
     "ENV_BLOCK",
@@ -486,10 +486,6 @@ class PluginHooks:
         """Let every plugin offer dispatchers through ``register(name, factory)``."""
         self._hook.cherrypy_register_dispatchers.call_historic(kwargs={"register": register})
 
-    def register_session_backends(self, register: hookspecs.RegisterSessionBackend) -> None:
-        """Let every plugin offer session classes through ``register(name, cls)``."""
-        self._hook.cherrypy_register_session_backends.call_historic(kwargs={"register": register})
-
     def config_namespaces(self, namespaces: MutableMapping[str, Any], scope: str) -> None:
         """Let every plugin add config namespace handlers for ``scope``."""
         if scope not in ("global", "app", "request"):
@@ -524,17 +520,6 @@ class PluginHooks:
         return errors
 
     # factories (firstresult)
-
-    def make_http_server(self, adapter: Any, wsgi_app: Callable[..., Any]) -> Any | None:
-        """The HTTP server a plugin builds for ``adapter``, or ``None`` if none does."""
-        self._manager.load_entrypoint_plugins()
-        return self._hook.cherrypy_make_http_server(adapter=adapter, wsgi_app=wsgi_app)
-
-    def json_codec(self) -> JsonCodec | None:
-        """A plugin's ``(dumps, loads)`` pair, or ``None`` for the standard library."""
-        self._manager.load_entrypoint_plugins()
-        result: JsonCodec | None = self._hook.cherrypy_json_codec()
-        return result
 
     def error_page(self, status: str, message: str, traceback: str, version: str) -> str | None:
         """An error page rendered by a plugin, or ``None`` for the kernel's default."""

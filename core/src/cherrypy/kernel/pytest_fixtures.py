@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 
 __all__ = ["clean_kernel", "docs_example", "error_log", "serve_root", "wsgi_call"]
 

@@ -165,6 +165,8 @@ class Request:
     login: str | None = None
     app: Any = None
     handler: Any = None
+    inner_handler: Any = None
+    """The page handler a handler-wrapping tool replaced (``tools.json_out`` sets it)."""
     toolmaps: dict[str, Any] = {}
     _own_config: dict[str, Any] | None = None
     _shared_config: dict[str, Any] | None = None
@@ -210,6 +212,15 @@ class Request:
             self.error_page = self.error_page.copy() if self.error_page else {}
         if self.error_response is not _default_error_response:
             self.error_response = _default_error_response
+
+    @property
+    def _json_inner_handler(self) -> Any:
+        """CherryPy's name for :attr:`inner_handler` (custom ``json_out`` handlers call it)."""
+        return self.inner_handler
+
+    @_json_inner_handler.setter
+    def _json_inner_handler(self, value: Any) -> None:
+        self.inner_handler = value
 
     @property
     def body(self) -> Any:

@@ -9,13 +9,21 @@ calls each tool's :meth:`Tool._setup` once per path while compiling that path's 
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
 
 from cherrypy.kernel.context import serving
 
-__all__ = ["ErrorTool", "HandlerTool", "HandlerWrapperTool", "Tool", "Toolbox"]
+__all__ = [
+    "ErrorTool",
+    "HandlerTool",
+    "HandlerWrapperTool",
+    "PipelineBuilder",
+    "Tool",
+    "Toolbox",
+]
 
 _ON_ERROR = (
     "The 'on' attribute of a tool is not available; switch a tool on in config "
@@ -103,12 +111,31 @@ class Tool:
         return decorate
 
     def _setup(self) -> None:
-        """Attach this tool's callable to the current request's hooks."""
-        conf = self._merged_args()
-        priority = conf.pop("priority", None)
+        """Attach this tool to the current request (CherryPy's per-request entry point).
+
+        The kernel never calls it for a tool that keeps this implementation: it calls
+        :meth:`compile` once per path instead.  A subclass that overrides ``_setup`` (a
+        CherryPy-style legacy tool) is still honoured, through a recording stand-in.
+        """
+        self.compile(PipelineBuilder(serving.request), self._merged_args())
+
+    def _priority_for(self, settings: dict[str, Any]) -> int:
+        """Pop ``priority`` from ``settings``; else the callable's attribute or the tool's."""
+        priority = settings.pop("priority", None)
         if priority is None:
             priority = getattr(self.callable, "priority", self._priority)
-        serving.request.hooks.attach(self._point, self.callable, priority=priority, **conf)
+        return int(priority)
+
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach this tool's callbacks to ``pipeline`` for a path where it is switched on.
+
+        Called once per (application, path, config generation), never per request.
+        ``settings`` holds the path's ``tools.NAME.*`` values without ``on``; the tool's
+        callable receives them as keyword arguments.  Override this (not ``_setup``) to
+        attach more than one callback.
+        """
+        priority = self._priority_for(settings)
+        pipeline.attach(self._point, self.callable, priority=priority, **settings)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.namespace}.{self._name} at {self._point}>"
@@ -139,12 +166,10 @@ class HandlerTool(Tool):
         if self.callable(**kwargs):
             serving.request.handler = None
 
-    def _setup(self) -> None:
-        conf = self._merged_args()
-        priority = conf.pop("priority", None)
-        if priority is None:
-            priority = getattr(self.callable, "priority", self._priority)
-        serving.request.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach the tool so that a true result skips the page handler."""
+        priority = self._priority_for(settings)
+        pipeline.attach(self._point, self._wrapper, priority=priority, **settings)
 
 
 class HandlerWrapperTool(Tool):
@@ -178,11 +203,39 @@ class ErrorTool(Tool):
     def __init__(self, callable: Callable[..., Any], name: str | None = None) -> None:
         super().__init__(None, callable, name)
 
-    def _wrapper(self) -> None:
-        self.callable(**self._merged_args())
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Make the tool's callable (with the path's settings) the request's error response."""
+        settings.pop("priority", None)
+        pipeline.set_error_response(functools.partial(self.callable, **settings))
 
-    def _setup(self) -> None:
-        serving.request.error_response = self._wrapper
+
+class PipelineBuilder:
+    """The pipeline being compiled for one path, as :meth:`Tool.compile` sees it.
+
+    At compile time it records into the path's cached pipeline; for a legacy per-request
+    ``_setup`` it writes to the live request.  Either way a tool attaches callbacks to the
+    request phases and may replace the error response, nothing else.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    def attach(
+        self,
+        point: str,
+        callback: Callable[..., Any],
+        failsafe: bool | None = None,
+        priority: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Run ``callback(**kwargs)`` at request phase ``point`` (lower priority first)."""
+        self._request.hooks.attach(point, callback, failsafe, priority, **kwargs)
+
+    def set_error_response(self, callback: Callable[[], Any]) -> None:
+        """Make ``callback()`` turn unexpected errors into a response (``ErrorTool``)."""
+        self._request.error_response = callback
 
 
 class Toolbox:

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel.testing import reset, serve
+from cherrypy.testing import reset, serve
 
 __all__ = [
     "APP",
@@ -84,7 +84,7 @@ def live() -> Callable[..., Any]:
 APP = """
 import json, sys, time
 import cherrypy
-from cherrypy.kernel.testing import serve
+from cherrypy.testing import serve
 
 
 class Root:

@@ -1,4 +1,4 @@
-"""Test helpers shared by the kernel's and the plugins' test suites.
+"""Test helpers for applications and plugins (public: ``cherrypy.testing``).
 
 :func:`serve` runs a WSGI application (``cherrypy.tree`` by default) on a real socket on
 127.0.0.1 with an ephemeral port, in a background thread, and yields its base URL.  It uses

@@ -1,0 +1,295 @@
+"""The plugin API of cherrypy-kernel: everything a plugin may use besides ``cherrypy`` itself.
+
+A plugin is a distribution that registers a module (or object) in the ``cherrypy.plugins``
+entry-point group.  That module marks its hook implementations with :data:`hookimpl` and
+imports from this module, from ``cherrypy`` and from CherryPy's compatibility names
+(``cherrypy.lib.*``, ``cherrypy._cp*``); everything under ``cherrypy.kernel`` is private and may
+change in any release.  The names here change only with a new major
+:data:`PLUGIN_API_VERSION`.
+
+Declaring the API range
+    Set ``CHERRYPY_PLUGIN_API`` in the entry-point module to a version specifier
+    (``CHERRYPY_PLUGIN_API = ">=1.0,<2"``).  A kernel outside that range refuses the plugin with
+    one line naming its distribution, its version and the range, and loads the others.  A
+    plugin that declares nothing still loads; ``python -m cherrypy plugins`` says it declared
+    no range.
+
+A tool
+    Subclass nothing: ``Tool(point, callable)`` runs ``callable(**settings)`` at request phase
+    ``point`` on every path where ``tools.NAME.on`` is true.  Register it with
+    :func:`cherrypy_register_tools <cherrypy.kernel.hookspecs.cherrypy_register_tools>`::
+
+        from cherrypy.plugin import Tool, hookimpl
+
+        CHERRYPY_PLUGIN_API = ">=1.0,<2"
+
+        def add_header(name="X-Hello", value="world"):
+            cherrypy.response.headers[name] = value
+
+        @hookimpl
+        def cherrypy_register_tools(toolbox):
+            toolbox.hello = Tool("before_finalize", add_header)
+
+    A tool that needs more than one callback overrides :meth:`Tool.compile`, which the kernel
+    calls once per path with a :class:`PipelineBuilder` and the path's settings.
+
+A dispatcher
+    A callable ``dispatcher(path_info)`` put in config as ``request.dispatch``; it sets
+    ``request.handler`` and hands the config dicts that apply to the path to
+    :func:`use_config` (the dispatcher seam).  Subclass :class:`Dispatcher` to reuse the
+    object-tree walk.  Register factories by name with ``cherrypy_register_dispatchers``.
+
+A session store
+    Subclass ``cherrypy.lib.sessions.Session`` (from cherrypy-sessions) and register it with
+    the ``cherrypy_register_session_backends(register)`` hook that cherrypy-sessions adds.
+
+Stability
+    See ``docs/plugins.md``: additions bump the minor version, removals and changes of
+    meaning the major one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import pluggy
+
+from cherrypy.kernel.compat import module_getattr
+from cherrypy.kernel.configkeys import UNSET, KeyDeclarer
+from cherrypy.kernel.context import ThreadLocalProxy, serving
+from cherrypy.kernel.cookies import defer_response_cookie, request_cookie_value
+from cherrypy.kernel.dispatch import (
+    Dispatcher,
+    LateParamPageHandler,
+    PageHandler,
+    add_handler_config,
+    expose,
+    use_config,
+)
+from cherrypy.kernel.engine_plugins import BackgroundTask, Monitor, SimplePlugin
+from cherrypy.kernel.errors import (
+    CherryPyException,
+    HTTPError,
+    HTTPRedirect,
+    InternalRedirect,
+    NotFound,
+)
+from cherrypy.kernel.hookspecs import (
+    DEFAULT_PRIORITY,
+    ENGINE_CHANNELS,
+    REQUEST_PHASES,
+    JsonCodec,
+    RegisterDispatcher,
+    RegisterSessionBackend,
+    hookimpl,
+    hookspec,
+    phase_options,
+)
+from cherrypy.kernel.httpdate import HTTPDate, parse_http_date
+from cherrypy.kernel.httputil import HeaderMap, get_ranges, urljoin, valid_status
+from cherrypy.kernel.plugins import ensure_loaded
+from cherrypy.kernel.reprconf import attributes
+from cherrypy.kernel.response import prepare_iter
+from cherrypy.kernel.tools import (
+    ErrorTool,
+    HandlerTool,
+    HandlerWrapperTool,
+    PipelineBuilder,
+    Tool,
+    Toolbox,
+)
+from cherrypy.kernel.urls import url
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.httputil import Host
+
+__all__ = [
+    "DEFAULT_PRIORITY",
+    "ENGINE_CHANNELS",
+    "PLUGIN_API_VERSION",
+    "REQUEST_PHASES",
+    "UNSET",
+    "ApplicationView",
+    "BackgroundTask",
+    "BusView",
+    "CherryPyException",
+    "Dispatcher",
+    "ErrorTool",
+    "HTTPDate",
+    "HTTPError",
+    "HTTPRedirect",
+    "HandlerTool",
+    "HandlerWrapperTool",
+    "HeaderMap",
+    "InternalRedirect",
+    "JsonCodec",
+    "KeyDeclarer",
+    "LateParamPageHandler",
+    "Monitor",
+    "NotFound",
+    "PageHandler",
+    "PipelineBuilder",
+    "RegisterDispatcher",
+    "RegisterSessionBackend",
+    "RequestView",
+    "ResponseView",
+    "ServerView",
+    "SimplePlugin",
+    "ThreadLocalProxy",
+    "Tool",
+    "Toolbox",
+    "add_handler_config",
+    "attributes",
+    "defer_response_cookie",
+    "expose",
+    "get_plugin_manager",
+    "get_ranges",
+    "hookimpl",
+    "hookspec",
+    "missing_name",
+    "parse_http_date",
+    "phase_options",
+    "prepare_iter",
+    "request_cookie_value",
+    "serving",
+    "url",
+    "urljoin",
+    "use_config",
+    "valid_status",
+]
+
+PLUGIN_API_VERSION = "1.0"
+"""The version of this API.  A plugin states the range it supports in ``CHERRYPY_PLUGIN_API``."""
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide pluggy plugin manager, with every entry-point plugin loaded.
+
+    For plugins that add hook specifications of their own (``cherrypy_addhooks``) and call
+    them: ``get_plugin_manager().hook.cherrypy_my_hook(...)``.  Call it at run time, never at
+    import time (loading plugins from a plugin's import would recurse).
+    """
+    return ensure_loaded()
+
+
+def missing_name(module: str, name: str) -> Any:
+    """Resolve ``module.name`` through the ``cherrypy.compat`` table, or raise naming the cure.
+
+    For a plugin module's ``__getattr__`` that offers names other distributions provide:
+    the :class:`AttributeError` raised for a missing one says which distribution to install.
+    """
+    return module_getattr(module, name)
+
+
+# --------------------------------------------------------------------------- typed views
+
+
+@runtime_checkable
+class RequestView(Protocol):
+    """What a plugin may read and set of ``cherrypy.request`` (the kernel's Request)."""
+
+    app: Any
+    method: str
+    scheme: str
+    path_info: str
+    script_name: str
+    query_string: str
+    request_line: str
+    protocol: tuple[int, int]
+    params: dict[str, Any]
+    headers: HeaderMap
+    header_list: list[tuple[str, str]]
+    config: dict[str, Any] | None
+    handler: Any
+    inner_handler: Any
+    is_index: bool | None
+    login: str | None
+    closed: bool
+    stage: str | None
+    process_request_body: bool
+    show_tracebacks: bool
+    error_response: Callable[[], Any]
+    rfile: Any
+    wsgi_environ: dict[str, Any]
+
+    @property
+    def local(self) -> Host:
+        """The server's address (``ip``, ``port``, ``name``)."""
+
+    @property
+    def remote(self) -> Host:
+        """The client's address (``ip``, ``port``, ``name``)."""
+
+    @property
+    def body(self) -> Any:
+        """The request entity: ``read()``, ``fp``, ``params``, ``processors``."""
+
+
+@runtime_checkable
+class ResponseView(Protocol):
+    """What a plugin may read and set of ``cherrypy.response``."""
+
+    status: Any
+    headers: HeaderMap
+    header_list: list[tuple[bytes, bytes]]
+    body: Any
+    stream: bool
+    time: float
+
+    def collapse_body(self) -> bytes:
+        """Join the body into bytes (and keep it as the body)."""
+
+
+@runtime_checkable
+class ApplicationView(Protocol):
+    """A mounted application (``cherrypy.tree.apps[script_name]``, ``request.app``)."""
+
+    root: Any
+    config: dict[str, Any]
+    log: Any
+    namespaces: MutableMapping[str, Any]
+    toolboxes: MutableMapping[str, Any]
+
+    @property
+    def script_name(self) -> str:
+        """Where the application is mounted (``""`` for the root)."""
+
+    def find_config(self, path: str, key: str, default: Any = None) -> Any:
+        """The most specific value of ``key`` for ``path`` in the app's config."""
+
+
+@runtime_checkable
+class BusView(Protocol):
+    """``cherrypy.engine`` as plugins use it: channels, states and the life cycle."""
+
+    state: Any
+    states: Any
+    startup_cwd: str | None
+
+    def subscribe(
+        self, channel: str, callback: Callable[..., Any], priority: int | None = None
+    ) -> None:
+        """Call ``callback`` on every publish of ``channel`` (lower priority first)."""
+
+    def unsubscribe(self, channel: str, callback: Callable[..., Any]) -> None:
+        """Stop calling ``callback`` on ``channel``."""
+
+    def publish(self, channel: str, *args: Any, **kwargs: Any) -> list[Any]:
+        """Call every listener of ``channel``; return their results."""
+
+    def log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        """Log ``msg`` to the error log under the ENGINE context."""
+
+
+@runtime_checkable
+class ServerView(Protocol):
+    """An HTTP server a plugin builds or drives (``start()`` serves until ``stop()``)."""
+
+    ready: bool
+
+    def start(self) -> None:
+        """Serve until :meth:`stop` is called (blocks)."""
+
+    def stop(self) -> None:
+        """Stop accepting, finish in-flight requests and close."""
