@@ -532,7 +532,7 @@ def test_list_plugins_describes_what_each_plugin_provides(site):
     )
     assert test.tools == ("testtool", "testcounter")
     assert test.dispatchers == ("echo",)
-    assert test.session_backends == ("memory",)
+    assert test.session_backends == ()
     assert "cherrypy_register_tools" in test.hooks
     assert "cherrypy_before_handler" in test.hooks
     assert test.errors == ()
@@ -564,7 +564,7 @@ def test_plugins_command_json(site, capsys):
     assert entry["name"] == "testplugin"
     assert entry["distribution"] == "cherrypy-testplugin"
     assert entry["tools"] == ["testtool", "testcounter"]
-    assert entry["session_backends"] == ["memory"]
+    assert entry["session_backends"] == []
 
 
 def test_plugins_command_without_plugins_and_with_bad_usage(site, monkeypatch, capsys):
