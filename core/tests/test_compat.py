@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cherrypy.kernel import compat, plugins
+from cherrypy.kernel import compat
+from cherrypy.kernel import pluginmanager as plugins
 
 
 def _load_dists_helper() -> types.ModuleType:

@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 
 import cherrypy
-from cherrypy.kernel import builtin_tools, configkeys, plugins
+from cherrypy.kernel import builtin_tools, configkeys
+from cherrypy.kernel import pluginmanager as plugins
 from cherrypy.kernel.checker import Checker
 from cherrypy.kernel.configkeys import REQUIRED, UNSET, ConfigKeyRegistry, KeyDeclarer
-from cherrypy.kernel.hooks import HOOKPOINTS
 from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.logging import LogManager
+from cherrypy.kernel.logs import LogManager
 from cherrypy.kernel.reqbody import RequestBody
 from cherrypy.kernel.request import Request
+from cherrypy.kernel.requesthooks import HOOKPOINTS
 from cherrypy.kernel.response import Response
 from cherrypy.kernel.tools import Tool
 

@@ -1,4 +1,4 @@
-"""Tests for ``cherrypy.kernel.logging``: CherryPy's error and access logs."""
+"""Tests for ``cherrypy.kernel.logs``: CherryPy's error and access logs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cherrypy.kernel import logging as cplogging
+from cherrypy.kernel import logs as cplogging
 from cherrypy.kernel.context import serving
 
 FROZEN_TEXT = "[24/Feb/2014:21:01:46]"

@@ -1,4 +1,4 @@
-"""Tests of cherrypy.kernel.plugins (and the hookspecs) against fake installed distributions."""
+"""Tests of cherrypy.kernel.pluginmanager (and the hookspecs) against fake installed distributions."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pathlib import Path
 import pluggy
 import pytest
 
-from cherrypy.kernel import cli, compat, plugins
+from cherrypy.kernel import cli, compat
+from cherrypy.kernel import pluginmanager as plugins
 from cherrypy.kernel.hookspecs import hookimpl, impl_failsafe, impl_priority, phase_options
 
 
@@ -94,7 +95,8 @@ def test_importing_cherrypy_loads_no_plugin(tmp_path):
         """
         import sys
         import cherrypy
-        from cherrypy.kernel import compat, plugins
+        from cherrypy.kernel import compat
+        from cherrypy.kernel import pluginmanager as plugins
         compat.install_finder()
         assert "cherrypy_testplugin" not in sys.modules, "imported at import time"
         assert plugins._manager is None or not plugins._manager.loaded
@@ -285,7 +287,7 @@ def test_plugin_needing_plugins_while_it_loads_does_not_deadlock(site):
         plugins={"eager": "cherrypy_test_eager"},
         files={
             "cherrypy_test_eager.py": (
-                "from cherrypy.kernel import plugins\n"
+                "from cherrypy.kernel import pluginmanager as plugins\n"
                 "manager = plugins.ensure_loaded()\n"
                 "loaded_during_import = manager.loaded\n"
             )

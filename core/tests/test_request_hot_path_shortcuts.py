@@ -8,10 +8,10 @@ import logging
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel import logging as cplogging
-from cherrypy.kernel.hooks import Hook, HookMap
+from cherrypy.kernel import logs as cplogging
 from cherrypy.kernel.httputil import HeaderMap
 from cherrypy.kernel.pipeline import Pipeline
+from cherrypy.kernel.requesthooks import Hook, HookMap
 from cherrypy.kernel.response import _output
 from cherrypy.kernel.tree import Tree
 from cherrypy.kernel.wsgi import AppResponse, _native_headers

@@ -27,7 +27,7 @@ from cherrypy.kernel.errors import (
     NotFound,
     TimeoutError,
 )
-from cherrypy.kernel.logging import LogManager as _LogManager
+from cherrypy.kernel.logs import LogManager as _LogManager
 from cherrypy.kernel.quickstart import quickstart
 from cherrypy.kernel.reprconf import NamespaceSet as _NamespaceSet
 from cherrypy.kernel.request import Request as _Request

@@ -88,7 +88,7 @@ from cherrypy.kernel.hookspecs import (
 )
 from cherrypy.kernel.httpdate import HTTPDate, parse_http_date
 from cherrypy.kernel.httputil import HeaderMap, get_ranges, urljoin, valid_status
-from cherrypy.kernel.plugins import ensure_loaded
+from cherrypy.kernel.pluginmanager import ensure_loaded
 from cherrypy.kernel.reprconf import attributes
 from cherrypy.kernel.response import prepare_iter
 from cherrypy.kernel.tools import (

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from cherrypy.kernel import plugins
+from cherrypy.kernel import pluginmanager as plugins
 
 __all__ = ["boot", "dispatchers", "has_impls", "prepare_engine"]
 

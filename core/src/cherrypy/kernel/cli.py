@@ -14,7 +14,7 @@ from typing import TextIO
 
 import pluggy
 
-from . import plugins
+from . import pluginmanager as plugins
 
 __all__ = ["plugins_command"]
 

@@ -20,7 +20,7 @@ ways:
 
 When a documented CherryPy name is not installed, both raise :class:`MissingPluginError`, whose
 message names the distribution to install (from :data:`KNOWN_PROVIDERS`).  The compat table
-does not depend on the plugin loading switches of :mod:`cherrypy.kernel.plugins`: it only maps
+does not depend on the plugin loading switches of :mod:`cherrypy.kernel.pluginmanager`: it only maps
 names to modules and registers no plugin.
 """
 
@@ -38,7 +38,7 @@ from importlib import metadata as importlib_metadata
 from types import ModuleType
 from typing import Any
 
-from . import plugins
+from . import pluginmanager as plugins
 
 __all__ = [
     "COMPAT_GROUP",
@@ -233,7 +233,7 @@ def compat_table() -> Mapping[str, CompatEntry]:
     """The alias table, read from the ``cherrypy.compat`` entry points on first use.
 
     When two distributions claim the same alias, the first one on ``sys.path`` wins and a
-    :class:`~cherrypy.kernel.plugins.PluginLoadWarning` names both.
+    :class:`~cherrypy.kernel.pluginmanager.PluginLoadWarning` names both.
     """
     table = _table
     if table is not None:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from cherrypy.kernel.configkeys import UNSET, KeyDeclarer
-from cherrypy.kernel.hooks import HOOKPOINTS
+from cherrypy.kernel.requesthooks import HOOKPOINTS
 
 __all__ = ["declare_kernel_keys"]
 
@@ -54,7 +54,7 @@ _CHECKER_DOCS = {
 def declare_kernel_keys(checker: KeyDeclarer) -> None:
     """Declare the namespaces handled by the kernel and their keys."""
     from cherrypy.kernel.checker import Checker
-    from cherrypy.kernel.logging import LogManager
+    from cherrypy.kernel.logs import LogManager
     from cherrypy.kernel.reqbody import RequestBody
     from cherrypy.kernel.request import Request
     from cherrypy.kernel.response import Response

@@ -2,7 +2,7 @@
 
 Plugins are plain modules (or objects) whose functions are marked with :data:`hookimpl` and
 named after one of the specifications below.  They are found through the ``cherrypy.plugins``
-entry-point group and registered by :mod:`cherrypy.kernel.plugins`; the kernel's own features
+entry-point group and registered by :mod:`cherrypy.kernel.pluginmanager`; the kernel's own features
 register through the same mechanism.
 
 The hooks fall in four families:

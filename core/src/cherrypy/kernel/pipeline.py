@@ -22,7 +22,7 @@ from typing import Any
 
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
-from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
+from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox
 
 __all__ = [

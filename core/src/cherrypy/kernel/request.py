@@ -21,7 +21,7 @@ from cherrypy.kernel.errors import (
     bare_error,
     format_exc,
 )
-from cherrypy.kernel.hooks import HOOKPOINTS, Hook, HookMap
+from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.httputil import (
     HeaderMap,
     Host,

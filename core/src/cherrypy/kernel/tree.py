@@ -49,7 +49,7 @@ class Application:
     """The class of the responses this application builds."""
 
     def __init__(self, root: Any, script_name: str | None = "", config: Any = None) -> None:
-        from cherrypy.kernel.logging import LogManager
+        from cherrypy.kernel.logs import LogManager
         from cherrypy.kernel.wsgi import CPWSGIApp
 
         self.log = LogManager(id(self), cherrypy.log.logger_root)
