@@ -13,9 +13,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from cherrypy.kernel import builtin_tools, pipeline
 from cherrypy.kernel import pluginmanager as plugins
+from cherrypy.kernel.request import Request
+from cherrypy.kernel.runtime import site
+from cherrypy.kernel.tree import Application
 
-__all__ = ["boot", "dispatchers", "has_impls", "prepare_engine"]
+__all__ = ["boot", "dispatchers", "has_impls", "is_booted", "prepare_engine"]
 
 _lock = threading.RLock()
 _booted = False
@@ -38,15 +42,10 @@ def boot() -> plugins.PluginHooks:
     with _lock:
         if _booted:
             return plugins.get_hooks()
-        import cherrypy
-        from cherrypy.kernel import builtin_tools, pipeline
-        from cherrypy.kernel.request import Request
-        from cherrypy.kernel.tree import Application
-
         plugins.register_builtin(builtin_tools, "cherrypy.kernel.builtin_tools")
         hooks = plugins.get_hooks()
-        hooks.register_tools(cherrypy.tools)
-        hooks.config_namespaces(cherrypy.config.namespaces, "global")
+        hooks.register_tools(site.tools)
+        hooks.config_namespaces(site.config.namespaces, "global")
         hooks.config_namespaces(Application.namespaces, "app")
         hooks.config_namespaces(Request.namespaces, "request")
         hooks.register_dispatchers(_register_dispatcher)
@@ -55,6 +54,11 @@ def boot() -> plugins.PluginHooks:
         _impl_cache.clear()
         pipeline.invalidate()
         return hooks
+
+
+def is_booted() -> bool:
+    """Whether :func:`boot` has run (plugins loaded, registries offered)."""
+    return _booted
 
 
 def has_impls(hook_name: str) -> bool:

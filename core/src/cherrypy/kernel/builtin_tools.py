@@ -12,6 +12,7 @@ from cherrypy.kernel.errors import HTTPError, HTTPRedirect
 from cherrypy.kernel.hookspecs import hookimpl
 from cherrypy.kernel.httputil import header_elements
 from cherrypy.kernel.response import prepare_iter
+from cherrypy.kernel.runtime import site
 from cherrypy.kernel.tools import Tool
 from cherrypy.kernel.urls import url
 
@@ -220,17 +221,13 @@ def trailing_slash(
 
 def log_traceback(severity: int = logging.ERROR, debug: bool = False) -> None:
     """Write the current exception's traceback to the error log."""
-    import cherrypy
-
-    cherrypy.log("", "HTTP", severity=severity, traceback=True)
+    site.log("", "HTTP", severity=severity, traceback=True)
 
 
 def log_request_headers(debug: bool = False) -> None:
     """Write the request headers to the error log (on errors, by default)."""
-    import cherrypy
-
     lines = [f"  {name}: {value}" for name, value in serving.request.header_list]
-    cherrypy.log("\nRequest Headers:\n" + "\n".join(lines), "HTTP")
+    site.log("\nRequest Headers:\n" + "\n".join(lines), "HTTP")
 
 
 @hookimpl

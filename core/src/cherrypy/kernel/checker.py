@@ -6,7 +6,10 @@ import os
 import warnings
 from typing import Any
 
+from cherrypy.kernel.context import ThreadLocalProxy
 from cherrypy.kernel.request import Request
+from cherrypy.kernel.runtime import get_server, site
+from cherrypy.kernel.tree import Application
 
 __all__ = ["Checker"]
 
@@ -67,13 +70,7 @@ class Checker:
         return f"CherryPy Checker:\n{message}\n\n"
 
     def _apps(self) -> list[tuple[str, Any]]:
-        import cherrypy
-
-        return [
-            (sn, app)
-            for sn, app in cherrypy.tree.apps.items()
-            if isinstance(app, cherrypy.Application)
-        ]
+        return [(sn, app) for sn, app in site.tree.apps.items() if isinstance(app, Application)]
 
     def check_app_config_entries_dont_start_with_script_name(self) -> None:
         """Warn when an app's config sections repeat its own mount point."""
@@ -162,12 +159,11 @@ class Checker:
                     )
 
     def _known_namespaces(self, app: Any) -> set[str]:
-        import cherrypy
         from cherrypy.kernel import config as _config
 
         names = {"wsgi"} | set(app.toolboxes) | set(app.namespaces)
         names.update(getattr(app, "request_class", Request).namespaces)
-        names.update(cherrypy.config.namespaces)
+        names.update(site.config.namespaces)
         names.update(_config.known_namespaces.get("request", ()))
         # CherryPy's site-wide namespaces (server, engine, ...) are known even when the plugin
         # that handles one is not installed; check_site_config_entries_in_app_config reports
@@ -210,13 +206,12 @@ class Checker:
         their own, so only a near miss of a declared key is reported there.  Keys of unknown
         namespaces and tools are left to :meth:`check_config_namespaces`.
         """
-        import cherrypy
         from cherrypy.kernel import configkeys
 
         registry = configkeys.collect()
         for error in registry.errors:
             warnings.warn(f"A plugin failed to declare its config keys: {error}", stacklevel=2)
-        self._check_declared(registry, "global", dict(cherrypy.config))
+        self._check_declared(registry, "global", dict(site.config))
         for _sn, app in self._apps():
             for section, conf in app.config.items():
                 if isinstance(conf, dict):
@@ -232,10 +227,8 @@ class Checker:
 
     @staticmethod
     def _tool_exists(name: str) -> bool:
-        import cherrypy
-
         try:
-            getattr(cherrypy.tools, name)
+            getattr(site.tools, name)
         except AttributeError:
             return False
         return True
@@ -267,28 +260,24 @@ class Checker:
 
     def check_compatibility(self) -> None:
         """Warn about obsolete or deprecated entries in global and app config."""
-        import cherrypy
-
-        self._compat(dict(cherrypy.config))
+        self._compat(dict(site.config))
         for _sn, app in self._apps():
             self._compat(app.config)
 
     def _populate_known_types(self) -> None:
         import builtins
 
-        import cherrypy
-
         simple = {value for value in vars(builtins).values() if type(value) is type}
         targets: list[tuple[str, Any]] = [
-            ("request", cherrypy.request),
-            ("response", cherrypy.response),
-            ("log", cherrypy.log),
+            ("request", ThreadLocalProxy("request")),
+            ("response", ThreadLocalProxy("response")),
+            ("log", site.log),
+            ("engine", site.engine),
         ]
-        for name in ("server", "engine"):
-            try:
-                targets.append((name, getattr(cherrypy, name)))
-            except Exception:
-                continue
+        try:
+            targets.append(("server", get_server()))
+        except Exception:
+            pass
         for namespace, obj in targets:
             for name in dir(obj):
                 if name.startswith("_") or name == "body_params":
@@ -317,19 +306,15 @@ class Checker:
 
     def check_config_types(self) -> None:
         """Warn about config values whose type differs from the attribute's default."""
-        import cherrypy
-
         if not self.known_config_types:
             self._populate_known_types()
-        self._known_types(dict(cherrypy.config))
+        self._known_types(dict(site.config))
         for _sn, app in self._apps():
             self._known_types(app.config)
 
     def check_localhost(self) -> None:
         """Warn when ``server.socket_host`` is 'localhost' (it may resolve to IPv4 or IPv6)."""
-        import cherrypy
-
-        if cherrypy.config.get("server.socket_host") == "localhost":
+        if site.config.get("server.socket_host") == "localhost":
             warnings.warn(
                 "The use of 'localhost' as a socket host can cause problems on newer systems, since "
                 "'localhost' can map to either an IPv4 or an IPv6 address. You should use '127.0.0.1' "

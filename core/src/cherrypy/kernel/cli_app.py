@@ -28,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from cherrypy.kernel.runtime import get_server, site
+
 __all__ = ["Route", "collect_routes", "load_target", "routes_command", "serve_command"]
 
 _MAX_DEPTH = 12
@@ -51,14 +53,14 @@ class Route:
 @contextlib.contextmanager
 def _inert_engine() -> Iterator[None]:
     """Make ``quickstart`` mount only and ``engine.start``/``block`` no-ops, then restore."""
-    import cherrypy
+    import cherrypy  # the facade's quickstart is what the target module calls
 
     def mount_only(root: Any = None, script_name: str = "", config: Any = None) -> None:
         if config:
-            cherrypy.config.update(config)
-        cherrypy.tree.mount(root, script_name, config)
+            site.config.update(config)
+        site.tree.mount(root, script_name, config)
 
-    engine = cherrypy.engine
+    engine = site.engine
     saved_quickstart = cherrypy.__dict__.get("quickstart")
     saved_engine = {name: engine.__dict__.get(name) for name in ("start", "block")}
     cherrypy.quickstart = mount_only  # type: ignore[assignment]
@@ -119,17 +121,16 @@ def _looks_like_root(obj: Any) -> bool:
 
 def _mount_target(obj: Any, script_name: str, config: Any) -> None:
     """Mount ``obj`` on ``cherrypy.tree`` as a CherryPy app, or graft it as WSGI."""
-    import cherrypy
     from cherrypy.kernel.tree import Application, Tree
 
-    if obj is None or obj is cherrypy.tree or isinstance(obj, Tree):
-        if isinstance(obj, Tree) and obj is not cherrypy.tree:
-            cherrypy.tree.apps.update(obj.apps)
+    if obj is None or obj is site.tree or isinstance(obj, Tree):
+        if isinstance(obj, Tree) and obj is not site.tree:
+            site.tree.apps.update(obj.apps)
         return
     if isinstance(obj, Application) or _looks_like_root(obj):
-        cherrypy.tree.mount(obj, script_name, config)
+        site.tree.mount(obj, script_name, config)
     elif callable(obj):
-        cherrypy.tree.graft(obj, script_name)
+        site.tree.graft(obj, script_name)
     else:
         raise TypeError(f"{obj!r} is neither a CherryPy root object nor a WSGI callable")
 
@@ -230,10 +231,8 @@ def collect_routes(script_name: str, app: Any) -> list[Route]:
     if app.root is None:
         return [Route(script_name or "/", "None", ["no root: tools and static config only"])]
     routes: list[Route] = []
-    import cherrypy
-
     sections = app.config
-    start = [cherrypy.config, getattr(app.root, "_cp_config", None), sections.get("/")]
+    start = [site.config, getattr(app.root, "_cp_config", None), sections.get("/")]
     start_confs = [conf for conf in start if conf]
     for segments, handler, markers, confs in _walk(app.root, [], start_confs, set(), sections):
         shown = ["favicon.ico" if seg == "favicon_ico" else seg for seg in segments]
@@ -321,8 +320,6 @@ def routes_command(argv: Sequence[str], out: TextIO | None = None) -> int:
     Returns 0, 1 when the target cannot be loaded or a path's pipeline fails to compile, and
     2 on bad usage.
     """
-    import cherrypy
-
     stream = out if out is not None else sys.stdout
     try:
         options = _routes_parser().parse_args(list(argv))
@@ -330,12 +327,12 @@ def routes_command(argv: Sequence[str], out: TextIO | None = None) -> int:
         return int(exit_.code or 0)
     try:
         if options.config:
-            cherrypy.config.update(options.config)
+            site.config.update(options.config)
         _mount_target(load_target(options.target), options.script_name, options.config)
     except Exception as exc:
         print(f"error: cannot load {options.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    apps = [(name, collect_routes(name, app)) for name, app in sorted(cherrypy.tree.apps.items())]
+    apps = [(name, collect_routes(name, app)) for name, app in sorted(site.tree.apps.items())]
     if options.json:
         document = {name or "/": [asdict(route) for route in routes] for name, routes in apps}
         stream.write(json.dumps(document, indent=2) + "\n")
@@ -380,7 +377,6 @@ def serve_command(argv: Sequence[str]) -> int:
     Returns 0 after a clean stop, 1 when cherrypy-server is missing or the target cannot be
     loaded, and 2 on bad usage.
     """
-    import cherrypy
     from cherrypy.kernel import compat
 
     try:
@@ -388,26 +384,26 @@ def serve_command(argv: Sequence[str]) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
-        cherrypy.server  # noqa: B018 - resolves the server plugin
+        get_server()
     except (AttributeError, ImportError):
-        print(f"error: {compat.missing_name_error('cherrypy.server')}", file=sys.stderr)
+        print(f"error: {compat.missing_name_error('get_server()')}", file=sys.stderr)
         return 1
     try:
         if options.environment:
-            cherrypy.config.update({"environment": options.environment})
+            site.config.update({"environment": options.environment})
         if options.config:
-            cherrypy.config.update(options.config)
+            site.config.update(options.config)
         _mount_target(load_target(options.target), options.script_name, options.config)
     except Exception as exc:
         print(f"error: cannot load {options.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    if not cherrypy.tree.apps:
+    if not site.tree.apps:
         print(f"error: {options.target} mounted no application", file=sys.stderr)
         return 1
-    cherrypy.config.update({"server.socket_host": options.host, "server.socket_port": options.port})
-    signals = getattr(cherrypy.engine, "signals", None)
+    site.config.update({"server.socket_host": options.host, "server.socket_port": options.port})
+    signals = getattr(site.engine, "signals", None)
     if signals is not None:
         signals.subscribe()
-    cherrypy.engine.start()
-    cherrypy.engine.block()
+    site.engine.start()
+    site.engine.block()
     return 0

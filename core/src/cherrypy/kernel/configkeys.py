@@ -365,7 +365,7 @@ def tool_parameters(tool: Any) -> tuple[list[inspect.Parameter], bool]:
 
 def collect() -> ConfigKeyRegistry:
     """Load plugins and gather every distribution's declarations into a new registry."""
-    from cherrypy.kernel.boot import boot
+    from cherrypy.kernel.runtime import boot
 
     hooks = boot()
     registry = ConfigKeyRegistry()

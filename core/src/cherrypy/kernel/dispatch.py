@@ -14,6 +14,7 @@ from cherrypy.kernel import pipeline as _pipeline_module
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import CherryPyException, HTTPError, NotFound
 from cherrypy.kernel.pipeline import entry_for_sources
+from cherrypy.kernel.runtime import site
 
 __all__ = [
     "Dispatcher",
@@ -496,17 +497,8 @@ def _plain_owners(reads: list[tuple[Any, str, Any]]) -> tuple[tuple[Any, str, An
 
 
 def _global_config() -> dict[str, Any]:
-    """``cherrypy.config``, read from the facade module (imported once, lazily)."""
-    global _facade
-    facade = _facade
-    if facade is None:
-        import cherrypy
-
-        facade = _facade = cherrypy
-    return facade.config
-
-
-_facade: Any = None
+    """``cherrypy.config``, the first source of every request's config."""
+    return site.config  # type: ignore[return-value]
 
 
 def expose(func: Any = None, alias: Any = None) -> Any:

@@ -10,7 +10,9 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from cherrypy.kernel import runtime
 from cherrypy.kernel.context import ThreadLocalProxy, serving
+from cherrypy.kernel.runtime import VERSION
 
 _response: Any = ThreadLocalProxy("response")
 """The current response; outside a request, a default one (as in CherryPy)."""
@@ -300,8 +302,6 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
         code, reason, message = valid_status(status)
     except ValueError as exc:
         raise HTTPError(500, exc.args[0]) from None
-    import cherrypy
-
     if kwargs.get("status") is None:
         kwargs["status"] = f"{code} {reason}"
     if kwargs.get("message") is None:
@@ -309,7 +309,7 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
     if kwargs.get("traceback") is None:
         kwargs["traceback"] = ""
     if kwargs.get("version") is None:
-        kwargs["version"] = cherrypy.__version__
+        kwargs["version"] = VERSION
     for key, value in list(kwargs.items()):
         kwargs[key] = "" if value is None else html.escape(str(value), quote=False)
 
@@ -354,11 +354,10 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
 
 def _plugin_error_page(kwargs: dict[str, str]) -> bytes | None:
     """Ask a ``cherrypy_error_page`` plugin for the page, if one is installed."""
-    from cherrypy.kernel.boot import boot, has_impls
-
-    if not has_impls("cherrypy_error_page"):
+    hooks = runtime.boot()
+    if not hooks.has_impls("cherrypy_error_page"):
         return None
-    page = boot().error_page(
+    page = hooks.error_page(
         kwargs["status"], kwargs["message"], kwargs["traceback"], kwargs["version"]
     )
     if page is None:

@@ -365,7 +365,7 @@ def _compile_toolbox(
 
 
 def _add_plugin_phase_hooks(hookmap: HookMap) -> None:
-    from cherrypy.kernel.boot import boot
+    from cherrypy.kernel.runtime import boot
 
     hooks = boot()
     for point in HOOKPOINTS:
@@ -374,7 +374,7 @@ def _add_plugin_phase_hooks(hookmap: HookMap) -> None:
 
 
 def _call_build_hook(app: Any, path: str, config: dict[str, Any], pipe: Pipeline) -> None:
-    from cherrypy.kernel.boot import boot
+    from cherrypy.kernel.runtime import boot
 
     boot().build_pipeline(app=app, path=path, config=config, pipeline=pipe)
 

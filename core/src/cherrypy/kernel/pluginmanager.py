@@ -476,6 +476,11 @@ class PluginHooks:
         self._manager = manager
         self._hook = manager.hook
 
+    def has_impls(self, hook_name: str) -> bool:
+        """Whether any registered plugin implements ``hook_name`` (does not load plugins)."""
+        caller = getattr(self._hook, hook_name, None)
+        return bool(caller is not None and caller.get_hookimpls())
+
     # registration (historic)
 
     def register_tools(self, toolbox: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 import cherrypy
+from cherrypy.kernel.runtime import site
 from cherrypy.testing import reset, serve
 
 __all__ = ["clean_kernel", "docs_example", "error_log", "serve_root", "wsgi_call"]
@@ -39,7 +40,7 @@ def serve_root() -> Iterator[Callable[..., str]]:
     with contextlib.ExitStack() as stack:
 
         def start(root: Any, conf: Any = None, script_name: str = "") -> str:
-            cherrypy.tree.mount(root, script_name, conf)
+            site.tree.mount(root, script_name, conf)
             return stack.enter_context(serve()) + script_name.rstrip("/")
 
         yield start
@@ -111,7 +112,7 @@ def wsgi_call() -> Callable[..., tuple[str, dict[str, str], bytes]]:
             captured["status"] = status
             captured["headers"] = dict(response_headers)
 
-        result = cherrypy.tree(environ, start_response)
+        result = site.tree(environ, start_response)
         try:
             data = b"".join(result)
         finally:

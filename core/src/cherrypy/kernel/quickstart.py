@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cherrypy.kernel.runtime import get_server, site
+
 __all__ = ["quickstart"]
 
 
@@ -13,18 +15,17 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     ``config`` (a dict or a config file name) updates the global config too, as in CherryPy.
     Without a server plugin this fails with a message naming ``cherrypy-server``.
     """
-    import cherrypy
     from cherrypy.kernel import compat
 
     try:
-        cherrypy.server  # noqa: B018 - resolves the server plugin
+        get_server()
     except (AttributeError, ImportError):
         raise compat.missing_name_error("cherrypy.server") from None
     if config:
-        cherrypy.config.update(config)
-    cherrypy.tree.mount(root, script_name, config)
-    signals = getattr(cherrypy.engine, "signals", None)
+        site.config.update(config)
+    site.tree.mount(root, script_name, config)
+    signals = getattr(site.engine, "signals", None)
     if signals is not None:
         signals.subscribe()
-    cherrypy.engine.start()
-    cherrypy.engine.block()
+    site.engine.start()
+    site.engine.block()

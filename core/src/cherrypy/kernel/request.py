@@ -7,7 +7,6 @@ import uuid
 from http.cookies import CookieError
 from typing import Any
 
-import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
 from cherrypy.kernel import dispatch as _dispatch_module
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
@@ -21,7 +20,6 @@ from cherrypy.kernel.errors import (
     bare_error,
     format_exc,
 )
-from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.httputil import (
     HeaderMap,
     Host,
@@ -30,7 +28,9 @@ from cherrypy.kernel.httputil import (
     parse_query_string,
 )
 from cherrypy.kernel.reprconf import NamespaceSet
+from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.response import Response, ResponseBody
+from cherrypy.kernel.runtime import site
 
 __all__ = [
     "Hook",
@@ -313,7 +313,7 @@ class Request:
         except Exception:
             if self.throw_errors:
                 raise
-            cherrypy.log(traceback=True, severity=40)
+            site.log(traceback=True, severity=40)
             if self.stage in _EARLY_STAGES:
                 self._apply_early_error_config()
             body = format_exc() if self.show_tracebacks else ""
@@ -321,9 +321,9 @@ class Request:
         if self.method == "HEAD":
             response.body = []
         try:
-            cherrypy.log.access()
+            site.log.access()
         except Exception:
-            cherrypy.log.error(traceback=True)
+            site.log.error(traceback=True)
         return response
 
     def respond(self, path_info: str) -> None:
@@ -353,7 +353,7 @@ class Request:
             if failed_stage == "compile":
                 # The path's pipeline (its tools, hence tools.log_tracebacks) could not be
                 # built: a bad config value or a broken plugin.  Log it here, or nothing would.
-                cherrypy.log(
+                site.log(
                     f"Could not build the request pipeline for {self.path_info!r}",
                     "HTTP",
                     severity=40,
@@ -374,7 +374,7 @@ class Request:
         cls = type(self)
         for name in ("show_tracebacks", "show_mismatched_params"):
             key = "request." + name
-            value = cherrypy.config.get(key, getattr(cls, name))
+            value = site.config.get(key, getattr(cls, name))
             if app is not None:
                 value = app.find_config(path, key, value)
             setattr(self, name, value)
@@ -445,7 +445,7 @@ class Request:
         config = self.config
         if entry is None or config != entry.config:
             if config is None:
-                config = self.config = cherrypy.config.copy()
+                config = self.config = site.config.copy()
             entry = _pipeline.entry_for_config(self.app, config, path_info)
         entry.get_pipeline(self.app, self._namespace_pairs).install(self, response)
 

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cherrypy.kernel.runtime import site
+
 __all__ = ["HOOKPOINTS", "Hook", "HookMap"]
 
 HOOKPOINTS = (
@@ -197,8 +199,6 @@ class HookMap(dict):
 
 def _log_hook_failure() -> None:
     try:
-        import cherrypy
-
-        cherrypy.log(traceback=True, severity=40)
+        site.log(traceback=True, severity=40)
     except Exception:  # pragma: no cover - logging must never mask the real error
         sys.stderr.write("cherrypy: a hook failed and could not be logged\n")

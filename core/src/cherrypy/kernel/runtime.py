@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from cherrypy.kernel.tools import Toolbox
     from cherrypy.kernel.tree import Tree
 
-__all__ = ["VERSION", "Site", "boot", "site"]
+__all__ = ["VERSION", "Site", "boot", "get_server", "site"]
 
 VERSION = "18.10.0"
 """The CherryPy version this kernel is compatible with (``cherrypy.__version__``)."""
@@ -53,6 +53,16 @@ class Site:
 
 site = Site()
 """The one :class:`Site` of the process."""
+
+
+def get_server() -> Any:
+    """``cherrypy.server``: the server plugin's adapter (raises naming the plugin if missing)."""
+    server = site.server
+    if server is None:
+        from cherrypy.kernel.compat import module_getattr
+
+        server = site.server = module_getattr("cherrypy", "server")
+    return server
 
 
 def boot() -> PluginHooks:

@@ -304,7 +304,7 @@ def _bump() -> None:
 def _missing_tool(toolbox: Toolbox, name: str) -> Any:
     """Load plugins once and retry; then fail naming the distribution that provides it."""
     from cherrypy.kernel import compat
-    from cherrypy.kernel.boot import boot
+    from cherrypy.kernel.runtime import boot
 
     boot()
     try:

@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterable
 from threading import get_ident
 from typing import Any
 
-import cherrypy  # the facade (partly initialised while it imports this module; used at run time)
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.httputil import urljoin
 from cherrypy.kernel.reprconf import NamespaceSet
 from cherrypy.kernel.request import Request
 from cherrypy.kernel.response import Response
+from cherrypy.kernel.runtime import site
 
 __all__ = ["Application", "Tree"]
 
@@ -52,14 +52,14 @@ class Application:
         from cherrypy.kernel.logs import LogManager
         from cherrypy.kernel.wsgi import CPWSGIApp
 
-        self.log = LogManager(id(self), cherrypy.log.logger_root)
+        self.log = LogManager(id(self), site.log.logger_root)
         self.root = root
         self.script_name = script_name
         self.wsgiapp = CPWSGIApp(self)
         self.namespaces = self.namespaces.copy()
         self.namespaces["log"] = lambda k, v: setattr(self.log, k, v)
         self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
-        self.toolboxes = _Toolboxes(dict(self.toolboxes) or {"tools": cherrypy.tools})
+        self.toolboxes = _Toolboxes(dict(self.toolboxes) or {"tools": site.tools})
         self.config = {section: dict(values) for section, values in type(self).config.items()}
         if config:
             self.merge(config)
@@ -118,25 +118,25 @@ class Application:
         response = self.response_class()
         serving.request = request
         serving.response = response
-        engine = cherrypy.engine
+        engine = site.engine
         listeners = engine.listeners
         acquirers = listeners.get("acquire_thread")
         if acquirers and not _already_acquired(engine, acquirers):
             engine.publish("acquire_thread")
         if listeners.get("before_request"):
-            cherrypy.engine.publish("before_request")
+            site.engine.publish("before_request")
         return request, response
 
     def release_serving(self) -> None:
         """Close the current request (``on_end_request`` hooks) and clear the context."""
         request = serving.request
-        engine = cherrypy.engine
+        engine = site.engine
         if engine.listeners.get("after_request"):
             engine.publish("after_request")
         try:
             request.close()
         except Exception:
-            cherrypy.log(traceback=True, severity=40)
+            site.log(traceback=True, severity=40)
         serving.clear()
 
     def __call__(
@@ -254,7 +254,7 @@ def _favicon_handler() -> Any:
     import os
 
     try:
-        staticfile = cherrypy.tools.staticfile
+        staticfile = site.tools.staticfile
     except AttributeError:
         return None
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "favicon.ico")

@@ -6,6 +6,7 @@ import urllib.parse
 from typing import Any
 
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.runtime import get_server
 
 __all__ = ["normalize_path", "url"]
 
@@ -100,10 +101,8 @@ def url(
 
 
 def _server_base() -> str:
-    import cherrypy
-
     try:
-        server = cherrypy.server
+        server = get_server()
     except AttributeError:
         return "http://127.0.0.1"
     return str(server.base())  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from typing import Any
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
+from cherrypy.kernel.runtime import site
 
 __all__ = [
     "AppResponse",
@@ -198,16 +199,14 @@ class _TrappedResponse:
         except StopIteration:
             raise
         except Exception:
-            import cherrypy
-
             tb = format_exc()
-            cherrypy.log(tb, severity=40)
+            site.log(tb, severity=40)
             request = serving.request
             if request is not None:
                 show = getattr(request, "show_tracebacks", False)
             else:
                 # The request is already released: fall back to the site-wide setting.
-                show = cherrypy.config.get("request.show_tracebacks", True)
+                show = site.config.get("request.show_tracebacks", True)
             if not show:
                 tb = ""
             status, headers, body = bare_error(tb)
@@ -222,7 +221,7 @@ class _TrappedResponse:
                     sys.exc_info(),
                 )
             except Exception:
-                cherrypy.log(traceback=True, severity=40)
+                site.log(traceback=True, severity=40)
                 raise
             if self.started_response:
                 return b"".join(body)
@@ -293,9 +292,7 @@ class AppResponse:
             try:
                 close()
             except Exception:
-                import cherrypy
-
-                cherrypy.log(traceback=True, severity=40)
+                site.log(traceback=True, severity=40)
         self.cpapp.release_serving()
 
     def run(self) -> None:

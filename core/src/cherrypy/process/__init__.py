@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from cherrypy.kernel.compat import module_getattr
+from cherrypy.kernel.runtime import site
 
 __all__ = ["bus"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "bus":
-        import cherrypy
-
-        return cherrypy.engine
+        return site.engine
     return module_getattr(__name__, name)
