@@ -101,7 +101,9 @@ def _site_attribute(name: str) -> property:
     def delete(module: types.ModuleType) -> None:
         setattr(_site, name, None)
 
-    return property(get, set_, delete, doc=f"``cherrypy.{name}`` (kept in the kernel's site state).")
+    return property(
+        get, set_, delete, doc=f"``cherrypy.{name}`` (kept in the kernel's site state)."
+    )
 
 
 _SITE_NAMES = ("checker", "config", "engine", "log", "server", "tools", "tree")

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import pluggy
 
 from cherrypy.kernel.compat import module_getattr
+from cherrypy.kernel.config import watched_files
 from cherrypy.kernel.configkeys import UNSET, KeyDeclarer
 from cherrypy.kernel.context import ThreadLocalProxy, serving
 from cherrypy.kernel.cookies import defer_response_cookie, request_cookie_value
@@ -157,6 +158,7 @@ __all__ = [
     "urljoin",
     "use_config",
     "valid_status",
+    "watched_files",
 ]
 
 PLUGIN_API_VERSION = "1.0"

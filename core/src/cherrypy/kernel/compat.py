@@ -38,7 +38,7 @@ from importlib import metadata as importlib_metadata
 from types import ModuleType
 from typing import Any
 
-from . import pluginmanager as plugins
+from .entrypoints import PluginLoadWarning, iter_entry_points
 
 __all__ = [
     "COMPAT_GROUP",
@@ -233,7 +233,7 @@ def compat_table() -> Mapping[str, CompatEntry]:
     """The alias table, read from the ``cherrypy.compat`` entry points on first use.
 
     When two distributions claim the same alias, the first one on ``sys.path`` wins and a
-    :class:`~cherrypy.kernel.pluginmanager.PluginLoadWarning` names both.
+    :class:`~cherrypy.kernel.entrypoints.PluginLoadWarning` names both.
     """
     table = _table
     if table is not None:
@@ -247,7 +247,7 @@ def _read_table() -> dict[str, CompatEntry]:
         if _table is not None:
             return _table
         table: dict[str, CompatEntry] = {}
-        for entry_point in plugins.iter_entry_points(COMPAT_GROUP):
+        for entry_point in iter_entry_points(COMPAT_GROUP):
             dist = entry_point.dist
             entry = CompatEntry(
                 alias=entry_point.name,
@@ -260,7 +260,7 @@ def _read_table() -> dict[str, CompatEntry]:
                 warnings.warn(
                     f"{entry.alias} is claimed by {known.distribution} ({known.target}) and by "
                     f"{entry.distribution} ({entry.target}); using {known.distribution}",
-                    plugins.PluginLoadWarning,
+                    PluginLoadWarning,
                     stacklevel=2,
                 )
         _table = table

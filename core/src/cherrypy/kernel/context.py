@@ -9,9 +9,10 @@ at the object of the request the current thread is serving.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ThreadLocalProxy", "serving", "thread_data"]
+__all__ = ["ThreadLocalProxy", "serving", "set_idle_factory", "thread_data"]
 
 
 class _Serving(threading.local):
@@ -97,15 +98,22 @@ class ThreadLocalProxy:
         return repr(self._target())
 
 
+_idle_factory: Callable[[], tuple[Any, Any]] | None = None
+
+
+def set_idle_factory(factory: Callable[[], tuple[Any, Any]]) -> None:
+    """Install what makes the idle-thread default ``(request, response)`` pair.
+
+    :mod:`cherrypy.kernel.request` installs it when imported, so this module needs no
+    import of the request and response classes.
+    """
+    global _idle_factory
+    _idle_factory = factory
+
+
 def _default(attrname: str) -> Any:
     """Create the idle-thread default for ``serving.<attrname>``."""
-    if attrname in ("request", "response"):
-        from cherrypy.kernel.httputil import Host
-        from cherrypy.kernel.request import Request
-        from cherrypy.kernel.response import Response
-
-        req = Request(Host("127.0.0.1", 80), Host("127.0.0.1", 1111))
-        serving.request = req
-        serving.response = Response()
+    if attrname in ("request", "response") and _idle_factory is not None:
+        serving.request, serving.response = _idle_factory()
         return getattr(serving, attrname)
     raise AttributeError(f"no {attrname!r} is being served on this thread")

@@ -13,6 +13,7 @@ from typing import Any
 from cherrypy.kernel import runtime
 from cherrypy.kernel.context import ThreadLocalProxy, serving
 from cherrypy.kernel.runtime import VERSION
+from cherrypy.kernel.status import valid_status
 
 _response: Any = ThreadLocalProxy("response")
 """The current response; outside a request, a default one (as in CherryPy)."""
@@ -205,8 +206,6 @@ class HTTPError(CherryPyException):
     reason: str
 
     def __init__(self, status: int | str = 500, message: str | None = None) -> None:
-        from cherrypy.kernel.httputil import valid_status
-
         self.status = status
         try:
             self.code, self.reason, default_message = valid_status(status)
@@ -296,8 +295,6 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
     template, a template file named by ``error_page.<code>`` / ``error_page.default``, or are
     passed to a callable configured there.
     """
-    from cherrypy.kernel.httputil import valid_status
-
     try:
         code, reason, message = valid_status(status)
     except ValueError as exc:

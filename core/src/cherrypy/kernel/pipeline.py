@@ -23,7 +23,7 @@ from typing import Any
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
-from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox
+from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox, on_tools_changed
 
 __all__ = [
     "NeedsLiveRequest",
@@ -53,6 +53,9 @@ def invalidate() -> None:
     with _lock:
         _generation += 1
         _cache.clear()
+
+
+on_tools_changed(invalidate)
 
 
 def stats() -> dict[str, int]:

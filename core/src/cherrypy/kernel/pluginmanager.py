@@ -41,6 +41,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .entrypoints import PluginLoadWarning, iter_entry_points
 from .hookspecs import ENGINE_CHANNELS, PROJECT_NAME, REQUEST_PHASES
 
 __all__ = [
@@ -79,18 +80,6 @@ ENV_DISABLE_AUTOLOAD = "CHERRYPY_DISABLE_PLUGIN_AUTOLOAD"
 ENV_TRACE = "CHERRYPY_TRACE_PLUGINS"
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-
-
-class PluginLoadWarning(UserWarning):
-    """Emitted when an installed plugin cannot be imported or registered."""
-
-
-def iter_entry_points(group: str) -> list[metadata.EntryPoint]:
-    """Return the entry points of ``group`` from the distributions on ``sys.path``.
-
-    The single place where plugin and compat loading read package metadata.
-    """
-    return list(metadata.entry_points(group=group))
 
 
 def _env_flag(name: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from cherrypy.kernel import dispatch as _dispatch_module
 from cherrypy.kernel import pipeline as _pipeline
-from cherrypy.kernel.context import serving
+from cherrypy.kernel.context import serving, set_idle_factory
 from cherrypy.kernel.cookies import LazyCookie, load_request_cookie
 from cherrypy.kernel.dispatch import Dispatcher
 from cherrypy.kernel.errors import (
@@ -557,3 +557,11 @@ def _protocol_tuple(text: str) -> tuple[int, int]:
     if len(_protocols) < 16:
         _protocols[text] = found
     return found
+
+
+def _idle_pair() -> tuple[Request, Response]:
+    """The harmless request/response pair ``cherrypy.request`` shows outside a request."""
+    return Request(Host("127.0.0.1", 80), Host("127.0.0.1", 1111)), Response()
+
+
+set_idle_factory(_idle_pair)

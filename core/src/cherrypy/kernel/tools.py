@@ -295,10 +295,20 @@ class Toolbox:
         return iter(name for name, value in vars(self).items() if isinstance(value, Tool))
 
 
-def _bump() -> None:
-    from cherrypy.kernel import pipeline
+_change_listeners: list[Callable[[], None]] = []
 
-    pipeline.invalidate()
+
+def on_tools_changed(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` whenever a tool is added or a decorator changes a ``_cp_config``.
+
+    :mod:`cherrypy.kernel.pipeline` listens, to drop the pipelines compiled before.
+    """
+    _change_listeners.append(listener)
+
+
+def _bump() -> None:
+    for listener in _change_listeners:
+        listener()
 
 
 def _missing_tool(toolbox: Toolbox, name: str) -> Any:
