@@ -12,7 +12,6 @@ through the ``cherrypy.compat`` entry-point table.
 from __future__ import annotations
 
 import sys
-import types
 from typing import Any
 
 from cherrypy import dispatch, lib, process
@@ -29,11 +28,12 @@ from cherrypy.kernel.errors import (
 )
 from cherrypy.kernel.quickstart import quickstart
 from cherrypy.kernel.runtime import VERSION as __version__  # noqa: F401 - re-exported
-from cherrypy.kernel.runtime import site as _site
 from cherrypy.kernel.site import (
+    FACADE_ATTRIBUTES,
     checker,
     config,
     engine,
+    install_facade,
     log,
     request,
     response,
@@ -85,36 +85,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(_SITE_NAMES))
+    return sorted(set(globals()) | set(__all__) | set(FACADE_ATTRIBUTES))
 
 
-def _site_attribute(name: str) -> property:
-    def get(module: types.ModuleType) -> Any:
-        value = getattr(_site, name)
-        if value is None and name == "server":
-            value = _compat.module_getattr("cherrypy", "server")
-        return value
-
-    def set_(module: types.ModuleType, value: Any) -> None:
-        setattr(_site, name, value)
-
-    def delete(module: types.ModuleType) -> None:
-        setattr(_site, name, None)
-
-    return property(
-        get, set_, delete, doc=f"``cherrypy.{name}`` (kept in the kernel's site state)."
-    )
-
-
-_SITE_NAMES = ("checker", "config", "engine", "log", "server", "tools", "tree")
-
-
-class _Facade(types.ModuleType):
-    """The ``cherrypy`` module's class: its site singletons live in the kernel's runtime."""
-
-
-for _name in _SITE_NAMES:
-    setattr(_Facade, _name, _site_attribute(_name))
-    globals().pop(_name, None)
-del _name
-sys.modules[__name__].__class__ = _Facade
+install_facade(sys.modules[__name__])

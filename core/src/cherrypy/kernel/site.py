@@ -8,6 +8,7 @@ kernel module, and no kernel module imports it.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 from cherrypy.kernel import boot as _boot
@@ -26,9 +27,11 @@ from cherrypy.kernel.tools import Toolbox as _Toolbox
 from cherrypy.kernel.tree import Tree as _Tree
 
 __all__ = [
+    "FACADE_ATTRIBUTES",
     "checker",
     "config",
     "engine",
+    "install_facade",
     "log",
     "request",
     "response",
@@ -240,3 +243,41 @@ runtime.site.log = log
 runtime.site.checker = checker
 runtime.site.config = config
 runtime.site.booter = _boot.boot
+
+
+FACADE_ATTRIBUTES = ("checker", "config", "engine", "log", "server", "tools", "tree")
+"""``cherrypy.<name>`` attributes that live in :data:`runtime.site` (assignable)."""
+
+
+def _site_attribute(name: str) -> property:
+    def get(module: types.ModuleType) -> Any:
+        if name == "server":
+            return runtime.get_server()
+        return getattr(runtime.site, name)
+
+    def set_(module: types.ModuleType, value: Any) -> None:
+        setattr(runtime.site, name, value)
+
+    def delete(module: types.ModuleType) -> None:
+        setattr(runtime.site, name, None)
+
+    return property(get, set_, delete, doc=f"``cherrypy.{name}``, kept in the kernel's site.")
+
+
+class _Facade(types.ModuleType):
+    """The class of the ``cherrypy`` module: its site attributes read and write the runtime."""
+
+
+for _name in FACADE_ATTRIBUTES:
+    setattr(_Facade, _name, _site_attribute(_name))
+del _name
+
+
+def install_facade(module: types.ModuleType) -> None:
+    """Make ``module`` (``cherrypy``) read and assign its site attributes through the runtime.
+
+    ``cherrypy.tree = Tree()`` then replaces the tree for the whole kernel, not just the name.
+    """
+    for name in FACADE_ATTRIBUTES:
+        module.__dict__.pop(name, None)
+    module.__class__ = _Facade
