@@ -40,9 +40,15 @@ Example plugin module::
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.bus import Bus
+    from cherrypy.kernel.configkeys import KeyDeclarer
+    from cherrypy.kernel.tools import PipelineBuilder, Toolbox
+    from cherrypy.kernel.tree import Application
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -77,11 +83,16 @@ REQUEST_PHASES: tuple[str, ...] = (
     "before_handler",
     "before_finalize",
     "on_end_resource",
+    "on_end_request",
     "before_error_response",
     "after_error_response",
-    "on_end_request",
 )
-"""The eight request phases, in the order a request goes through them."""
+"""The eight request phases, in the order CherryPy lists them (``cherrypy._cprequest.hookpoints``).
+
+A request runs the first five in order and ``on_end_request`` after its body was sent; the two
+error phases run only when a callback or the handler raised, between ``before_finalize`` and
+``on_end_resource``.  :data:`cherrypy.kernel.requesthooks.HOOKPOINTS` is this same tuple.
+"""
 
 ENGINE_CHANNELS: dict[str, str] = {
     "start": "cherrypy_engine_start",
@@ -132,7 +143,7 @@ def impl_failsafe(func: Callable[..., Any]) -> bool:
 
 
 @hookspec(historic=True)
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add tools to the default toolbox, ``cherrypy.tools``.
 
     Called once with the toolbox when the kernel builds it, and replayed for every plugin
@@ -164,7 +175,7 @@ def cherrypy_config_namespaces(namespaces: MutableMapping[str, Any], scope: str)
 
 
 @hookspec(historic=True)
-def cherrypy_engine_setup(engine: Any) -> None:
+def cherrypy_engine_setup(engine: Bus) -> None:
     """Attach engine plugins to ``cherrypy.engine``.
 
     Called once with the engine bus; subscribe ``SimplePlugin`` instances or add attributes
@@ -173,11 +184,11 @@ def cherrypy_engine_setup(engine: Any) -> None:
     """
 
 
-@hookspec(historic=True)
-def cherrypy_config_keys(checker: Any) -> None:
+@hookspec
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare the config namespaces and keys a plugin reads.
 
-    ``checker`` is a :class:`cherrypy.kernel.configkeys.KeyDeclarer` crediting the plugin's
+    ``checker`` is a :class:`~cherrypy.plugin.KeyDeclarer` crediting the plugin's
     distribution: call ``checker.declare_namespace(name, doc, scope=..., open=...)``,
     ``checker.declare_key(namespace, key, type, default, doc)``,
     ``checker.declare_attributes(namespace, owner, names)`` or
@@ -185,7 +196,7 @@ def cherrypy_config_keys(checker: Any) -> None:
     declared namespace that nobody declared (``tools.sessions.timout``), and the
     configuration reference of the documentation is rendered from these declarations.
 
-    Unlike the other registration hooks it is not replayed by pluggy: the kernel calls every
+    Unlike the other registration hooks it is not historic: the kernel calls every
     implementation directly each time it needs the declarations (the checker at engine
     start, the documentation build), so an implementation must only declare, nothing else.
     The return value is ignored.
@@ -193,7 +204,7 @@ def cherrypy_config_keys(checker: Any) -> None:
 
 
 @hookspec(historic=True)
-def cherrypy_addhooks(pluginmanager: Any) -> None:
+def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     """Add new hook specifications.
 
     Called by the plugin manager for every plugin as it is registered, with the manager
@@ -274,12 +285,16 @@ def cherrypy_engine_log(msg: str, level: int) -> None:
 
 
 @hookspec
-def cherrypy_build_pipeline(app: Any, path: str, config: dict[str, Any], pipeline: Any) -> None:
+def cherrypy_build_pipeline(
+    app: Application, path: str, config: dict[str, Any], pipeline: PipelineBuilder
+) -> None:
     """Adjust a request pipeline while it is being compiled.
 
     Called once per (application, path, config generation), never per request, with the
-    merged ``config`` for ``path`` and the pipeline under construction: add or remove phase
-    callbacks on ``pipeline`` here.  The return value is ignored.
+    merged ``config`` for ``path`` and the pipeline under construction: attach phase callbacks
+    with ``pipeline.attach(point, callback, priority=...)`` or replace the error response with
+    ``pipeline.set_error_response(callback)``, as :meth:`~cherrypy.plugin.Tool.compile` does.
+    The return value is ignored.
     """
 
 

@@ -315,7 +315,7 @@ def compile_pipeline(
             else:
                 custom.append((handler, conf))
         _add_plugin_phase_hooks(request.hooks)
-        _call_build_hook(app, path, config, pipe)
+        _call_build_hook(app, path, config, request)
     finally:
         serving.request, serving.response = saved
     hookmap: HookMap = request.hooks
@@ -376,10 +376,10 @@ def _add_plugin_phase_hooks(hookmap: HookMap) -> None:
             hookmap[point].append(Hook(impl))
 
 
-def _call_build_hook(app: Any, path: str, config: dict[str, Any], pipe: Pipeline) -> None:
+def _call_build_hook(app: Any, path: str, config: dict[str, Any], request: Any) -> None:
     from cherrypy.kernel.runtime import boot
 
-    boot().build_pipeline(app=app, path=path, config=config, pipeline=pipe)
+    boot().build_pipeline(app=app, path=path, config=config, pipeline=PipelineBuilder(request))
 
 
 # -- the cache ---------------------------------------------------------------------------------

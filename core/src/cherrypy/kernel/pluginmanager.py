@@ -36,13 +36,19 @@ from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
 from .entrypoints import PluginLoadWarning, iter_entry_points
 from .hookspecs import ENGINE_CHANNELS, PROJECT_NAME, REQUEST_PHASES
+
+if TYPE_CHECKING:
+    from .bus import Bus
+    from .configkeys import KeyDeclarer
+    from .tools import PipelineBuilder, Toolbox
+    from .tree import Application
 
 __all__ = [
     "ENV_BLOCK",
@@ -472,7 +478,7 @@ class PluginHooks:
 
     # registration (historic)
 
-    def register_tools(self, toolbox: Any) -> None:
+    def register_tools(self, toolbox: Toolbox) -> None:
         """Let every plugin add its tools to ``toolbox``."""
         self._hook.cherrypy_register_tools.call_historic(kwargs={"toolbox": toolbox})
 
@@ -488,11 +494,11 @@ class PluginHooks:
             kwargs={"namespaces": namespaces, "scope": scope}
         )
 
-    def engine_setup(self, engine: Any) -> None:
+    def engine_setup(self, engine: Bus) -> None:
         """Let every plugin attach its engine plugins to ``engine``."""
         self._hook.cherrypy_engine_setup.call_historic(kwargs={"engine": engine})
 
-    def config_keys(self, declarer_for: Callable[[str | None], Any]) -> list[str]:
+    def config_keys(self, declarer_for: Callable[[str | None], KeyDeclarer]) -> list[str]:
         """Let every plugin declare the config keys it reads; return the errors raised.
 
         Loads plugins first.  Each implementation is called directly (not as a historic
@@ -548,7 +554,9 @@ class PluginHooks:
 
     # request pipeline (compile time only)
 
-    def build_pipeline(self, app: Any, path: str, config: dict[str, Any], pipeline: Any) -> None:
+    def build_pipeline(
+        self, app: Application, path: str, config: dict[str, Any], pipeline: PipelineBuilder
+    ) -> None:
         """Let every plugin adjust ``pipeline`` while it is compiled for ``path``."""
         self._manager.load_entrypoint_plugins()
         self._hook.cherrypy_build_pipeline(app=app, path=path, config=config, pipeline=pipeline)

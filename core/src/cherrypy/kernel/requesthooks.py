@@ -7,21 +7,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cherrypy.kernel.hookspecs import REQUEST_PHASES
 from cherrypy.kernel.runtime import site
 
 __all__ = ["HOOKPOINTS", "Hook", "HookMap"]
 
-HOOKPOINTS = (
-    "on_start_resource",
-    "before_request_body",
-    "before_handler",
-    "before_finalize",
-    "on_end_resource",
-    "on_end_request",
-    "before_error_response",
-    "after_error_response",
-)
-"""The eight request phases, in the order CherryPy lists them."""
+HOOKPOINTS = REQUEST_PHASES
+"""The eight request phases (CherryPy's ``hookpoints``): the hookspecs' one phase tuple."""
 
 
 class Hook:

@@ -119,6 +119,11 @@ class Tool:
         """
         self.compile(PipelineBuilder(serving.request), self._merged_args())
 
+    def _hook_point(self) -> str:
+        if self._point is None:
+            raise TypeError(f"{self!r} has no hook point to attach to")
+        return self._point
+
     def _priority_for(self, settings: dict[str, Any]) -> int:
         """Pop ``priority`` from ``settings``; else the callable's attribute or the tool's."""
         priority = settings.pop("priority", None)
@@ -135,7 +140,7 @@ class Tool:
         attach more than one callback.
         """
         priority = self._priority_for(settings)
-        pipeline.attach(self._point, self.callable, priority=priority, **settings)
+        pipeline.attach(self._hook_point(), self.callable, priority=priority, **settings)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.namespace}.{self._name} at {self._point}>"
@@ -169,7 +174,7 @@ class HandlerTool(Tool):
     def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
         """Attach the tool so that a true result skips the page handler."""
         priority = self._priority_for(settings)
-        pipeline.attach(self._point, self._wrapper, priority=priority, **settings)
+        pipeline.attach(self._hook_point(), self._wrapper, priority=priority, **settings)
 
 
 class HandlerWrapperTool(Tool):
