@@ -575,3 +575,95 @@ def test_plugins_command_without_plugins_and_with_bad_usage(site, monkeypatch, c
     assert capsys.readouterr().out == "No cherrypy plugins are registered.\n"
     assert cli.plugins_command(["--bogus"]) == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- API versions
+
+FUTURE_MODULE = """
+from cherrypy.plugin import hookimpl
+
+CHERRYPY_PLUGIN_API = ">=2.0,<3"
+
+
+@hookimpl
+def cherrypy_engine_start():
+    pass
+"""
+
+UNDECLARED_MODULE = """
+from cherrypy.plugin import hookimpl
+
+
+@hookimpl
+def cherrypy_engine_stop():
+    pass
+"""
+
+
+def install_future_and_undeclared(site) -> None:
+    dists.install_dist(
+        site,
+        "cherrypy-future",
+        "2.1",
+        plugins={"future": "cherrypy_test_future"},
+        files={"cherrypy_test_future.py": FUTURE_MODULE},
+    )
+    dists.install_dist(
+        site,
+        "cherrypy-undeclared",
+        "0.9",
+        plugins={"undeclared": "cherrypy_test_undeclared"},
+        files={"cherrypy_test_undeclared.py": UNDECLARED_MODULE},
+    )
+
+
+def test_an_incompatible_plugin_is_refused_in_one_line_and_the_rest_load(site):
+    install_future_and_undeclared(site)
+    with pytest.warns(plugins.PluginLoadWarning) as caught:
+        manager = plugins.ensure_loaded()
+    names = registered_names()
+    assert "future" not in names
+    assert {"testplugin", "undeclared"} <= names
+    [failure] = manager.failed_plugins
+    assert failure.message == (
+        "cherrypy plugin 'future' from distribution 'cherrypy-future 2.1' failed to load: "
+        "IncompatiblePluginError: it supports plugin API >=2.0,<3, "
+        "but this kernel provides plugin API 1.0"
+    )
+    assert "\n" not in failure.message
+    assert [str(w.message) for w in caught] == [failure.message]
+
+
+def test_listing_shows_the_declared_range_or_its_absence(site, capsys):
+    install_future_and_undeclared(site)
+    with pytest.warns(plugins.PluginLoadWarning):
+        status = cli.plugins_command([])
+    out = capsys.readouterr().out
+    assert status == 1
+    testplugin = out.split("testplugin (", 1)[1].split("\n\n", 1)[0]
+    assert "  plugin API: >=1.0,<2" in testplugin
+    undeclared = out.split("undeclared (", 1)[1]
+    assert "  plugin API: no range declared (CHERRYPY_PLUGIN_API)" in undeclared
+    infos = {info.name: info for info in plugins.list_plugins()}
+    assert infos["testplugin"].api_range == ">=1.0,<2"
+    assert infos["undeclared"].api_range is None
+
+
+@pytest.mark.parametrize(
+    ("declared", "problem"),
+    [
+        (">=1.0,<2", None),
+        ("~=1.0", None),
+        (">=1.1", "it supports plugin API >=1.1, but this kernel provides plugin API 1.0"),
+        ("one point oh", "its CHERRYPY_PLUGIN_API 'one point oh' is not a version specifier"),
+        (1, "its CHERRYPY_PLUGIN_API must be a version specifier string, not 1"),
+    ],
+)
+def test_api_range_problem(declared, problem):
+    assert plugins.api_range_problem(declared) == problem
+
+
+def test_the_api_module_states_the_kernel_version():
+    import cherrypy.plugin
+
+    assert cherrypy.plugin.PLUGIN_API_VERSION == plugins.PLUGIN_API_VERSION == "1.0"

@@ -78,6 +78,7 @@ from cherrypy.kernel.errors import (
 )
 from cherrypy.kernel.hookspecs import (
     DEFAULT_PRIORITY,
+    PLUGIN_API_VERSION,
     ENGINE_CHANNELS,
     REQUEST_PHASES,
     JsonCodec,
@@ -160,9 +161,6 @@ __all__ = [
     "valid_status",
     "watched_files",
 ]
-
-PLUGIN_API_VERSION = "1.0"
-"""The version of this API.  A plugin states the range it supports in ``CHERRYPY_PLUGIN_API``."""
 
 
 def get_plugin_manager() -> pluggy.PluginManager:

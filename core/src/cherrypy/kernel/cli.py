@@ -71,6 +71,11 @@ def _render_text(infos: list[plugins.PluginInfo], failed: list[plugins.FailedPlu
                 origin += ", built-in"
         lines.append(f"{info.name} ({origin})")
         lines.append(f"  module: {info.module}")
+        if not info.builtin:
+            if info.api_range is None:
+                lines.append("  plugin API: no range declared (CHERRYPY_PLUGIN_API)")
+            else:
+                lines.append(f"  plugin API: {info.api_range}")
         for label, names in (
             ("tools", info.tools),
             ("dispatchers", info.dispatchers),

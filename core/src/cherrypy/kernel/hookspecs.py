@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PRIORITY",
     "ENGINE_CHANNELS",
+    "PLUGIN_API_ATTRIBUTE",
+    "PLUGIN_API_VERSION",
     "PROJECT_NAME",
     "REQUEST_PHASES",
     "JsonCodec",
@@ -64,6 +66,12 @@ __all__ = [
     "impl_priority",
     "phase_options",
 ]
+
+PLUGIN_API_VERSION = "1.0"
+"""The version of the plugin API (:mod:`cherrypy.plugin`) this kernel provides."""
+
+PLUGIN_API_ATTRIBUTE = "CHERRYPY_PLUGIN_API"
+"""The attribute of a plugin's entry-point object that states the API range it supports."""
 
 PROJECT_NAME = "cherrypy"
 """The pluggy project name shared by the markers and the plugin manager."""

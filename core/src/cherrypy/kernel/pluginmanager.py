@@ -33,16 +33,23 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import hookspecs
 from .entrypoints import PluginLoadWarning, iter_entry_points
-from .hookspecs import ENGINE_CHANNELS, PROJECT_NAME, REQUEST_PHASES
+from .hookspecs import (
+    ENGINE_CHANNELS,
+    PLUGIN_API_ATTRIBUTE,
+    PLUGIN_API_VERSION,
+    PROJECT_NAME,
+    REQUEST_PHASES,
+)
 
 if TYPE_CHECKING:
     from .bus import Bus
@@ -59,10 +66,12 @@ __all__ = [
     "PLUGINS_GROUP",
     "CherryPyPluginManager",
     "FailedPlugin",
+    "IncompatiblePluginError",
     "PluginHooks",
     "PluginInfo",
     "PluginLoadWarning",
     "PluginSource",
+    "api_range_problem",
     "ensure_loaded",
     "failed_plugins",
     "get_hooks",
@@ -115,6 +124,32 @@ class PluginSource:
     version: str | None
     module: str | None = None
     builtin: bool = False
+    api_range: str | None = None
+    """The plugin API range the plugin declares (``CHERRYPY_PLUGIN_API``), if any."""
+
+
+class IncompatiblePluginError(Exception):
+    """A plugin declares a plugin API range this kernel is outside of (it is not loaded)."""
+
+
+def api_range_problem(declared: object) -> str | None:
+    """Why a plugin declaring ``declared`` cannot load here, or None when it can.
+
+    ``declared`` is the plugin's ``CHERRYPY_PLUGIN_API``: a version specifier such as
+    ``">=1.0,<2"`` that :data:`~cherrypy.kernel.hookspecs.PLUGIN_API_VERSION` must satisfy.
+    """
+    if not isinstance(declared, str):
+        return f"its {PLUGIN_API_ATTRIBUTE} must be a version specifier string, not {declared!r}"
+    try:
+        specifier = SpecifierSet(declared)
+    except InvalidSpecifier:
+        return f"its {PLUGIN_API_ATTRIBUTE} {declared!r} is not a version specifier"
+    if not specifier.contains(PLUGIN_API_VERSION, prereleases=True):
+        return (
+            f"it supports plugin API {declared}, "
+            f"but this kernel provides plugin API {PLUGIN_API_VERSION}"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -161,6 +196,8 @@ class PluginInfo:
     session_backends: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     """Errors raised by the plugin's registration hooks while they were being inspected."""
+    api_range: str | None = None
+    """The plugin API range it declares; None for built-ins and plugins that declare none."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description."""
@@ -236,6 +273,7 @@ def _describe_plugin(
         dispatchers=tuple(dispatchers),
         session_backends=tuple(backends),
         errors=tuple(errors),
+        api_range=source.api_range if source else None,
     )
 
 
@@ -389,6 +427,13 @@ class CherryPyPluginManager(pluggy.PluginManager):
         except Exception as exc:
             self._record_failure(source, exc)
             return
+        declared = getattr(plugin, PLUGIN_API_ATTRIBUTE, None)
+        if declared is not None:
+            problem = api_range_problem(declared)
+            if problem is not None:
+                self._record_failure(source, IncompatiblePluginError(problem))
+                return
+            source = replace(source, api_range=declared)
         try:
             registered = self.register(plugin, name=entry_point.name)
         except Exception as exc:
