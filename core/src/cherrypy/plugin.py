@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pluggy
 
-from cherrypy.kernel.compat import module_getattr
+from cherrypy.kernel.compat import module_getattr, publish, published
 from cherrypy.kernel.config import watched_files
 from cherrypy.kernel.configkeys import UNSET, KeyDeclarer
 from cherrypy.kernel.context import ThreadLocalProxy, serving
@@ -78,8 +78,8 @@ from cherrypy.kernel.errors import (
 )
 from cherrypy.kernel.hookspecs import (
     DEFAULT_PRIORITY,
-    PLUGIN_API_VERSION,
     ENGINE_CHANNELS,
+    PLUGIN_API_VERSION,
     REQUEST_PHASES,
     JsonCodec,
     RegisterDispatcher,
@@ -153,6 +153,8 @@ __all__ = [
     "parse_http_date",
     "phase_options",
     "prepare_iter",
+    "publish",
+    "published",
     "request_cookie_value",
     "serving",
     "url",

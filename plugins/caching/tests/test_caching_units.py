@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import cast
 
+from cherrypy.plugin import PipelineBuilder
+from cherrypy_caching import plugin
 from cherrypy_caching.conditional import entity_tags
 from cherrypy_caching.memory import AntiStampedeCache
 
@@ -74,3 +77,32 @@ def test_lib_locking_alias() -> None:
     checker = locking.LockChecker("abc", datetime.timedelta(seconds=-1))
     with pytest.raises(locking.LockTimeout, match="abc"):
         checker.expired()
+
+
+class RecordingPipeline:
+    """Stands in for ``cherrypy.plugin.PipelineBuilder``: records what a tool attaches."""
+
+    def __init__(self) -> None:
+        self.attached: list[tuple[str, object, int | None, dict[str, object]]] = []
+
+    def attach(
+        self,
+        point: str,
+        callback: object,
+        failsafe: bool | None = None,
+        priority: int | None = None,
+        **kwargs: object,
+    ) -> None:
+        self.attached.append((point, callback, priority, kwargs))
+
+
+def test_caching_tool_compiles_from_its_settings() -> None:
+    tool = plugin.caching_tool
+    assert "_setup" not in vars(plugin.CachingTool)
+    pipeline = RecordingPipeline()
+    tool.compile(cast(PipelineBuilder, pipeline), {"delay": 30})
+    # No priority given: the hook takes the wrapper's own (90), as in CherryPy.
+    assert pipeline.attached == [("before_handler", tool._wrapper, None, {"delay": 30})]
+    pipeline = RecordingPipeline()
+    tool.compile(cast(PipelineBuilder, pipeline), {"priority": 10})
+    assert pipeline.attached == [("before_handler", tool._wrapper, 10, {})]

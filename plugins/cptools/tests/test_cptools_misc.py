@@ -107,11 +107,10 @@ def test_log_hooks_writes_request_hooks(serve_root, error_log) -> None:
 
 
 def test_cptools_module_names() -> None:
-    from cherrypy.kernel import builtin_tools
-
-    assert cptools.trailing_slash is builtin_tools.trailing_slash
-    assert cptools.log_traceback is builtin_tools.log_traceback
-    assert cptools.log_request_headers is builtin_tools.log_request_headers
+    # As in CherryPy: the callables of the kernel's default tools.
+    assert cptools.trailing_slash is cherrypy.tools.trailing_slash.callable
+    assert cptools.log_traceback is cherrypy.tools.log_tracebacks.callable
+    assert cptools.log_request_headers is cherrypy.tools.log_headers.callable
     for name in cptools.__all__:
         assert callable(getattr(cptools, name)), name
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip as stdlib_gzip
 import importlib
 import zlib
+from typing import cast
 
 import pytest
 
 import cherrypy
-from cherrypy.kernel.builtin_tools import ResponseEncoder
-from cherrypy.kernel.httputil import header_elements
-from cherrypy.kernel.response import prepare_iter
+from cherrypy.lib.httputil import header_elements
+from cherrypy.plugin import PipelineBuilder, prepare_iter
 from cherrypy_encoding import compression, plugin
 
 
@@ -20,7 +20,7 @@ def test_lib_encoding_resolves_to_this_distribution() -> None:
 
     assert encoding is importlib.import_module("cherrypy.lib.encoding")
     assert encoding.__name__ == "cherrypy_encoding.encoding"
-    assert encoding.ResponseEncoder is ResponseEncoder
+    assert encoding.ResponseEncoder is cherrypy.tools.encode.callable
     assert encoding.prepare_iter is prepare_iter
     for name in ("compress", "decompress", "gzip", "decode", "UTF8StreamEncoder"):
         assert callable(getattr(encoding, name))
@@ -32,6 +32,48 @@ def test_tools_are_registered() -> None:
     assert plugin.gzip_tool._point == "before_finalize"
     assert plugin.gzip_tool._priority == 80
     assert plugin.decode_tool._point == "before_request_body"
+
+
+class RecordingPipeline:
+    """Stands in for ``cherrypy.plugin.PipelineBuilder``: records what a tool attaches."""
+
+    def __init__(self) -> None:
+        self.attached: list[tuple[str, object, int | None, dict[str, object]]] = []
+
+    def attach(
+        self,
+        point: str,
+        callback: object,
+        failsafe: bool | None = None,
+        priority: int | None = None,
+        **kwargs: object,
+    ) -> None:
+        self.attached.append((point, callback, priority, kwargs))
+
+
+def test_gzip_tool_compiles_from_its_settings() -> None:
+    from cherrypy_encoding.compression import gzip
+    from cherrypy_encoding.inflate import inflate_request_body
+
+    assert "_setup" not in vars(plugin.GzipTool)
+    pipeline = RecordingPipeline()
+    settings = {"compress_level": 9, "inflate": False, "max_inflated_size": 10}
+    plugin.gzip_tool.compile(cast(PipelineBuilder, pipeline), settings)
+    assert pipeline.attached == [
+        (
+            "before_request_body",
+            inflate_request_body,
+            20,
+            {"inflate": False, "max_inflated_size": 10},
+        ),
+        ("before_finalize", gzip, 80, {"compress_level": 9}),
+    ]
+    pipeline = RecordingPipeline()
+    plugin.gzip_tool.compile(cast(PipelineBuilder, pipeline), {"priority": 5})
+    assert pipeline.attached == [
+        ("before_request_body", inflate_request_body, 20, {}),
+        ("before_finalize", gzip, 5, {}),
+    ]
 
 
 def test_compress_round_trip() -> None:

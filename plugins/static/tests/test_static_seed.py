@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 import cherrypy
-from cherrypy.kernel.dispatch import Dispatcher
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import Dispatcher, Tool
 
 SEED_EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "seed_examples"
 

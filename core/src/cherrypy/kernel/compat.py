@@ -52,6 +52,8 @@ __all__ = [
     "missing_name_error",
     "module_getattr",
     "provider_of",
+    "publish",
+    "published",
     "reset_table",
     "resolve",
 ]
@@ -325,6 +327,27 @@ def module_getattr(module_name: str, attr: str) -> Any:
     if provider_of(fullname) is not None:
         raise MissingPluginAttributeError(str(missing_name_error(fullname)), name=attr)
     raise AttributeError(f"module {module_name!r} has no attribute {attr!r}")
+
+
+def publish(fullname: str, value: Any) -> None:
+    """Make ``value`` reachable under the CherryPy name ``fullname`` (``"cherrypy._cache"``).
+
+    For process-wide objects a plugin makes at run time where CherryPy applications look for
+    them.  ``value`` None removes the name again.  The module part must be imported already.
+    """
+    module_name, _, attr = fullname.rpartition(".")
+    module = sys.modules[module_name]
+    if value is None:
+        module.__dict__.pop(attr, None)
+    else:
+        module.__dict__[attr] = value
+
+
+def published(fullname: str) -> Any:
+    """The value :func:`publish` put under ``fullname``, or None."""
+    module_name, _, attr = fullname.rpartition(".")
+    module = sys.modules.get(module_name)
+    return None if module is None else module.__dict__.get(attr)
 
 
 class MissingPluginAttributeError(AttributeError):

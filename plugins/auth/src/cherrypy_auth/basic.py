@@ -19,8 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
+from cherrypy.plugin import HTTPError, serving
 
 from .headers import FALLBACK_CHARSET, charset_param, positional_arity, quote, split_credentials
 

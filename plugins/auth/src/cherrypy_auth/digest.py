@@ -23,8 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
+from cherrypy.plugin import HTTPError, serving
 
 from .credentials import (
     ALGORITHMS,

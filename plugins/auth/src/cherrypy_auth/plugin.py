@@ -2,19 +2,26 @@
 
 It registers ``tools.auth_basic`` and ``tools.auth_digest``, both at ``before_handler`` with
 priority 1 (as CherryPy), so they run before every other tool there and before the handler.
+``CHERRYPY_PLUGIN_API`` states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import KeyDeclarer, Tool, Toolbox, hookimpl
 
 from .basic import basic_auth
 from .digest import digest_auth
 
-__all__ = ["auth_basic_tool", "auth_digest_tool", "cherrypy_config_keys", "cherrypy_register_tools"]
+__all__ = [
+    "CHERRYPY_PLUGIN_API",
+    "auth_basic_tool",
+    "auth_digest_tool",
+    "cherrypy_config_keys",
+    "cherrypy_register_tools",
+]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 auth_basic_tool = Tool("before_handler", basic_auth, priority=1)
 """The ``cherrypy.tools.auth_basic`` tool."""
@@ -24,7 +31,7 @@ auth_digest_tool = Tool("before_handler", digest_auth, priority=1)
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``auth_basic`` and ``auth_digest`` to the default toolbox."""
     toolbox.auth_basic = auth_basic_tool
     toolbox.auth_digest = auth_digest_tool
@@ -35,7 +42,7 @@ _CHARSET = "The charset announced for credentials (RFC 7617 / 7616)."
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.auth_basic.*`` and ``tools.auth_digest.*``."""
     checker.declare_tool(
         "auth_basic",

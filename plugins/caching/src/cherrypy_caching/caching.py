@@ -11,9 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError, HTTPRedirect
-from cherrypy.kernel.httputil import HeaderMap, valid_status
+from cherrypy.plugin import (
+    HeaderMap,
+    HTTPError,
+    HTTPRedirect,
+    publish,
+    published,
+    serving,
+    valid_status,
+)
 
 from .conditional import validate_since
 from .expires import expires
@@ -38,13 +44,15 @@ _CACHEABLE_STATUSES = frozenset({200, 203, 300, 301, 308, 404, 405, 410, 414, 50
 
 def process_cache() -> Cache | None:
     """The process-wide cache object (``cherrypy._cache``), or None before first use."""
-    return vars(cherrypy).get("_cache")
+    cache: Cache | None = published("cherrypy._cache")
+    return cache
 
 
 def clear_process_cache() -> None:
     """Forget the process-wide cache (and stop its expiry thread); the next request makes
     a new one from its config."""
-    cache = vars(cherrypy).pop("_cache", None)
+    cache = published("cherrypy._cache")
+    publish("cherrypy._cache", None)
     stop = getattr(cache, "stop", None)
     if stop is not None:
         stop()
@@ -56,7 +64,7 @@ def _make_cache(kwargs: dict[str, Any], debug: bool) -> Cache:
     for key, value in kwargs.items():
         setattr(cache, key, value)
     cache.debug = debug  # type: ignore[attr-defined]
-    cherrypy._cache = cache  # type: ignore[attr-defined]
+    publish("cherrypy._cache", cache)
     return cache  # type: ignore[no-any-return]
 
 

@@ -12,10 +12,7 @@ import hashlib
 import re
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError, HTTPRedirect
-from cherrypy.kernel.httpdate import parse_http_date
-from cherrypy.kernel.httputil import valid_status
+from cherrypy.plugin import HTTPError, HTTPRedirect, parse_http_date, serving, valid_status
 
 __all__ = ["entity_tags", "validate_etags", "validate_since"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.httpdate import HTTPDate
+from cherrypy.plugin import HTTPDate, serving
 
 __all__ = ["expires"]
 

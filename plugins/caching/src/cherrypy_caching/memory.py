@@ -14,8 +14,7 @@ import time
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.urls import url
+from cherrypy.plugin import serving, url
 
 __all__ = ["AntiStampedeCache", "Cache", "MemoryCache"]
 
@@ -216,7 +215,7 @@ class MemoryCache(Cache):
         else:
             pending = uricache.get(key)
             if isinstance(pending, _Pending):
-                serving.request._caching_pending = (uricache, key, pending)
+                serving.request.caching_reservation = (uricache, key, pending)
         return variant  # type: ignore[no-any-return]
 
     def put(self, variant: Variant, size: int) -> None:
@@ -257,10 +256,10 @@ class MemoryCache(Cache):
         ``antistampede_timeout``.
         """
         request = serving.request
-        reserved = getattr(request, "_caching_pending", None)
+        reserved = getattr(request, "caching_reservation", None)
         if reserved is None:
             return
-        request._caching_pending = None
+        request.caching_reservation = None
         uricache, key, pending = reserved
         if uricache.get(key) is pending:
             uricache.release(key)

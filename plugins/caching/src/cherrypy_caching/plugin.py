@@ -2,22 +2,22 @@
 
 Registers ``tools.caching`` (before_handler, priority 90; stores at before_finalize,
 priority 100), ``tools.expires`` (before_finalize) and ``tools.etags`` (before_finalize,
-priority 75), at CherryPy's hook points and priorities.
+priority 75), at CherryPy's hook points and priorities.  ``CHERRYPY_PLUGIN_API`` states the
+plugin API range it supports.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import KeyDeclarer, PipelineBuilder, Tool, Toolbox, hookimpl, serving
 
 from . import caching
 from .conditional import validate_etags
 from .expires import expires
 
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
     "CachingTool",
     "caching_tool",
     "cherrypy_config_keys",
@@ -25,6 +25,9 @@ __all__ = [
     "etags_tool",
     "expires_tool",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 
 class CachingTool(Tool):
@@ -38,15 +41,15 @@ class CachingTool(Tool):
         hooks = request.hooks
         if request.cacheable:
             hooks.attach("before_finalize", caching.tee_output, priority=100)
-        if getattr(request, "_caching_pending", None) is not None:
+        if getattr(request, "caching_reservation", None) is not None:
             hooks.attach("on_end_request", caching.release_reservation)
 
     _wrapper.priority = 90  # type: ignore[attr-defined]
 
-    def _setup(self) -> None:
-        conf = self._merged_args()
-        priority = conf.pop("priority", None)
-        serving.request.hooks.attach("before_handler", self._wrapper, priority=priority, **conf)
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach the cache lookup at ``before_handler`` (priority 90 unless configured)."""
+        priority = settings.pop("priority", None)
+        pipeline.attach("before_handler", self._wrapper, priority=priority, **settings)
 
 
 caching_tool = CachingTool("before_handler", caching.get, "caching")
@@ -60,7 +63,7 @@ etags_tool = Tool("before_finalize", validate_etags, priority=75)
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``caching``, ``expires`` and ``etags`` to the default toolbox."""
     toolbox.caching = caching_tool
     toolbox.expires = expires_tool
@@ -68,7 +71,7 @@ def cherrypy_register_tools(toolbox: Any) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.caching.*``, ``tools.expires.*`` and ``tools.etags.*``."""
     from .memory import MemoryCache
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
 from cherrypy.lib import is_iterator
+from cherrypy.plugin import serving
 
 __all__ = ["flatten"]
 

@@ -1,18 +1,20 @@
 """``cherrypy.lib.cptools``: CherryPy's tool functions under their CherryPy name.
 
 Compatibility module.  The functions live in this distribution's modules, in the kernel
-(``log_traceback``, ``log_request_headers``, ``trailing_slash``), in cherrypy-caching
-(``validate_etags``, ``validate_since``) and in cherrypy-sessions (``session_auth``,
-``SessionAuth``); the last two groups resolve on first use and name their distribution when
-it is missing.
+(``log_traceback``, ``log_request_headers``, ``trailing_slash``: the callables of its default
+tools ``cherrypy.tools.log_tracebacks``, ``log_headers`` and ``trailing_slash``, as in
+CherryPy), in cherrypy-caching (``validate_etags``, ``validate_since``) and in cherrypy-sessions
+(``session_auth``, ``SessionAuth``); all of these resolve on first use, and the last two groups
+name their distribution when it is missing.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
-from cherrypy.kernel.builtin_tools import log_request_headers, log_traceback, trailing_slash
+import cherrypy
 
 from .bodies import flatten
 from .debugging import log_hooks
@@ -40,6 +42,18 @@ __all__ = [
     "trailing_slash",
 ]
 
+# Declared for type checkers; the values come from ``__getattr__`` on first use.
+log_request_headers: Callable[..., None]
+log_traceback: Callable[..., None]
+trailing_slash: Callable[..., None]
+
+# The kernel's default tools: CherryPy's name here -> the tool in ``cherrypy.tools``.
+_KERNEL_TOOLS = {
+    "log_request_headers": "log_headers",
+    "log_traceback": "log_tracebacks",
+    "trailing_slash": "trailing_slash",
+}
+
 # Not in __all__: ``import *`` must work without the distributions that provide these.
 _ELSEWHERE = {
     "validate_etags": ("cherrypy_caching.conditional", "cherrypy-caching"),
@@ -50,7 +64,12 @@ _ELSEWHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    """Resolve the names other distributions provide, on first use."""
+    """Resolve the kernel's tool callables and the names other distributions provide."""
+    tool_name = _KERNEL_TOOLS.get(name)
+    if tool_name is not None:
+        value = getattr(cherrypy.tools, tool_name).callable
+        globals()[name] = value
+        return value
     found = _ELSEWHERE.get(name)
     if found is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

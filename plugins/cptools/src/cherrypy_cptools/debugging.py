@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.hooks import HOOKPOINTS
+from cherrypy._cprequest import hookpoints
+from cherrypy.plugin import serving
 
 __all__ = ["log_hooks"]
 
 
 def log_hooks(debug: bool = False) -> None:
-    """Log every hook point of the current request with its hooks, in priority order."""
+    """Log every hook point of the current request with its hooks, in priority order.
+
+    The points come in CherryPy's order (``cherrypy._cprequest.hookpoints``), then any other
+    point the request has hooks for.
+    """
     import cherrypy
 
     hooks = serving.request.hooks
-    points = list(HOOKPOINTS) + [point for point in hooks if point not in HOOKPOINTS]
+    points = list(hookpoints) + [point for point in hooks if point not in hookpoints]
     lines = []
     for point in points:
         lines.append(f"    {point}:")

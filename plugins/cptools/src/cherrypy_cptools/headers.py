@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
+from cherrypy.plugin import HTTPError, serving
 
 __all__ = ["ignore_headers", "referer", "response_headers"]
 

@@ -6,9 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
-from cherrypy.kernel.httputil import HeaderMap
+from cherrypy.plugin import HeaderMap, HTTPError, serving
 
 __all__ = ["MonitoredHeaderMap", "accept", "allow", "autovary"]
 

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
+from cherrypy.plugin import HTTPError, serving
 
 __all__ = ["convert_params"]
 

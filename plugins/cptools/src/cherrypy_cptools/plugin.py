@@ -1,14 +1,12 @@
 """The pluggy plugin of cherrypy-cptools (entry point ``cherrypy.plugins: cptools``).
 
 Hook points and priorities are CherryPy's, so tools combine with others in the same order.
+``CHERRYPY_PLUGIN_API`` states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import ErrorTool, Tool
+from cherrypy.plugin import ErrorTool, KeyDeclarer, Tool, Toolbox, hookimpl
 
 from .bodies import flatten
 from .debugging import log_hooks
@@ -19,6 +17,7 @@ from .proxy import proxy
 from .redirects import redirect
 
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
     "accept_tool",
     "allow_tool",
     "autovary_tool",
@@ -34,6 +33,9 @@ __all__ = [
     "referer_tool",
     "response_headers_tool",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 allow_tool = Tool("on_start_resource", allow)
 """``tools.allow``: 405 for methods not listed."""
@@ -77,7 +79,7 @@ _TOOLS = {
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add this distribution's tools to the default toolbox."""
     for name, tool in _TOOLS.items():
         setattr(toolbox, name, tool)
@@ -120,7 +122,7 @@ _DOCS: dict[str, dict[str, str]] = {
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare the keys of every tool of this distribution."""
     for name, tool in _TOOLS.items():
         checker.declare_tool(name, tool, _DOCS[name])

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import cherrypy
-from cherrypy.kernel.context import serving
+from cherrypy.plugin import serving
 
 __all__ = ["proxy"]
 

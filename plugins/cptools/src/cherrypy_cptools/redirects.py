@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import cherrypy
-from cherrypy.kernel.errors import HTTPRedirect, InternalRedirect
+from cherrypy.plugin import HTTPRedirect, InternalRedirect
 
 __all__ = ["redirect"]
 

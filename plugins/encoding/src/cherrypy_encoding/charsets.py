@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cherrypy.kernel.context import serving
 from cherrypy.lib import is_closable_iterator
+from cherrypy.plugin import serving
 
 __all__ = ["UTF8StreamEncoder", "decode"]
 

@@ -18,9 +18,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
 from cherrypy.lib import set_vary_header
+from cherrypy.plugin import HTTPError, serving
 
 __all__ = [
     "DEFAULT_MIME_TYPES",

@@ -14,8 +14,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError
+from cherrypy.plugin import HTTPError, serving
 
 __all__ = ["DEFAULT_MAX_INFLATED_SIZE", "InflatingReader", "inflate_request_body"]
 

@@ -2,28 +2,31 @@
 
 It registers ``tools.gzip`` (response compression at ``before_finalize``, priority 80, plus
 bounded inflation of compressed request bodies at ``before_request_body``) and
-``tools.decode`` (request entity charsets at ``before_request_body``).
+``tools.decode`` (request entity charsets at ``before_request_body``).  ``CHERRYPY_PLUGIN_API``
+states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import KeyDeclarer, PipelineBuilder, Tool, Toolbox, hookimpl
 
 from .charsets import decode
 from .compression import gzip
 from .inflate import inflate_request_body
 
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
     "GzipTool",
     "cherrypy_config_keys",
     "cherrypy_register_tools",
     "decode_tool",
     "gzip_tool",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 _REQUEST_OPTIONS = ("inflate", "max_inflated_size")
 
@@ -40,13 +43,13 @@ class GzipTool(Tool):
         self.inflate = None
         self.max_inflated_size = None
 
-    def _setup(self) -> None:
-        conf = self._merged_args()
-        priority = conf.pop("priority", self._priority)
-        request_conf = {key: conf.pop(key) for key in _REQUEST_OPTIONS if key in conf}
-        hooks = serving.request.hooks
-        hooks.attach("before_request_body", inflate_request_body, priority=20, **request_conf)
-        hooks.attach(self._point, self.callable, priority=priority, **conf)
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach the request-body inflater (``before_request_body``, priority 20) and the
+        response compressor (``before_finalize``, priority 80 unless configured)."""
+        priority = self._priority_for(settings)
+        request_conf = {key: settings.pop(key) for key in _REQUEST_OPTIONS if key in settings}
+        pipeline.attach("before_request_body", inflate_request_body, priority=20, **request_conf)
+        pipeline.attach("before_finalize", self.callable, priority=priority, **settings)
 
 
 gzip_tool = GzipTool()
@@ -57,14 +60,14 @@ decode_tool = Tool("before_request_body", decode)
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``gzip`` and ``decode`` to the default toolbox."""
     toolbox.gzip = gzip_tool
     toolbox.decode = decode_tool
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.gzip.*`` and ``tools.decode.*``."""
     from .inflate import DEFAULT_MAX_INFLATED_SIZE
 

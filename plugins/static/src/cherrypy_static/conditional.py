@@ -24,8 +24,7 @@ from email.utils import formatdate
 from functools import lru_cache
 from typing import Any
 
-from cherrypy.kernel.errors import HTTPError, HTTPRedirect
-from cherrypy.kernel.httpdate import parse_http_date
+from cherrypy.plugin import HTTPError, HTTPRedirect, parse_http_date
 
 __all__ = [
     "Validators",

@@ -6,18 +6,26 @@ skipped), and ``.handler(...)`` turns either into a page handler of its own::
 
     class Root:
         nav = cherrypy.tools.staticdir.handler(section="/nav", dir="/srv/site/nav")
+
+``CHERRYPY_PLUGIN_API`` states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import HandlerTool
+from cherrypy.plugin import HandlerTool, KeyDeclarer, Toolbox, hookimpl
 
 from .serving import staticdir, staticfile
 
-__all__ = ["STATICDIR_TOOL", "STATICFILE_TOOL", "cherrypy_config_keys", "cherrypy_register_tools"]
+__all__ = [
+    "CHERRYPY_PLUGIN_API",
+    "STATICDIR_TOOL",
+    "STATICFILE_TOOL",
+    "cherrypy_config_keys",
+    "cherrypy_register_tools",
+]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 STATICDIR_TOOL = HandlerTool(staticdir, "staticdir")
 """``cherrypy.tools.staticdir``: serve a directory (see :func:`~.serving.staticdir`)."""
@@ -27,7 +35,7 @@ STATICFILE_TOOL = HandlerTool(staticfile, "staticfile")
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Put the two static tools into ``cherrypy.tools``."""
     toolbox.staticdir = STATICDIR_TOOL
     toolbox.staticfile = STATICFILE_TOOL
@@ -38,7 +46,7 @@ _TYPES = "Media types by file extension (without dot), besides the built-in tabl
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.staticdir.*`` and ``tools.staticfile.*``."""
     checker.declare_tool(
         "staticdir",

@@ -1,6 +1,6 @@
 """Byte ranges: which ones to honour, and the ``multipart/byteranges`` body that carries several.
 
-The ``Range`` header is parsed by the kernel (:func:`cherrypy.kernel.httputil.get_ranges`,
+The ``Range`` header is parsed by the kernel (:func:`cherrypy.plugin.get_ranges`,
 which already refuses other units, syntax errors and more than 100 pieces).  On top of it,
 this module caps what one request may cost (RFC 9110 §14.3 lets a server ignore or coalesce
 abusive range sets):
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cherrypy.kernel.httputil import get_ranges
+from cherrypy.plugin import get_ranges
 
 from .bodies import FileChunks, read_chunks
 

@@ -17,8 +17,7 @@ import stat
 from collections.abc import Mapping
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError, NotFound
+from cherrypy.plugin import HTTPError, NotFound, serving
 
 from .bodies import CHUNK_SIZE, file_body, iter_slice
 from .conditional import Validators, evaluate_preconditions, if_range_holds, validators_for

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import expose
+from cherrypy.plugin import expose, serving
 
 from . import util
 

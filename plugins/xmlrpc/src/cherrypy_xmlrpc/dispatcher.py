@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cherrypy.kernel.dispatch import Dispatcher
+from cherrypy.plugin import Dispatcher
 
 from .util import patched_path
 

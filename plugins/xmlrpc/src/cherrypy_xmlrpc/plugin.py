@@ -1,26 +1,27 @@
 """The pluggy plugin of cherrypy-xmlrpc (entry point ``cherrypy.plugins: xmlrpc``).
 
-Registers ``tools.xmlrpc`` and the ``XMLRPCDispatcher``.
+Registers ``tools.xmlrpc`` and the ``XMLRPCDispatcher``.  ``CHERRYPY_PLUGIN_API`` states the
+plugin API range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.configkeys import UNSET
-from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
-from cherrypy.kernel.tools import ErrorTool, Toolbox
+from cherrypy.plugin import UNSET, ErrorTool, KeyDeclarer, RegisterDispatcher, Toolbox, hookimpl
 
 from . import util
 from .dispatcher import XMLRPCDispatcher
 
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
     "XMLRPC_TOOL",
     "XMLRPCTool",
     "cherrypy_config_keys",
     "cherrypy_register_dispatchers",
     "cherrypy_register_tools",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 
 class XMLRPCTool(ErrorTool):
@@ -52,7 +53,7 @@ def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.xmlrpc.*`` (read by ``XMLRPCController``) and the dispatcher."""
     checker.declare_tool(
         "xmlrpc",

@@ -18,7 +18,7 @@ from typing import Any
 from xml.parsers import expat
 from xmlrpc.client import Fault, Unmarshaller, dumps
 
-from cherrypy.kernel.context import serving
+from cherrypy.plugin import serving
 
 __all__ = [
     "MAX_BODY_SIZE",
