@@ -12,8 +12,8 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.testing import serve
 from cherrypy.lib import profiler
+from cherrypy.testing import serve
 
 
 def busy(n: int) -> int:

@@ -123,7 +123,7 @@ def test_module_files_are_watched_when_their_name_matches(tmp_path: Path) -> Non
 
 def test_relative_module_files_are_anchored_to_the_startup_directory(tmp_path: Path) -> None:
     bus = Bus()
-    bus._startup_cwd = str(tmp_path)
+    bus.startup_cwd = str(tmp_path)
     module = types.ModuleType("relative_mod_for_reload")
     module.__file__ = "pkg/mod.py"
     assert Autoreloader(bus)._file_for_module(module) == str(tmp_path / "pkg" / "mod.py")

@@ -17,14 +17,18 @@ their redirect, and ``routes.redirect_to`` inside a handler raises an ``HTTPRedi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import LateParamPageHandler
-from cherrypy.kernel.errors import HTTPRedirect, NotFound
-from cherrypy.kernel.pipeline import entry_for_sources
+from cherrypy.plugin import (
+    HTTPRedirect,
+    LateParamPageHandler,
+    NotFound,
+    RequestView,
+    serving,
+    use_config,
+)
 
 __all__ = ["RoutesDispatcher"]
 
@@ -150,7 +154,9 @@ class RoutesDispatcher:
         raise HTTPRedirect(location, int(status))
 
     @staticmethod
-    def _set_config(request: Any, path_info: str, handler_sources: Any) -> None:
+    def _set_config(
+        request: RequestView, path_info: str, handler_sources: Iterable[dict[str, Any]]
+    ) -> None:
         """Merge global, root, path-section and controller/handler config (cached)."""
         app = request.app
         app_config = app.config
@@ -183,6 +189,4 @@ class RoutesDispatcher:
             section = app_config.get(curpath)
             if section is not None:
                 add(section, curpath)
-        entry = entry_for_sources(app, tuple(sources), path_info)
-        request._pipeline_entry = entry
-        request.config = entry.config.copy()
+        use_config(request, sources, path_info)

@@ -7,14 +7,14 @@ need, never on ``import cherrypy``.
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.configkeys import UNSET
-from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
+from cherrypy.plugin import UNSET, KeyDeclarer, RegisterDispatcher, hookimpl
 
 from .dispatcher import RoutesDispatcher
 
-__all__ = ["cherrypy_config_keys", "cherrypy_register_dispatchers"]
+__all__ = ["CHERRYPY_PLUGIN_API", "cherrypy_config_keys", "cherrypy_register_dispatchers"]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The range of the plugin API (``cherrypy.plugin``) this distribution supports."""
 
 
 @hookimpl
@@ -24,7 +24,7 @@ def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Document ``RoutesDispatcher`` as a value of ``request.dispatch``."""
     checker.declare_key(
         "request",

@@ -1,8 +1,8 @@
 """``cherrypy.lib.gctools``: find objects that outlive their request (reference leaks).
 
 * :class:`GCRoot` is a page handler collection; its ``stats`` page collects garbage and
-  reports uncollectable objects and too many live kernel ``Request`` / ``Response`` /
-  ``AppResponse`` objects, with the referrers keeping each alive.
+  reports uncollectable objects and too many live ``cherrypy._cprequest.Request`` /
+  ``Response`` and ``cherrypy._cpwsgi.AppResponse`` objects, with the referrers keeping each alive.
 * :class:`ReferrerTree` gathers and formats the referrers of an object.
 * :class:`RequestCounter` counts requests in flight (``before_request`` / ``after_request``);
   ``request_counter`` is created and subscribed to ``cherrypy.engine`` on first use (first
@@ -20,12 +20,10 @@ import sys
 import time
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import expose
-from cherrypy.kernel.engine_plugins import SimplePlugin
-from cherrypy.kernel.request import Request
-from cherrypy.kernel.response import Response
-from cherrypy.kernel.wsgi import AppResponse
+# CherryPy's own names for the kernel's request objects (as CherryPy's gctools uses them).
+from cherrypy._cprequest import Request, Response
+from cherrypy._cpwsgi import AppResponse
+from cherrypy.plugin import SimplePlugin, expose, serving
 
 __all__ = ["GCRoot", "ReferrerTree", "RequestCounter", "get_context", "get_instances"]
 

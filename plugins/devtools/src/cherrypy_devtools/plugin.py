@@ -6,14 +6,14 @@ so that applications not using it publish nothing extra per request.)
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import Toolbox
+from cherrypy.plugin import KeyDeclarer, Toolbox, hookimpl
 
 from .statistics import StatsTool
 
-__all__ = ["CPSTATS_TOOL", "cherrypy_config_keys", "cherrypy_register_tools"]
+__all__ = ["CHERRYPY_PLUGIN_API", "CPSTATS_TOOL", "cherrypy_config_keys", "cherrypy_register_tools"]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The range of the plugin API (``cherrypy.plugin``) this distribution supports."""
 
 CPSTATS_TOOL = StatsTool()
 """The tool instance registered as ``cherrypy.tools.cpstats``."""
@@ -26,7 +26,7 @@ def cherrypy_register_tools(toolbox: Toolbox) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.cpstats.*``."""
     checker.declare_tool(
         "cpstats",

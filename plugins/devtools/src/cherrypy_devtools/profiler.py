@@ -26,9 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import expose
-from cherrypy.kernel.errors import NotFound
+from cherrypy.plugin import NotFound, expose, serving
 
 __all__ = ["ProfileAggregator", "Profiler", "default_path", "make_app", "serve"]
 

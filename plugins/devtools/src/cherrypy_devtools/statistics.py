@@ -18,8 +18,7 @@ import time
 from typing import Any
 
 import cherrypy
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import PipelineBuilder, Tool, serving
 
 __all__ = [
     "ByteCountWrapper",
@@ -162,16 +161,18 @@ class StatsTool(Tool):
     ``slow_queries_count`` (how many are kept, default 100) and ``debug``.
 
     Whether ``appstats["Enabled"]`` is true is checked per request, so pausing and resuming
-    from the :class:`~cherrypy_devtools.statspage.StatsPage` takes effect at once.
+    from the :class:`~cherrypy_devtools.statspage.StatsPage` takes effect at once.  The record
+    of the request in flight is ``request.cpstats_record``.
     """
 
     def __init__(self) -> None:
         super().__init__("on_end_request", self.record_stop)
 
-    def _setup(self) -> None:
-        """Attach :meth:`record_start` (first of ``on_start_resource``) and :meth:`record_stop`."""
-        super()._setup()
-        serving.request.hooks.attach("on_start_resource", self.record_start, priority=0)
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach :meth:`record_stop` (with ``settings``) and :meth:`record_start` (first of
+        ``on_start_resource``)."""
+        super().compile(pipeline, settings)
+        pipeline.attach("on_start_resource", self.record_start, priority=0)
 
     def record_start(self) -> None:
         """Record the beginning of the current request (if statistics are enabled)."""
@@ -181,9 +182,12 @@ class StatsTool(Tool):
         if not hasattr(request.rfile, "bytes_read"):
             original = request.rfile
             request.rfile = ByteCountWrapper(original)
-            body = getattr(request, "_body", None)
+            # As in CherryPy: the body reads through the counter.  A body not made yet is
+            # made now, from the counting rfile; one made earlier (request.body.* config, an
+            # earlier hook) still reads the original stream: point it at the counter.
+            body = request.body
             if getattr(body, "fp", None) is original:
-                body.fp = request.rfile  # type: ignore[union-attr]
+                body.fp = request.rfile
         remote = request.remote
         record = {
             "Bytes Read": None,
@@ -200,7 +204,7 @@ class StatsTool(Tool):
             appstats["Current Requests"] += 1
             appstats["Total Requests"] += 1
             appstats["Requests"][threading.get_ident()] = record
-        request._cpstats_record = record
+        request.cpstats_record = record
 
     def record_stop(
         self,
@@ -212,10 +216,10 @@ class StatsTool(Tool):
     ) -> None:
         """Record the end of the current request."""
         request = serving.request
-        record = getattr(request, "_cpstats_record", None)
+        record = getattr(request, "cpstats_record", None)
         if record is None:
             return
-        request._cpstats_record = None
+        request.cpstats_record = None
         response = serving.response
         read = getattr(request.rfile, "bytes_read", 0)
         record["Bytes Read"] = read

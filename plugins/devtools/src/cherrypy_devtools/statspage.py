@@ -17,9 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import expose
-from cherrypy.kernel.errors import HTTPError, HTTPRedirect
+from cherrypy.plugin import HTTPError, HTTPRedirect, expose, serving
 
 from .statistics import extrapolate_statistics, statistics
 

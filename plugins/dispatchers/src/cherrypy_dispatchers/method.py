@@ -1,7 +1,7 @@
 """``MethodDispatcher``: REST-style dispatch on the HTTP method.
 
 The object tree is walked exactly as by the kernel's default
-:class:`~cherrypy.kernel.dispatch.Dispatcher`, but the node it finds is a *resource*: an
+:class:`~cherrypy.plugin.Dispatcher`, but the node it finds is a *resource*: an
 exposed object whose upper-case methods (``GET``, ``POST``, ``PUT``, ``DELETE``, ...) handle the
 HTTP methods of the same name::
 
@@ -27,10 +27,14 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import Dispatcher, LateParamPageHandler
-from cherrypy.kernel.errors import HTTPError, NotFound
-from cherrypy.kernel.pipeline import entry_for_sources
+from cherrypy.plugin import (
+    Dispatcher,
+    HTTPError,
+    LateParamPageHandler,
+    NotFound,
+    add_handler_config,
+    serving,
+)
 
 __all__ = ["MethodDispatcher", "allowed_methods", "clear_method_cache"]
 
@@ -72,7 +76,7 @@ def clear_method_cache() -> None:
 class MethodDispatcher(Dispatcher):
     """Dispatch to the ``GET``/``POST``/``PUT``/``DELETE``/... method of the resource found.
 
-    Accepts the same arguments as :class:`~cherrypy.kernel.dispatch.Dispatcher`
+    Accepts the same arguments as :class:`~cherrypy.plugin.Dispatcher`
     (``dispatch_method_name``, ``translate``).  Note that the resource (the class or object)
     is exposed, not its methods.
     """
@@ -96,21 +100,7 @@ class MethodDispatcher(Dispatcher):
             return
         conf = getattr(func, "_cp_config", None)
         if conf:
-            _merge_handler_config(request, conf)
+            # On top of the config find_handler collected; cached with its pipeline.
+            add_handler_config(request, conf)
         vpath = [segment.replace("%2F", "/") for segment in vpath]
         request.handler = LateParamPageHandler(func, *vpath)
-
-
-def _merge_handler_config(request: Any, conf: dict[str, Any]) -> None:
-    """Add the method's ``_cp_config`` on top of the config ``find_handler`` collected.
-
-    The cached entry for the extended trail is looked up by the identity of its sources, so the
-    merged config and its compiled pipeline are built once, not per request.
-    """
-    entry = request._pipeline_entry
-    if entry is None or request.config != entry.config:
-        request.config.update(conf)
-        return
-    entry = entry_for_sources(request.app, (*entry.sources, conf), entry.path)
-    request._pipeline_entry = entry
-    request.config = entry.config.copy()

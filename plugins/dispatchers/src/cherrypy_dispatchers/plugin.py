@@ -7,15 +7,15 @@ It registers ``MethodDispatcher`` and ``VirtualHost`` by name, so that they are 
 
 from __future__ import annotations
 
-from typing import Any
-
-from cherrypy.kernel.configkeys import UNSET
-from cherrypy.kernel.hookspecs import RegisterDispatcher, hookimpl
+from cherrypy.plugin import UNSET, KeyDeclarer, RegisterDispatcher, hookimpl
 
 from .method import MethodDispatcher
 from .vhost import VirtualHost
 
-__all__ = ["cherrypy_config_keys", "cherrypy_register_dispatchers"]
+__all__ = ["CHERRYPY_PLUGIN_API", "cherrypy_config_keys", "cherrypy_register_dispatchers"]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The range of the plugin API (``cherrypy.plugin``) this distribution supports."""
 
 
 @hookimpl
@@ -26,7 +26,7 @@ def cherrypy_register_dispatchers(register: RegisterDispatcher) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Document the dispatchers this distribution offers to ``request.dispatch``."""
     checker.declare_key(
         "request",

@@ -13,17 +13,15 @@ and are compared case-insensitively.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import Dispatcher
-from cherrypy.kernel.httputil import urljoin
+from cherrypy.plugin import Dispatcher, RequestView, serving, urljoin
 
 __all__ = ["VirtualHost", "request_host"]
 
 
-def request_host(headers: Any, use_x_forwarded_host: bool = True) -> str:
+def request_host(headers: Mapping[str, str], use_x_forwarded_host: bool = True) -> str:
     """The host a request was sent to, lower-cased, as named by its headers.
 
     With ``use_x_forwarded_host`` an ``X-Forwarded-Host`` header wins over ``Host``; when
@@ -41,7 +39,7 @@ def request_host(headers: Any, use_x_forwarded_host: bool = True) -> str:
 class VirtualHost:
     """A dispatcher that maps host names to virtual path prefixes.
 
-    ``next_dispatcher`` (default: a new :class:`~cherrypy.kernel.dispatch.Dispatcher`) does
+    ``next_dispatcher`` (default: a new :class:`~cherrypy.plugin.Dispatcher`) does
     the real dispatch on the prefixed path.  ``use_x_forwarded_host`` (default ``True``, as in
     CherryPy) lets a proxy's ``X-Forwarded-Host`` header choose the host.  ``domains`` maps a
     host (``"example.com"``, ``"example.com:8443"``) to its prefix (``"/site"``); unknown hosts
@@ -79,7 +77,7 @@ class VirtualHost:
         return result
 
 
-def _unprefix_staticdir_section(request: Any, prefix: str) -> None:
+def _unprefix_staticdir_section(request: RequestView, prefix: str) -> None:
     """Make ``tools.staticdir.section`` relative to the URL the client saw, not the tree."""
     config = request.config
     if not config:

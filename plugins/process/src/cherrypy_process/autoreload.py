@@ -18,7 +18,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from cherrypy.kernel.engine_plugins import Monitor
+from cherrypy.plugin import Monitor, watched_files
 
 __all__ = ["Autoreloader"]
 
@@ -53,7 +53,7 @@ class Autoreloader(Monitor):
         self.mtimes: dict[str, _Stamp | None] = {}
         self.files = set()
         self.match = match
-        self._base_dir = getattr(bus, "_startup_cwd", None) or os.getcwd()
+        self._base_dir = getattr(bus, "startup_cwd", None) or os.getcwd()
         self._pattern: tuple[str, re.Pattern[str]] | None = None
         super().__init__(bus, self.run, frequency)
 
@@ -124,8 +124,6 @@ class Autoreloader(Monitor):
         return _absolute(filename, self._base_dir)
 
     def _watched(self) -> set[str]:
-        from cherrypy.kernel.config import watched_files
-
         extra = {self._make_absolute(os.fsdecode(name)) for name in list(self.files)}
         extra.update(self._make_absolute(name) for name in list(watched_files))
         return self.sysfiles() | extra

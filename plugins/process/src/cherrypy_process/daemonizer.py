@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cherrypy.kernel.engine_plugins import SimplePlugin
+from cherrypy.plugin import SimplePlugin
 
 __all__ = ["Daemonizer", "daemonized_pid", "startup_failure"]
 

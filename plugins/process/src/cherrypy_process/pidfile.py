@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from cherrypy.kernel.engine_plugins import SimplePlugin
+from cherrypy.plugin import SimplePlugin
 
 __all__ = ["PIDFile"]
 

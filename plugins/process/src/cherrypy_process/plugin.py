@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.plugin import KeyDeclarer, hookimpl
 
-__all__ = ["cherrypy_config_keys", "cherrypy_engine_setup"]
+__all__ = ["CHERRYPY_PLUGIN_API", "cherrypy_config_keys", "cherrypy_engine_setup"]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The range of the plugin API (``cherrypy.plugin``) this distribution supports."""
 
 
 @hookimpl
@@ -30,7 +33,7 @@ def cherrypy_engine_setup(engine: Any) -> None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``engine.autoreload.*``."""
     from .autoreload import Autoreloader
 

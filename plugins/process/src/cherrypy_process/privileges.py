@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from cherrypy.kernel.engine_plugins import SimplePlugin
+from cherrypy.plugin import SimplePlugin
 
 try:
     import grp
