@@ -50,8 +50,7 @@ Stability
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any
 
 import pluggy
 
@@ -102,9 +101,7 @@ from cherrypy.kernel.tools import (
     Toolbox,
 )
 from cherrypy.kernel.urls import url
-
-if TYPE_CHECKING:
-    from cherrypy.kernel.httputil import Host
+from cherrypy.kernel.views import ApplicationView, BusView, RequestView, ResponseView, ServerView
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -182,116 +179,3 @@ def missing_name(module: str, name: str) -> Any:
     the :class:`AttributeError` raised for a missing one says which distribution to install.
     """
     return module_getattr(module, name)
-
-
-# --------------------------------------------------------------------------- typed views
-
-
-@runtime_checkable
-class RequestView(Protocol):
-    """What a plugin may read and set of ``cherrypy.request`` (the kernel's Request)."""
-
-    app: Any
-    method: str
-    scheme: str
-    path_info: str
-    script_name: str
-    query_string: str
-    request_line: str
-    protocol: tuple[int, int]
-    params: dict[str, Any]
-    headers: HeaderMap
-    header_list: list[tuple[str, str]]
-    config: dict[str, Any] | None
-    handler: Any
-    inner_handler: Any
-    is_index: bool | None
-    login: str | None
-    closed: bool
-    stage: str | None
-    process_request_body: bool
-    show_tracebacks: bool
-    error_response: Callable[[], Any]
-    rfile: Any
-    wsgi_environ: dict[str, Any]
-
-    @property
-    def local(self) -> Host:
-        """The server's address (``ip``, ``port``, ``name``)."""
-
-    @property
-    def remote(self) -> Host:
-        """The client's address (``ip``, ``port``, ``name``)."""
-
-    @property
-    def body(self) -> Any:
-        """The request entity: ``read()``, ``fp``, ``params``, ``processors``."""
-
-
-@runtime_checkable
-class ResponseView(Protocol):
-    """What a plugin may read and set of ``cherrypy.response``."""
-
-    status: Any
-    headers: HeaderMap
-    header_list: list[tuple[bytes, bytes]]
-    body: Any
-    stream: bool
-    time: float
-
-    def collapse_body(self) -> bytes:
-        """Join the body into bytes (and keep it as the body)."""
-
-
-@runtime_checkable
-class ApplicationView(Protocol):
-    """A mounted application (``cherrypy.tree.apps[script_name]``, ``request.app``)."""
-
-    root: Any
-    config: dict[str, Any]
-    log: Any
-    namespaces: MutableMapping[str, Any]
-    toolboxes: MutableMapping[str, Any]
-
-    @property
-    def script_name(self) -> str:
-        """Where the application is mounted (``""`` for the root)."""
-
-    def find_config(self, path: str, key: str, default: Any = None) -> Any:
-        """The most specific value of ``key`` for ``path`` in the app's config."""
-
-
-@runtime_checkable
-class BusView(Protocol):
-    """``cherrypy.engine`` as plugins use it: channels, states and the life cycle."""
-
-    state: Any
-    states: Any
-    startup_cwd: str | None
-
-    def subscribe(
-        self, channel: str, callback: Callable[..., Any], priority: int | None = None
-    ) -> None:
-        """Call ``callback`` on every publish of ``channel`` (lower priority first)."""
-
-    def unsubscribe(self, channel: str, callback: Callable[..., Any]) -> None:
-        """Stop calling ``callback`` on ``channel``."""
-
-    def publish(self, channel: str, *args: Any, **kwargs: Any) -> list[Any]:
-        """Call every listener of ``channel``; return their results."""
-
-    def log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
-        """Log ``msg`` to the error log under the ENGINE context."""
-
-
-@runtime_checkable
-class ServerView(Protocol):
-    """An HTTP server a plugin builds or drives (``start()`` serves until ``stop()``)."""
-
-    ready: bool
-
-    def start(self) -> None:
-        """Serve until :meth:`stop` is called (blocks)."""
-
-    def stop(self) -> None:
-        """Stop accepting, finish in-flight requests and close."""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cherrypy.kernel.bus import Bus
+    from cherrypy.kernel.views import BusView
 
 __all__ = ["BackgroundTask", "Monitor", "PerpetualTimer", "SimplePlugin", "ThreadManager"]
 
@@ -33,10 +33,10 @@ class SimplePlugin:
     attribute to change its place in the channel (lower runs first, default 50).
     """
 
-    bus: Bus
+    bus: BusView
     """The bus (usually ``cherrypy.engine``) this plugin attaches to."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: BusView) -> None:
         """Remember the bus; nothing is subscribed until :meth:`subscribe` is called."""
         self.bus = bus
 
@@ -76,7 +76,7 @@ class ThreadManager(SimplePlugin):
     threads: dict[int, int]
     """Map of thread ident to the index handed to ``start_thread`` listeners."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: BusView) -> None:
         """Create the manager and declare its four channels on ``bus``."""
         self.threads = {}
         self._lock = threading.Lock()
@@ -125,7 +125,7 @@ class PerpetualTimer(threading.Timer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Take the usual :class:`threading.Timer` arguments plus an optional ``bus``."""
-        self.bus: Bus | None = kwargs.pop("bus", None)
+        self.bus: BusView | None = kwargs.pop("bus", None)
         super().__init__(*args, **kwargs)
 
     def run(self) -> None:
@@ -158,7 +158,7 @@ class BackgroundTask(threading.Thread):
         function: Callable[..., Any],
         args: Sequence[Any] = (),
         kwargs: Mapping[str, Any] | None = None,
-        bus: Bus | None = None,
+        bus: BusView | None = None,
     ) -> None:
         """Prepare the task; call :meth:`start` to begin running it."""
         super().__init__()
@@ -214,7 +214,7 @@ class Monitor(SimplePlugin):
 
     def __init__(
         self,
-        bus: Bus,
+        bus: BusView,
         callback: Callable[[], Any],
         frequency: float = 60,
         name: str | None = None,
