@@ -13,8 +13,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel import plugins
-from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.plugin import get_plugin_manager, hookimpl
 from cherrypy_json import codec
 
 
@@ -52,7 +51,7 @@ def test_another_plugins_codec_wins(fresh_codec: None, serve_root: Callable[...,
         def cherrypy_json_codec(self) -> Any:
             return (lambda value: json.dumps(value).upper()), json.loads
 
-    manager = plugins.ensure_loaded()
+    manager = get_plugin_manager()
     plugin = ShoutingCodec()
     manager.register(plugin, name="shouting-codec")
     try:

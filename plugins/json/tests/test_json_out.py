@@ -147,6 +147,25 @@ def test_handler_option(serve_root: Callable[..., str]) -> None:
     assert response.headers["Content-Type"] == "application/json"
 
 
+def test_handler_option_with_the_public_inner_handler(serve_root: Callable[..., str]) -> None:
+    seen = []
+
+    def wrapping_handler(*args: Any, **kwargs: Any) -> bytes:
+        request = cherrypy.serving.request
+        seen.append(request.inner_handler is request._json_inner_handler)
+        return json.dumps({"wrapped": request.inner_handler(*args, **kwargs)}).encode()
+
+    class Decorated:
+        @cherrypy.expose
+        @cherrypy.tools.json_out(handler=wrapping_handler)
+        def index(self) -> Any:
+            return [1]
+
+    base = serve_root(Decorated())
+    assert requests.get(base + "/", timeout=10).content == b'{"wrapped": [1]}'
+    assert seen == [True]
+
+
 def test_nothing_to_wrap_when_another_tool_answered(serve_root: Callable[..., str]) -> None:
     def answer_early() -> None:
         cherrypy.serving.response.body = b"answered early"

@@ -235,8 +235,23 @@ def test_plugin_factory_is_used_when_the_kernel_offers_one(fake_cherrypy, monkey
     assert made[0][0] is server
 
 
+def test_make_http_server_hook_is_this_plugins_own():
+    from cherrypy.plugin import get_plugin_manager
+    from cherrypy_server import hookspecs
+
+    caller = get_plugin_manager().hook.cherrypy_make_http_server
+    assert caller.spec.namespace is hookspecs and caller.spec.opts["firstresult"]
+    assert plugin.CHERRYPY_PLUGIN_API == ">=1.0,<2"
+    make = adapter_module._plugin_factory()
+    assert make is not None
+    server = Server()
+    server.socket_port = 0
+    assert isinstance(make(server, hello_app), CPWSGIServer)
+
+
 def test_hookimpls_carry_the_cherrypy_marker():
     for name in (
+        "cherrypy_addhooks",
         "cherrypy_engine_setup",
         "cherrypy_config_namespaces",
         "cherrypy_make_http_server",

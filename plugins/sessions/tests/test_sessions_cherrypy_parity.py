@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 import cherrypy
-from cherrypy.kernel.context import ThreadLocalProxy
+from cherrypy.plugin import ThreadLocalProxy
 from cherrypy_sessions.ram import RamSession
 
 

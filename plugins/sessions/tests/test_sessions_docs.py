@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel import plugins
+from cherrypy.plugin import get_plugin_manager
 from cherrypy.testing import serve
 
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "sessions.md"
@@ -84,7 +84,7 @@ def test_backend_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     plugin = types.SimpleNamespace(
         cherrypy_register_session_backends=namespace["cherrypy_register_session_backends"]
     )
-    manager = plugins.get_plugin_manager()
+    manager = get_plugin_manager()
     manager.register(plugin, name="docs-dict-backend")
     try:
         dict_session = namespace["DictSession"]

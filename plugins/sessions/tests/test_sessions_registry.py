@@ -12,8 +12,7 @@ import pytest
 import requests
 
 import cherrypy
-from cherrypy.kernel import plugins
-from cherrypy.kernel.hookspecs import hookimpl
+from cherrypy.plugin import get_plugin_manager, hookimpl
 from cherrypy_sessions import registry
 from cherrypy_sessions.base import Session
 from cherrypy_sessions.file import FileSession
@@ -69,7 +68,7 @@ class Counter:
 @pytest.fixture
 def dict_plugin() -> Iterator[None]:
     DictSession.store = {}
-    manager = plugins.get_plugin_manager()
+    manager = get_plugin_manager()
     plugin = DictBackendPlugin()
     manager.register(plugin, name="test-dict-backend")
     try:
@@ -102,7 +101,7 @@ def test_plugin_registered_after_the_first_lookup_is_replayed(dict_plugin: None)
         def cherrypy_register_session_backends(self, register: Any) -> None:
             register("late", DictSession)
 
-    manager = plugins.get_plugin_manager()
+    manager = get_plugin_manager()
     manager.register(Late(), name="test-late-backend")
     try:
         assert registry.get_backend("late") is DictSession

@@ -25,10 +25,14 @@ import requests
 
 import cherrypy
 from cherrypy.kernel import pipeline
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import Dispatcher, LateParamPageHandler
+from cherrypy.plugin import (
+    Dispatcher,
+    LateParamPageHandler,
+    Tool,
+    add_handler_config,
+    serving,
+)
 from cherrypy.testing import serve
-from cherrypy.kernel.tools import Tool
 
 SEED = Path(__file__).resolve().parents[3] / "tests" / "seed_examples"
 HEX = set(string.hexdigits)
@@ -150,7 +154,7 @@ class _MethodDispatcherStandIn(Dispatcher):
             request.handler = cherrypy.HTTPError(405)
             return
         if hasattr(method, "_cp_config"):
-            request.config.update(method._cp_config)
+            add_handler_config(request, method._cp_config)
         request.handler = LateParamPageHandler(method, *vpath)
 
 

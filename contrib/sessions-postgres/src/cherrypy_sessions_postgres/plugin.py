@@ -1,12 +1,21 @@
-"""The pluggy plugin of cherrypy-sessions-postgres: registers the ``postgresql`` storage type."""
+"""The pluggy plugin of cherrypy-sessions-postgres: registers the ``postgresql`` storage type.
+
+It implements ``cherrypy_register_session_backends``, the hook cherrypy-sessions adds.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cherrypy.kernel.hookspecs import RegisterSessionBackend, hookimpl
+from cherrypy.plugin import KeyDeclarer, hookimpl
 
-__all__ = ["cherrypy_config_keys", "cherrypy_register_session_backends"]
+if TYPE_CHECKING:
+    from cherrypy_sessions.hookspecs import RegisterSessionBackend
+
+__all__ = ["CHERRYPY_PLUGIN_API", "cherrypy_config_keys", "cherrypy_register_session_backends"]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 
 @hookimpl
@@ -20,7 +29,7 @@ def cherrypy_register_session_backends(register: RegisterSessionBackend) -> None
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare the ``tools.sessions.*`` keys of the ``postgresql`` storage type."""
     from cherrypy_sessions_postgres.backend import PostgresqlSession
 

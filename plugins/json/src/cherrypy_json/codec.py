@@ -22,7 +22,7 @@ import re
 import threading
 from typing import Any
 
-from cherrypy.kernel.hookspecs import JsonCodec
+from .hookspecs import JsonCodec
 
 __all__ = ["dumps", "get_codec", "loads", "reset_codec", "stdlib_codec", "ujson_codec"]
 
@@ -98,10 +98,22 @@ def _resolve() -> Codec:
     global _codec
     with _lock:
         if _codec is None:
-            from cherrypy.kernel.boot import boot
-
-            _codec = boot().json_codec() or stdlib_codec()
+            _codec = _plugin_codec() or stdlib_codec()
         return _codec
+
+
+def _plugin_codec() -> Codec | None:
+    """The first ``(dumps, loads)`` a plugin offers through ``cherrypy_json_codec``, or None.
+
+    None too when the hook is not there (the ``json`` plugin, which adds it, is not loaded).
+    """
+    from cherrypy.plugin import get_plugin_manager
+
+    caller = getattr(get_plugin_manager().hook, "cherrypy_json_codec", None)
+    if caller is None or not caller.has_spec():
+        return None
+    result: Codec | None = caller()
+    return result
 
 
 def reset_codec() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cherrypy.kernel.context import serving
+from cherrypy.plugin import serving
 
 from .codec import get_codec
 
@@ -16,9 +16,10 @@ def json_handler(*args: Any, **kwargs: Any) -> list[bytes]:
     """Call the wrapped page handler and return its value encoded as UTF-8 JSON.
 
     The default ``handler`` of :func:`json_out`; a custom one calls
-    ``cherrypy.serving.request._json_inner_handler(*args, **kwargs)`` the same way.
+    ``cherrypy.serving.request.inner_handler(*args, **kwargs)`` the same way (CherryPy's
+    ``request._json_inner_handler`` is an alias of it, so CherryPy's custom handlers work).
     """
-    value = serving.request._json_inner_handler(*args, **kwargs)
+    value = serving.request.inner_handler(*args, **kwargs)
     return [get_codec()[0](value).encode("utf-8")]
 
 
@@ -29,6 +30,7 @@ def json_out(
 ) -> None:
     """Wrap ``request.handler`` so its return value is sent as JSON (``tools.json_out``).
 
+    The page handler moves to ``request.inner_handler`` and ``handler`` takes its place.
     Sets the Content-Type response header to ``content_type`` unless it is None.  Does
     nothing when another tool already answered the request (``request.handler`` is None).
     """
@@ -39,7 +41,7 @@ def json_out(
         import cherrypy
 
         cherrypy.log(f"Replacing {request.handler!r} with JSON handler", "TOOLS.JSON_OUT")
-    request._json_inner_handler = request.handler
+    request.inner_handler = request.handler
     request.handler = handler
     if content_type is not None:
         if debug:

@@ -1,28 +1,38 @@
 """The pluggy plugin of cherrypy-json (entry point ``cherrypy.plugins: json``).
 
 It registers ``tools.json_in`` (``before_request_body``, priority 30) and ``tools.json_out``
-(``before_handler``, priority 30), and offers the ujson codec through ``cherrypy_json_codec``
-as a last resort, so that any other plugin's codec wins over it.
+(``before_handler``, priority 30), adds the ``cherrypy_json_codec`` hook
+(:mod:`cherrypy_json.hookspecs`) and offers the ujson codec through it as a last resort, so
+that any other plugin's codec wins over it.  ``CHERRYPY_PLUGIN_API`` states the plugin API
+range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cherrypy.kernel.hookspecs import hookimpl
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import KeyDeclarer, Tool, Toolbox, hookimpl
 
+from . import hookspecs
 from .codec import Codec, ujson_codec
 from .json_in import json_in
 from .json_out import json_out
 
+if TYPE_CHECKING:
+    import pluggy
+
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
+    "cherrypy_addhooks",
     "cherrypy_config_keys",
     "cherrypy_json_codec",
     "cherrypy_register_tools",
     "json_in_tool",
     "json_out_tool",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 json_in_tool = Tool("before_request_body", json_in, priority=30)
 """The ``cherrypy.tools.json_in`` tool."""
@@ -32,7 +42,13 @@ json_out_tool = Tool("before_handler", json_out, priority=30)
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add the ``cherrypy_json_codec`` hook specification."""
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``json_in`` and ``json_out`` to the default toolbox."""
     toolbox.json_in = json_in_tool
     toolbox.json_out = json_out_tool
@@ -45,7 +61,7 @@ def cherrypy_json_codec() -> Codec | None:
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.json_in.*`` and ``tools.json_out.*``."""
     checker.declare_tool(
         "json_in",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from .servers import ServerAdapter
@@ -193,16 +194,22 @@ def _resolve(dotted: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def _plugin_factory() -> Any:
-    """The kernel's typed ``make_http_server`` hook caller, when the kernel has one."""
-    try:
-        plugins = importlib.import_module("cherrypy.kernel.plugins")
-    except ImportError:
+def _plugin_factory() -> Callable[[Server, Callable[..., Any]], Any] | None:
+    """A caller of the ``cherrypy_make_http_server`` hook, or None when nobody added it.
+
+    The hook is this distribution's own (:mod:`cherrypy_server.hookspecs`); it is missing
+    when the ``server`` plugin itself is not loaded (blocked, or plugin loading is off).
+    """
+    from cherrypy.plugin import get_plugin_manager
+
+    caller = getattr(get_plugin_manager().hook, "cherrypy_make_http_server", None)
+    if caller is None or not caller.has_spec():
         return None
-    get_hooks = getattr(plugins, "get_hooks", None)
-    if get_hooks is None:
-        return None
-    return getattr(get_hooks(), "make_http_server", None)
+
+    def make(adapter: Server, wsgi_app: Callable[..., Any]) -> Any:
+        return caller(adapter=adapter, wsgi_app=wsgi_app)
+
+    return make
 
 
 def make_http_server(adapter: Server) -> Any:

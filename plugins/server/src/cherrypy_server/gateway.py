@@ -318,7 +318,8 @@ class Response:
             raise RuntimeError("The WSGI application returned without calling start_response")
         headers = self.headers
         try:
-            info = _heads[(status, *headers)]
+            key = (status, *headers)
+            info = _heads[key]
         except (KeyError, TypeError):
             info = _describe(status, headers)
         code, block, content_length, connection, has_date, has_server, has_te, error = info

@@ -1,18 +1,29 @@
 """The pluggy plugin of cherrypy-server (entry point ``cherrypy.plugins: server``).
 
-It subscribes ``cherrypy.server`` to the engine, registers the ``server`` config namespace
-and answers ``cherrypy_make_http_server`` with :class:`~cherrypy_server.wsgi_server.CPWSGIServer`.
-Another plugin may answer that hook first to replace the server.
+It subscribes ``cherrypy.server`` to the engine, registers the ``server`` config namespace,
+adds the ``cherrypy_make_http_server`` hook (:mod:`cherrypy_server.hookspecs`) and answers it
+with :class:`~cherrypy_server.wsgi_server.CPWSGIServer`.  Another plugin may answer that hook
+first to replace the server.  ``CHERRYPY_PLUGIN_API`` states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
+from cherrypy.plugin import BusView, KeyDeclarer, hookimpl
+
+from . import hookspecs
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .adapter import Server
+    from .wsgi_server import CPWSGIServer
 
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
+    "cherrypy_addhooks",
     "cherrypy_config_keys",
     "cherrypy_config_namespaces",
     "cherrypy_engine_setup",
@@ -20,12 +31,18 @@ __all__ = [
     "hookimpl",
 ]
 
-hookimpl = pluggy.HookimplMarker("cherrypy")
-"""The cherrypy hook implementation marker."""
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 
 @hookimpl
-def cherrypy_engine_setup(engine: Any) -> None:
+def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add the ``cherrypy_make_http_server`` hook specification."""
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def cherrypy_engine_setup(engine: BusView) -> None:
     """Subscribe ``cherrypy.server`` to ``engine`` unless it already is."""
     from .adapter import server
 
@@ -46,7 +63,7 @@ def cherrypy_config_namespaces(namespaces: MutableMapping[str, Any], scope: str)
 
 
 @hookimpl
-def cherrypy_make_http_server(adapter: Any, wsgi_app: Callable[..., Any]) -> Any:
+def cherrypy_make_http_server(adapter: Server, wsgi_app: Callable[..., Any]) -> CPWSGIServer:
     """Build this distribution's HTTP server for ``adapter``, serving ``wsgi_app``."""
     from .wsgi_server import CPWSGIServer
 
@@ -54,7 +71,7 @@ def cherrypy_make_http_server(adapter: Any, wsgi_app: Callable[..., Any]) -> Any
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare the ``server`` namespace: one key per setting of the ``Server`` adapter."""
     from .adapter import Server
 

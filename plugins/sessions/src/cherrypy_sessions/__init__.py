@@ -44,6 +44,6 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """Names other distributions provide here (``MemcachedSession``), via the compat table."""
-    from cherrypy.kernel.compat import module_getattr
+    from cherrypy.plugin import missing_name
 
-    return module_getattr("cherrypy.lib.sessions", name)
+    return missing_name("cherrypy.lib.sessions", name)

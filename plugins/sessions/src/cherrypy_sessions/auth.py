@@ -19,9 +19,7 @@ import html
 from typing import Any
 from urllib.parse import urlsplit
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.errors import HTTPError, HTTPRedirect
-from cherrypy.kernel.tools import HandlerTool
+from cherrypy.plugin import HandlerTool, HTTPError, HTTPRedirect, serving
 
 __all__ = ["SessionAuth", "SessionAuthTool", "safe_redirect_target", "session_auth"]
 
@@ -130,7 +128,7 @@ class SessionAuth:
 
     def do_check(self) -> bool | None:
         """Let a logged-in (or anonymous) user through; otherwise serve the login form."""
-        from cherrypy.kernel.urls import url
+        from cherrypy.plugin import url
 
         session = serving.session
         request = serving.request

@@ -78,7 +78,7 @@ def ensure_running(session: Any) -> None:
         monitor = _monitors.get(key)
         if monitor is None:
             import cherrypy
-            from cherrypy.kernel.engine_plugins import Monitor
+            from cherrypy.plugin import Monitor
 
             monitor = Monitor(
                 cherrypy.engine,

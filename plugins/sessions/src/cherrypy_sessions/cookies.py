@@ -18,8 +18,7 @@ from email.utils import formatdate
 from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
-from cherrypy.kernel.context import serving
-from cherrypy.kernel.cookies import defer_response_cookie
+from cherrypy.plugin import defer_response_cookie, serving
 from cherrypy_sessions import ids
 
 __all__ = ["CookieSpec", "SessionMorsel", "expire", "normalize_samesite", "set_response_cookie"]

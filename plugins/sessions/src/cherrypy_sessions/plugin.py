@@ -1,26 +1,39 @@
 """The pluggy plugin of cherrypy-sessions (entry point ``cherrypy.plugins: sessions``).
 
-It adds ``tools.sessions`` and ``tools.session_auth`` to ``cherrypy.tools`` and registers the
-``"ram"`` and ``"file"`` storage types, through the same hooks any other plugin uses.
+It adds ``tools.sessions`` and ``tools.session_auth`` to ``cherrypy.tools``, adds the
+``cherrypy_register_session_backends`` hook (:mod:`cherrypy_sessions.hookspecs`) and registers
+the ``"ram"`` and ``"file"`` storage types through it, as any other store does.
+``CHERRYPY_PLUGIN_API`` states the plugin API range it supports.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from cherrypy.kernel.hookspecs import RegisterSessionBackend, hookimpl
+from cherrypy.plugin import KeyDeclarer, Toolbox, hookimpl
+from cherrypy_sessions import hookspecs
 from cherrypy_sessions.auth import SessionAuthTool, session_auth
 from cherrypy_sessions.file import FileSession
+from cherrypy_sessions.hookspecs import RegisterSessionBackend
 from cherrypy_sessions.ram import RamSession
 from cherrypy_sessions.tool import SessionTool
 
+if TYPE_CHECKING:
+    import pluggy
+
 __all__ = [
+    "CHERRYPY_PLUGIN_API",
     "SESSIONS_TOOL",
     "SESSION_AUTH_TOOL",
+    "cherrypy_addhooks",
     "cherrypy_config_keys",
     "cherrypy_register_session_backends",
     "cherrypy_register_tools",
 ]
+
+CHERRYPY_PLUGIN_API = ">=1.0,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 SESSIONS_TOOL = SessionTool()
 """The ``cherrypy.tools.sessions`` instance."""
@@ -30,7 +43,13 @@ SESSION_AUTH_TOOL = SessionAuthTool(session_auth)
 
 
 @hookimpl
-def cherrypy_register_tools(toolbox: Any) -> None:
+def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add the ``cherrypy_register_session_backends`` hook specification."""
+    hookspecs.add_hookspecs(pluginmanager)
+
+
+@hookimpl
+def cherrypy_register_tools(toolbox: Toolbox) -> None:
     """Add ``sessions`` and ``session_auth`` to the toolbox."""
     toolbox.sessions = SESSIONS_TOOL
     toolbox.session_auth = SESSION_AUTH_TOOL
@@ -78,7 +97,7 @@ _SESSION_AUTH_DOCS = {
 
 
 @hookimpl
-def cherrypy_config_keys(checker: Any) -> None:
+def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.sessions.*`` and ``tools.session_auth.*``."""
     from cherrypy_sessions.auth import SessionAuth
 
@@ -98,9 +117,9 @@ def cherrypy_config_keys(checker: Any) -> None:
     )
 
 
-def _backend_setting(key: str, section: Any) -> bool:
+def _backend_setting(key: str, section: Mapping[str, Any]) -> bool:
     """Whether ``key`` is an attribute of the session class that ``section`` configures."""
-    from cherrypy.kernel.reprconf import attributes
+    from cherrypy.plugin import attributes
     from cherrypy_sessions.registry import get_backend
 
     storage_type = section.get("tools.sessions.storage_type")

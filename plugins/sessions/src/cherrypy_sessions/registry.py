@@ -1,8 +1,9 @@
 """The session backend registry: ``tools.sessions.storage_type`` name -> session class.
 
-Backends are offered by plugins through the ``cherrypy_register_session_backends`` hook::
+Backends are offered by plugins through the ``cherrypy_register_session_backends`` hook,
+which this distribution adds (:mod:`cherrypy_sessions.hookspecs`)::
 
-    from cherrypy.kernel.hookspecs import hookimpl
+    from cherrypy.plugin import hookimpl
 
     @hookimpl
     def cherrypy_register_session_backends(register):
@@ -23,6 +24,7 @@ import threading
 import warnings
 from typing import Any
 
+from cherrypy_sessions import hookspecs
 from cherrypy_sessions.base import Session
 
 __all__ = [
@@ -87,22 +89,22 @@ def register_backend(name: str, cls: type[Session]) -> None:
 
 
 def _offer() -> None:
-    """Make the historic registration call once per plugin manager."""
+    """Make the historic registration call once per plugin manager (loading plugins first)."""
     global _offered_to
-    from cherrypy.kernel import plugins
-    from cherrypy.kernel.boot import boot
+    from cherrypy.plugin import get_plugin_manager
 
-    manager = plugins.get_plugin_manager()
+    manager = get_plugin_manager()
     if _offered_to is manager:
         return
     with _lock:
         if _offered_to is manager:
             return
-        hooks = boot()
-        manager = plugins.get_plugin_manager()
-        if _offered_to is not manager:
-            _offered_to = manager
-            hooks.register_session_backends(register_backend)
+        _offered_to = manager
+        # The sessions plugin added the hook as it loaded; add it here if it did not load
+        # (plugin autoload off), so that plugins registered by hand are still offered.
+        hookspecs.add_hookspecs(manager)
+        caller = getattr(manager.hook, hookspecs.HOOK_NAME)
+        caller.call_historic(kwargs={"register": register_backend})
 
 
 def get_backend(name: str) -> type[Session]:

@@ -1,7 +1,7 @@
 """``tools.sessions``: the session tool and its request hooks.
 
 When the tool is on for a path, the kernel's pipeline compiler calls
-:meth:`SessionTool._setup` once for that path's config.  It turns the ``tools.sessions.*``
+:meth:`SessionTool.compile` once for that path's config.  It turns the ``tools.sessions.*``
 settings into a :class:`SessionSettings` (backend class resolved, backend ``setup()`` run,
 cookie attributes prepared) and attaches four plain callables:
 
@@ -18,6 +18,10 @@ on_end_request (90)       :func:`close`                 release a lock still hel
 With ``locking = "explicit"`` the application calls ``cherrypy.session.acquire_lock()``
 itself.  :func:`init` is CherryPy's public entry point (``cherrypy.lib.sessions.init``) and
 does the same as the tool's first hook for the settings it is given.
+
+Per-request state lives on ``cherrypy.request`` under public names: ``sessions_started``
+(the session was created for this request) and ``sessions_saved`` (it was saved, or its save
+is scheduled after a streamed body).
 """
 
 from __future__ import annotations
@@ -27,9 +31,14 @@ import sys
 import threading
 from typing import Any
 
-from cherrypy.kernel.context import ThreadLocalProxy, serving
-from cherrypy.kernel.cookies import request_cookie_value
-from cherrypy.kernel.tools import Tool
+from cherrypy.plugin import (
+    PipelineBuilder,
+    ThreadLocalProxy,
+    Tool,
+    attributes,
+    request_cookie_value,
+    serving,
+)
 from cherrypy_sessions import ids, registry
 from cherrypy_sessions.base import Session
 from cherrypy_sessions.cookies import CookieSpec
@@ -138,8 +147,6 @@ def _resolve_class(storage_type: Any, storage_class: Any) -> type:
     if isinstance(storage_class, str):
         if "." not in storage_class:
             return registry.get_backend(storage_class)
-        from cherrypy.kernel.reprconf import attributes
-
         storage_class = attributes(storage_class)
     if not isinstance(storage_class, type):
         raise TypeError(f"tools.sessions.storage_class must be a class, not {storage_class!r}")
@@ -214,10 +221,10 @@ def start_session(settings: SessionSettings) -> None:
     if "session" not in _cherrypy_globals:
         _restore_session_proxy()
     request = serving.request
-    state = request.__dict__
-    if "_session_init_flag" in state:
+    state = vars(request)
+    if "sessions_started" in state:
         return
-    state["_session_init_flag"] = True
+    state["sessions_started"] = True
     cookie = settings.cookie
     sid = request_cookie_value(request, cookie.name)
     session: Any
@@ -261,10 +268,10 @@ def save() -> None:
     if session is None:
         return
     request = serving.request
-    state = request.__dict__
-    if "_sessionsaved" in state:
+    state = vars(request)
+    if "sessions_saved" in state:
         return
-    state["_sessionsaved"] = True
+    state["sessions_saved"] = True
     response = serving.response
     if response.stream:
         request.hooks.attach("on_end_request", session.save)
@@ -348,21 +355,18 @@ class SessionTool(Tool):
     def _lock_session(self) -> None:
         lock_session()
 
-    def _setup(self) -> None:
-        """Attach the session hooks to the path being compiled (once per path)."""
-        conf = self._merged_args()
-        priority = conf.pop("priority", None)
-        if priority is None:
-            priority = getattr(self.callable, "priority", self._priority)
-        settings = settings_for(conf)
-        hooks = serving.request.hooks
-        hooks.attach(self._point, start_session, priority=priority, settings=settings)
-        if settings.locking == "implicit":
-            hooks.attach("before_handler", lock_session)
-        elif settings.locking == "early":
-            hooks.attach("before_request_body", lock_session, priority=60)
-        hooks.attach("before_finalize", save)
-        hooks.attach("on_end_request", close)
+    def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
+        """Attach the session hooks for a path's ``tools.sessions.*`` ``settings`` (once per
+        path)."""
+        priority = self._priority_for(settings)
+        compiled = settings_for(settings)
+        pipeline.attach("before_request_body", start_session, priority=priority, settings=compiled)
+        if compiled.locking == "implicit":
+            pipeline.attach("before_handler", lock_session)
+        elif compiled.locking == "early":
+            pipeline.attach("before_request_body", lock_session, priority=60)
+        pipeline.attach("before_finalize", save)
+        pipeline.attach("on_end_request", close)
 
     def regenerate(self) -> None:
         """Give the current session a new id (keeping its data) and re-issue the cookie."""
