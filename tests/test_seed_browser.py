@@ -64,13 +64,15 @@ def jquery_cdn(need: Any) -> Iterator[int]:
 
 
 @pytest.fixture
-def browser(need: Any, jquery_cdn: int, tmp_path: Path) -> Iterator[Any]:
+def browser(need: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """Headless Debian Chromium under chromedriver (Selenium's WebDriver)."""
     need(Path(CHROMIUM).is_file(), "Debian's chromium is not installed (apt-get install chromium)")
     need(
         Path(CHROMEDRIVER).is_file(),
         "Debian's chromedriver is not installed (apt-get install chromium-driver)",
     )
+    # Only now: its teardown checks that the page fetched jQuery, which a skip never does.
+    jquery_cdn: int = request.getfixturevalue("jquery_cdn")
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
