@@ -57,9 +57,7 @@ __all__ = [
     "PLUGIN_API_VERSION",
     "PROJECT_NAME",
     "REQUEST_PHASES",
-    "JsonCodec",
     "RegisterDispatcher",
-    "RegisterSessionBackend",
     "hookimpl",
     "hookspec",
     "impl_failsafe",
@@ -116,12 +114,6 @@ ENGINE_CHANNELS: dict[str, str] = {
 
 RegisterDispatcher = Callable[[str, Callable[..., Any]], None]
 """``register(name, factory)``: makes a dispatcher factory available under ``name``."""
-
-RegisterSessionBackend = Callable[[str, type], None]
-"""``register(name, cls)``: makes a session class available as ``tools.sessions.storage_type``."""
-
-JsonCodec = tuple[Callable[[Any], str], Callable[[str | bytes], Any]]
-"""A ``(dumps, loads)`` pair: ``dumps(obj) -> str`` and ``loads(text_or_bytes) -> obj``."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -124,7 +124,7 @@ class Tool:
             raise TypeError(f"{self!r} has no hook point to attach to")
         return self._point
 
-    def _priority_for(self, settings: dict[str, Any]) -> int:
+    def priority_for(self, settings: dict[str, Any]) -> int:
         """Pop ``priority`` from ``settings``; else the callable's attribute or the tool's."""
         priority = settings.pop("priority", None)
         if priority is None:
@@ -139,7 +139,7 @@ class Tool:
         callable receives them as keyword arguments.  Override this (not ``_setup``) to
         attach more than one callback.
         """
-        priority = self._priority_for(settings)
+        priority = self.priority_for(settings)
         pipeline.attach(self._hook_point(), self.callable, priority=priority, **settings)
 
     def __repr__(self) -> str:
@@ -173,7 +173,7 @@ class HandlerTool(Tool):
 
     def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
         """Attach the tool so that a true result skips the page handler."""
-        priority = self._priority_for(settings)
+        priority = self.priority_for(settings)
         pipeline.attach(self._hook_point(), self._wrapper, priority=priority, **settings)
 
 

@@ -46,7 +46,7 @@ class GzipTool(Tool):
     def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
         """Attach the request-body inflater (``before_request_body``, priority 20) and the
         response compressor (``before_finalize``, priority 80 unless configured)."""
-        priority = self._priority_for(settings)
+        priority = self.priority_for(settings)
         request_conf = {key: settings.pop(key) for key in _REQUEST_OPTIONS if key in settings}
         pipeline.attach("before_request_body", inflate_request_body, priority=20, **request_conf)
         pipeline.attach("before_finalize", self.callable, priority=priority, **settings)

@@ -358,7 +358,7 @@ class SessionTool(Tool):
     def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
         """Attach the session hooks for a path's ``tools.sessions.*`` ``settings`` (once per
         path)."""
-        priority = self._priority_for(settings)
+        priority = self.priority_for(settings)
         compiled = settings_for(settings)
         pipeline.attach("before_request_body", start_session, priority=priority, settings=compiled)
         if compiled.locking == "implicit":
