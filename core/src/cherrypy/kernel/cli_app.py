@@ -386,7 +386,7 @@ def serve_command(argv: Sequence[str]) -> int:
     try:
         get_server()
     except (AttributeError, ImportError):
-        print(f"error: {compat.missing_name_error('get_server()')}", file=sys.stderr)
+        print(f"error: {compat.missing_name_error('cherrypy.server')}", file=sys.stderr)
         return 1
     try:
         if options.environment:
