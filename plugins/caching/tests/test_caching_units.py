@@ -7,6 +7,7 @@ import time
 from typing import cast
 
 from cherrypy.plugin import PipelineBuilder
+from cherrypy.testing import RecordingPipeline
 from cherrypy_caching import plugin
 from cherrypy_caching.conditional import entity_tags
 from cherrypy_caching.memory import AntiStampedeCache
@@ -77,23 +78,6 @@ def test_lib_locking_alias() -> None:
     checker = locking.LockChecker("abc", datetime.timedelta(seconds=-1))
     with pytest.raises(locking.LockTimeout, match="abc"):
         checker.expired()
-
-
-class RecordingPipeline:
-    """Stands in for ``cherrypy.plugin.PipelineBuilder``: records what a tool attaches."""
-
-    def __init__(self) -> None:
-        self.attached: list[tuple[str, object, int | None, dict[str, object]]] = []
-
-    def attach(
-        self,
-        point: str,
-        callback: object,
-        failsafe: bool | None = None,
-        priority: int | None = None,
-        **kwargs: object,
-    ) -> None:
-        self.attached.append((point, callback, priority, kwargs))
 
 
 def test_caching_tool_compiles_from_its_settings() -> None:

@@ -12,6 +12,7 @@ import pytest
 import cherrypy
 from cherrypy.lib.httputil import header_elements
 from cherrypy.plugin import PipelineBuilder, prepare_iter
+from cherrypy.testing import RecordingPipeline
 from cherrypy_encoding import compression, plugin
 
 
@@ -32,23 +33,6 @@ def test_tools_are_registered() -> None:
     assert plugin.gzip_tool._point == "before_finalize"
     assert plugin.gzip_tool._priority == 80
     assert plugin.decode_tool._point == "before_request_body"
-
-
-class RecordingPipeline:
-    """Stands in for ``cherrypy.plugin.PipelineBuilder``: records what a tool attaches."""
-
-    def __init__(self) -> None:
-        self.attached: list[tuple[str, object, int | None, dict[str, object]]] = []
-
-    def attach(
-        self,
-        point: str,
-        callback: object,
-        failsafe: bool | None = None,
-        priority: int | None = None,
-        **kwargs: object,
-    ) -> None:
-        self.attached.append((point, callback, priority, kwargs))
 
 
 def test_gzip_tool_compiles_from_its_settings() -> None:
