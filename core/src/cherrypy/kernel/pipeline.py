@@ -8,9 +8,12 @@ sorted hooks of each phase, the request/response attributes to set, error pages,
 tools' collected arguments.  A request installs a pipeline with a few attribute assignments and
 makes no pluggy call.
 
-Tools whose ``_setup`` reads live request data (a path, a header) cannot be compiled; they are
-detected at compile time and set up per request, as CherryPy does.  So are custom config
-namespaces, whose handlers may have side effects the kernel cannot record.
+Tools compile from explicit arguments: :meth:`~cherrypy.kernel.tools.Tool.compile` receives
+the path's settings and a :class:`~cherrypy.kernel.tools.PipelineBuilder`.  Only a tool that
+overrides CherryPy's ``_setup`` (a user's legacy tool) is run against recording stand-ins of
+the request and response; if it reads live request data (a path, a header) it is detected and
+set up per request instead, as CherryPy does.  So are custom config namespaces, whose
+handlers may have side effects the kernel cannot record.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 A tool packages a callable with the hook point it runs at.  It is switched on per path in
 config (``tools.NAME.on = True``, its arguments as ``tools.NAME.ARG``) or with the tool used as a
 decorator.  The kernel does not set tools up per request: :mod:`cherrypy.kernel.pipeline`
-calls each tool's :meth:`Tool._setup` once per path while compiling that path's pipeline.
+calls each tool's :meth:`Tool.compile` once per path, with the path's settings and a
+:class:`PipelineBuilder`, while compiling that path's pipeline.
 """
 
 from __future__ import annotations
