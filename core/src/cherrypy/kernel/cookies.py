@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import re
 from http.cookies import Morsel, SimpleCookie
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.request import Request
+    from cherrypy.kernel.response import Response
 
 __all__ = [
     "COOKIE_STATE",
@@ -91,7 +95,7 @@ def parse_into(cookie: SimpleCookie, header: str) -> None:
             morsel.set(name, value, coded)
 
 
-def load_request_cookie(request: Any, header: str) -> None:
+def load_request_cookie(request: Request, header: str) -> None:
     """Take a ``Cookie`` request header into ``request.cookie`` (parsed on first access).
 
     Raises :class:`http.cookies.CookieError` for a header ``SimpleCookie`` refuses.
@@ -124,7 +128,7 @@ class PendingCookie(Protocol):
         ...
 
 
-def defer_response_cookie(response: Any, name: str, cookie: PendingCookie) -> bool:
+def defer_response_cookie(response: Response, name: str, cookie: PendingCookie) -> bool:
     """Set cookie ``name`` on ``response`` without building a Morsel yet.
 
     Returns False (doing nothing) once ``response.cookie`` exists: the caller then sets a
@@ -142,7 +146,9 @@ def defer_response_cookie(response: Any, name: str, cookie: PendingCookie) -> bo
     return True
 
 
-def set_cookie_headers(response: Any, header_list: list[tuple[bytes, bytes]], encode: Any) -> None:
+def set_cookie_headers(
+    response: Response, header_list: list[tuple[bytes, bytes]], encode: Any
+) -> None:
     """Append the response's ``Set-Cookie`` headers to ``header_list``.
 
     ``encode`` turns a rendered morsel into bytes.  Cookies still pending (nobody accessed
@@ -208,7 +214,7 @@ class LazyCookie:
             raise AttributeError("cookie") from None
 
 
-def request_cookie_value(request: Any, name: str) -> str | None:
+def request_cookie_value(request: Request, name: str) -> str | None:
     """``request.cookie[name].value``, or None if there is no such cookie.
 
     Equivalent to looking in ``request.cookie``, but reads a header that was not parsed yet

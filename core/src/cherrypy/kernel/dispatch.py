@@ -7,7 +7,7 @@ import string
 import sys
 import types
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cherrypy.kernel import config as _config_module
 from cherrypy.kernel import pipeline as _pipeline_module
@@ -15,6 +15,11 @@ from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import CherryPyException, HTTPError, NotFound
 from cherrypy.kernel.pipeline import entry_for_sources
 from cherrypy.kernel.runtime import site
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.request import Request
+    from cherrypy.kernel.tree import Application
+    from cherrypy.kernel.views import RequestView
 
 __all__ = [
     "Dispatcher",
@@ -314,7 +319,7 @@ class Dispatcher:
         return result
 
     def _walk(
-        self, request: Any, app: Any, path: str, reads: list[tuple[Any, str, Any]]
+        self, request: Request, app: Application, path: str, reads: list[tuple[Any, str, Any]]
     ) -> tuple[Any, list[str]]:
         """The object-tree walk of :meth:`find_handler`; records what it read in ``reads``."""
         root = app.root
@@ -417,8 +422,8 @@ class Dispatcher:
 
     @staticmethod
     def _set_config(
-        request: Any,
-        app: Any,
+        request: Request,
+        app: Application,
         trail: list[tuple[Any, list[dict[str, Any]], int]],
         fullpath: list[str],
         path: str,
@@ -438,7 +443,7 @@ class Dispatcher:
         use_config(request, sources, path)
 
 
-def use_config(request: Any, sources: Sequence[dict[str, Any]], path: str) -> None:
+def use_config(request: RequestView, sources: Sequence[dict[str, Any]], path: str) -> None:
     """Give ``request`` the config of ``sources`` merged in order, and that trail's pipeline.
 
     The dispatcher seam: a dispatcher that has worked out which config dicts apply to a
@@ -447,6 +452,7 @@ def use_config(request: Any, sources: Sequence[dict[str, Any]], path: str) -> No
     cached by the identity of the sources, so a path costs one dict lookup after its first
     request; ``request.config`` is then a copy the request may change freely.
     """
+    request = cast("Request", request)  # the kernel's own: its private fields are set below
     entry = entry_for_sources(request.app, tuple(sources), path)
     request._pipeline_entry = entry
     cls: type = request.__class__
@@ -459,15 +465,18 @@ def use_config(request: Any, sources: Sequence[dict[str, Any]], path: str) -> No
         request.config = entry.config.copy()
 
 
-def add_handler_config(request: Any, conf: dict[str, Any]) -> None:
+def add_handler_config(request: RequestView, conf: dict[str, Any]) -> None:
     """Put a handler's own config (its ``_cp_config``) on top of what :func:`use_config` gave.
 
     Cached like :func:`use_config` when the request's config is still the one the
     dispatcher set; a config the request already changed is updated in place instead.
     """
-    entry = request._pipeline_entry
-    if entry is None or request.config != entry.config:
-        request.config.update(conf)
+    entry = cast("Request", request)._pipeline_entry
+    config = request.config
+    if entry is None or config != entry.config:
+        if config is None:
+            config = request.config = {}
+        config.update(conf)
         return
     use_config(request, (*entry.sources, conf), entry.path)
 

@@ -20,9 +20,13 @@ import sys
 import time as _time
 import uuid
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cherrypy.kernel.context import serving
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.request import Request
+    from cherrypy.kernel.response import Response
 
 __all__ = ["LazyRfc3339UtcTime", "LogManager", "NullHandler", "WSGIErrorHandler", "logfmt"]
 
@@ -145,28 +149,28 @@ def _escape(value: Any) -> str:
 # Each atom reads its raw value from (manager, request, response); _escape renders it.
 
 
-def _atom_host(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_host(manager: LogManager, request: Request, response: Response) -> Any:
     remote = request.remote
     return remote.name or remote.ip
 
 
-def _atom_logname(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_logname(manager: LogManager, request: Request, response: Response) -> Any:
     return "-"
 
 
-def _atom_user(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_user(manager: LogManager, request: Request, response: Response) -> Any:
     return getattr(request, "login", None) or "-"
 
 
-def _atom_time(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_time(manager: LogManager, request: Request, response: Response) -> Any:
     return manager.time()
 
 
-def _atom_request_line(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_request_line(manager: LogManager, request: Request, response: Response) -> Any:
     return request.request_line
 
 
-def _atom_status(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_status(manager: LogManager, request: Request, response: Response) -> Any:
     status = response.output_status
     if status is None:
         return "-"
@@ -175,28 +179,28 @@ def _atom_status(manager: LogManager, request: Any, response: Any) -> Any:
     return str(status).split(" ", 1)[0]
 
 
-def _atom_bytes(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_bytes(manager: LogManager, request: Request, response: Response) -> Any:
     return response.headers.get("Content-Length", "") or "-"
 
 
-def _atom_referer(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_referer(manager: LogManager, request: Request, response: Response) -> Any:
     return request.headers.get("Referer", "")
 
 
-def _atom_user_agent(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_user_agent(manager: LogManager, request: Request, response: Response) -> Any:
     return request.headers.get("User-Agent", "")
 
 
-def _atom_virtual_host(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_virtual_host(manager: LogManager, request: Request, response: Response) -> Any:
     return request.headers.get("Host", "-")
 
 
-def _atom_unique_id(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_unique_id(manager: LogManager, request: Request, response: Response) -> Any:
     unique_id = getattr(request, "unique_id", None)
     return uuid.uuid4() if unique_id is None else unique_id
 
 
-def _atom_utc_time(manager: LogManager, request: Any, response: Any) -> Any:
+def _atom_utc_time(manager: LogManager, request: Request, response: Response) -> Any:
     # Looked up at call time so that replacing the module attribute takes effect.
     return LazyRfc3339UtcTime()
 
@@ -254,7 +258,7 @@ class _CompiledFormat:
         self.template = "".join(pieces)
         self.atoms = tuple(atoms)
 
-    def render(self, manager: LogManager, request: Any, response: Any) -> str:
+    def render(self, manager: LogManager, request: Request, response: Response) -> str:
         """Build the access-log line for ``request`` and ``response``."""
         if self.template is None:
             values = {

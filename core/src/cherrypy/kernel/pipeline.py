@@ -21,12 +21,15 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
 from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox, on_tools_changed
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.tree import Application
 
 __all__ = [
     "NeedsLiveRequest",
@@ -280,7 +283,7 @@ def split_namespaces(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def compile_pipeline(
-    app: Any, path: str, config: dict[str, Any], namespaces: Iterable[tuple[str, Any]]
+    app: Application, path: str, config: dict[str, Any], namespaces: Iterable[tuple[str, Any]]
 ) -> Pipeline:
     """Compile ``config`` (a path's merged request config) into a :class:`Pipeline`.
 
@@ -379,7 +382,7 @@ def _add_plugin_phase_hooks(hookmap: HookMap) -> None:
             hookmap[point].append(Hook(impl))
 
 
-def _call_build_hook(app: Any, path: str, config: dict[str, Any], request: Any) -> None:
+def _call_build_hook(app: Application, path: str, config: dict[str, Any], request: Any) -> None:
     from cherrypy.kernel.runtime import boot
 
     boot().build_pipeline(app=app, path=path, config=config, pipeline=PipelineBuilder(request))
@@ -404,7 +407,7 @@ class Entry:
         self.pipeline: Pipeline | None = None
 
     def get_pipeline(
-        self, app: Any, namespaces_of: Callable[[], Iterable[tuple[str, Any]]]
+        self, app: Application, namespaces_of: Callable[[], Iterable[tuple[str, Any]]]
     ) -> Pipeline:
         """The compiled pipeline of this entry (compiled on first use)."""
         pipe = self.pipeline
@@ -419,7 +422,7 @@ def _store(key: Any, entry: Entry) -> None:
     _cache[key] = entry
 
 
-def entry_for_sources(app: Any, sources: tuple[dict[str, Any], ...], path: str) -> Entry:
+def entry_for_sources(app: Application, sources: tuple[dict[str, Any], ...], path: str) -> Entry:
     """Return the cache entry for config ``sources`` merged in order (default dispatcher).
 
     Keyed by the identity of the source dicts plus the generations; the entry keeps the
@@ -439,7 +442,7 @@ def entry_for_sources(app: Any, sources: tuple[dict[str, Any], ...], path: str) 
     return entry
 
 
-def entry_for_config(app: Any, config: dict[str, Any], path: str) -> Entry:
+def entry_for_config(app: Application, config: dict[str, Any], path: str) -> Entry:
     """Return the cache entry for an already merged ``config`` (custom dispatchers)."""
     values = tuple(config.values())
     key = (id(app), _generation, _config_generation(), "cfg", tuple(config), *map(id, values))

@@ -185,6 +185,7 @@ class Request:
     stage: str | None = None
     unique_id = _LazyUniqueId()
     _pipeline_entry: Any = None
+    _walk_dynamic = False  # set by a _cp_dispatch walk the dispatcher must not cache
     wsgi_environ: dict[str, Any] = {}
     multithread = True
     multiprocess = False
