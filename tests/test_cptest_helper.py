@@ -632,3 +632,21 @@ def test_failed_class_setup_is_reported_and_cleaned_up() -> None:
     assert len(result.errors) == 1 and "setup_server broke" in result.errors[0][1]
     assert cherrypy.tree is original_tree
     assert cherrypy.server.socket_port != busy_port
+
+
+def test_docs_cherrypy_testing_example_runs() -> None:
+    """The ``cherrypy.testing`` example of docs/testing.md passes as written."""
+    page = Path(__file__).resolve().parents[1] / "docs" / "testing.md"
+    [source] = [
+        block
+        for block in page.read_text().split("```python\n")[1:]
+        if "from cherrypy.testing import" in block
+    ]
+    namespace: dict[str, object] = {"__name__": "docs_cherrypy_testing_example"}
+    exec(compile(source.split("```", 1)[0], str(page), "exec"), namespace)
+    try:
+        namespace["test_hello"]()  # type: ignore[operator]
+    finally:
+        from cherrypy.testing import reset
+
+        reset()
