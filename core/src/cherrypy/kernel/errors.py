@@ -24,6 +24,7 @@ __all__ = [
     "HTTPRedirect",
     "InternalRedirect",
     "NotFound",
+    "StartupError",
     "TimeoutError",
     "bare_error",
     "clean_headers",
@@ -34,6 +35,19 @@ __all__ = [
 
 class CherryPyException(Exception):
     """Base class of the exceptions CherryPy raises to steer a request."""
+
+
+class StartupError(RuntimeError):
+    """``engine.start()`` refused to start: the configuration needs what is not installed.
+
+    Raised before the bus enters STARTING, so nothing (no server) was started.  ``problems``
+    holds one line per problem, each naming the config key, the path and the fix; ``str()``
+    joins them.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class TimeoutError(CherryPyException):

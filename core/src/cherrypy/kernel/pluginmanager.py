@@ -27,8 +27,6 @@ Environment switches, read when plugins are loaded:
 from __future__ import annotations
 
 import difflib
-import os
-import re
 import sys
 import threading
 import warnings
@@ -50,6 +48,7 @@ from .hookspecs import (
     PROJECT_NAME,
     REQUEST_PHASES,
 )
+from .selection import ENV_BLOCK, ENV_DISABLE_AUTOLOAD, ENV_ONLY, ENV_TRACE, env_flag, skip_reason
 
 if TYPE_CHECKING:
     from .bus import Bus
@@ -71,6 +70,7 @@ __all__ = [
     "PluginInfo",
     "PluginLoadWarning",
     "PluginSource",
+    "SkippedPlugin",
     "api_range_problem",
     "ensure_loaded",
     "failed_plugins",
@@ -88,28 +88,6 @@ PLUGINS_GROUP = "cherrypy.plugins"
 
 KERNEL_DISTRIBUTION = "cherrypy-kernel"
 """The distribution that built-in plugins are reported under."""
-
-ENV_ONLY = "CHERRYPY_PLUGINS"
-ENV_BLOCK = "CHERRYPY_BLOCK_PLUGINS"
-ENV_DISABLE_AUTOLOAD = "CHERRYPY_DISABLE_PLUGIN_AUTOLOAD"
-ENV_TRACE = "CHERRYPY_TRACE_PLUGINS"
-
-_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() not in _FALSE_WORDS
-
-
-def _env_names(name: str) -> set[str] | None:
-    value = os.environ.get(name)
-    if value is None:
-        return None
-    return {_normalize(part) for part in value.split(",") if part.strip()}
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 # --------------------------------------------------------------------------- records
@@ -150,6 +128,20 @@ def api_range_problem(declared: object) -> str | None:
             f"but this kernel provides plugin API {PLUGIN_API_VERSION}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class SkippedPlugin:
+    """An installed entry-point plugin that was not loaded (blocked, disabled, not selected)."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -309,6 +301,8 @@ class CherryPyPluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.failed_plugins: list[FailedPlugin] = []
         """Entry-point plugins that could not be imported or registered, in load order."""
+        self.skipped_plugins: list[SkippedPlugin] = []
+        """Installed entry-point plugins that were not loaded, with the reason."""
         self.sources: dict[str, PluginSource] = {}
         """Registered plugin name -> where it came from (entry point or built-in)."""
         self.hooks = PluginHooks(self)
@@ -317,7 +311,7 @@ class CherryPyPluginManager(pluggy.PluginManager):
         self._loaded = False
         self._loading = False
         self._undo_tracing: Callable[[], None] | None = None
-        if _env_flag(ENV_TRACE):
+        if env_flag(ENV_TRACE):
             self.enable_stderr_tracing()
         self.hook.cherrypy_addhooks.call_historic(kwargs={"pluginmanager": self})
 
@@ -392,9 +386,8 @@ class CherryPyPluginManager(pluggy.PluginManager):
                 return
             self._loading = True
             try:
-                if not _env_flag(ENV_DISABLE_AUTOLOAD):
-                    for entry_point in self._selected_entry_points():
-                        self._load_entry_point(entry_point)
+                for entry_point in self._selected_entry_points():
+                    self._load_entry_point(entry_point)
                 self._reject_unknown_hooks()
             finally:
                 self._loading = False
@@ -402,17 +395,21 @@ class CherryPyPluginManager(pluggy.PluginManager):
             self.check_pending()
 
     def _selected_entry_points(self) -> Iterable[metadata.EntryPoint]:
-        only = _env_names(ENV_ONLY)
-        blocked = _env_names(ENV_BLOCK) or set()
+        """The entry points to load; the others are recorded in :attr:`skipped_plugins`."""
         for entry_point in iter_entry_points(PLUGINS_GROUP):
-            keys = {_normalize(entry_point.name)}
-            if entry_point.dist is not None:
-                keys.add(_normalize(entry_point.dist.name))
-            if only is not None and not keys & only:
+            reason = skip_reason(entry_point)
+            if reason is None:
+                yield entry_point
                 continue
-            if keys & blocked:
-                continue
-            yield entry_point
+            dist = entry_point.dist
+            self.skipped_plugins.append(
+                SkippedPlugin(
+                    entry_point.name,
+                    dist.name if dist is not None else None,
+                    dist.version if dist is not None else None,
+                    reason,
+                )
+            )
 
     def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
         dist = entry_point.dist
