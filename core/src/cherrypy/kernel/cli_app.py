@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
-from cherrypy.kernel.runtime import get_server, site
+from cherrypy.kernel.runtime import site
 
 __all__ = ["Route", "collect_routes", "load_target", "routes_command", "serve_command"]
 
@@ -374,19 +374,22 @@ def _serve_parser() -> argparse.ArgumentParser:
 def serve_command(argv: Sequence[str]) -> int:
     """Run ``python -m cherrypy serve`` with ``argv``; blocks until the engine exits.
 
-    Returns 0 after a clean stop, 1 when cherrypy-server is missing or the target cannot be
-    loaded, and 2 on bad usage.
+    Returns 0 after a clean stop (SIGTERM, SIGINT); 1 at once when no HTTP server would run
+    (cherrypy-server missing, or its plugin blocked, disabled or broken), when the target
+    cannot be loaded, or when ``engine.start()`` raises
+    :class:`~cherrypy.kernel.errors.StartupError` (its lines are printed on stderr); 2 on bad
+    usage.
     """
-    from cherrypy.kernel import compat
+    from cherrypy.kernel.errors import StartupError
+    from cherrypy.kernel.quickstart import report_problems, server_missing, server_problem
 
     try:
         options = _serve_parser().parse_args(list(argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    try:
-        get_server()
-    except (AttributeError, ImportError):
-        print(f"error: {compat.missing_name_error('cherrypy.server')}", file=sys.stderr)
+    missing = server_missing()
+    if missing is not None:
+        report_problems([missing])
         return 1
     try:
         if options.environment:
@@ -400,10 +403,18 @@ def serve_command(argv: Sequence[str]) -> int:
     if not site.tree.apps:
         print(f"error: {options.target} mounted no application", file=sys.stderr)
         return 1
+    problem = server_problem()
+    if problem is not None:
+        report_problems([problem])
+        return 1
     site.config.update({"server.socket_host": options.host, "server.socket_port": options.port})
     signals = getattr(site.engine, "signals", None)
     if signals is not None:
         signals.subscribe()
-    site.engine.start()
+    try:
+        site.engine.start()
+    except StartupError as exc:
+        report_problems(exc.problems)
+        return 1
     site.engine.block()
     return 0

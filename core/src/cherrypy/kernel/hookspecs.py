@@ -39,7 +39,7 @@ Example plugin module::
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
@@ -200,6 +200,20 @@ def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     implementation directly each time it needs the declarations (the checker at engine
     start, the documentation build), so an implementation must only declare, nothing else.
     The return value is ignored.
+    """
+
+
+@hookspec
+def cherrypy_check_config(
+    path: str, section: Mapping[str, Any], report: Callable[[str, str], None]
+) -> None:
+    """Check a config section for what only this plugin can judge, before the engine starts.
+
+    Called by the start-up check (and ``python -m cherrypy check``) for the global config
+    (``path`` is ``"global"``) and every path section of every mounted application.  Call
+    ``report(key, message)`` once per problem, ``message`` naming the fix (``"no session
+    backend 'redis': pip install ..."``); any report stops the engine from starting.  Only
+    look at keys of your own namespace.  The return value is ignored.
     """
 
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from cherrypy.kernel import config as _config
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
+from cherrypy.kernel.runtime import boot
+from cherrypy.kernel.selection import normalize
 from cherrypy.kernel.tools import PipelineBuilder, Tool, Toolbox, on_tools_changed
 
 if TYPE_CHECKING:
@@ -111,7 +113,12 @@ def error_page_namespace(key: str, value: Any) -> None:
     serving.request.error_page[key] = value
 
 
+def plugins_namespace(key: str, value: Any) -> None:
+    """``plugins.NAME.on`` (and the global ``plugins.*`` keys): read when compiling, not here."""
+
+
 BUILTIN_NAMESPACE_HANDLERS = (
+    plugins_namespace,
     hooks_namespace,
     request_namespace,
     response_namespace,
@@ -309,10 +316,11 @@ def compile_pipeline(
     custom: list[tuple[Any, dict[str, Any]]] = []
     try:
         grouped = split_namespaces(config)
+        off = plugins_off(grouped.get("plugins"))
         for ns, handler in namespaces:
             conf = grouped.get(ns)
             if isinstance(handler, Toolbox):
-                _compile_toolbox(handler, conf or {}, request, dynamic)
+                _compile_toolbox(handler, conf or {}, request, dynamic, off)
             elif not conf:
                 continue
             elif handler in BUILTIN_NAMESPACE_HANDLERS:
@@ -320,7 +328,7 @@ def compile_pipeline(
                     handler(key, value)
             else:
                 custom.append((handler, conf))
-        _add_plugin_phase_hooks(request.hooks)
+        _add_plugin_phase_hooks(request.hooks, off)
         _call_build_hook(app, path, config, request)
     finally:
         serving.request, serving.response = saved
@@ -341,8 +349,36 @@ def compile_pipeline(
     return pipe
 
 
+def plugins_off(conf: dict[str, Any] | None) -> frozenset[str]:
+    """The normalized plugin names ``plugins.NAME.on`` switches off in a path's config."""
+    if not conf:
+        return frozenset()
+    return frozenset(
+        normalize(key[: -len(".on")])
+        for key, value in conf.items()
+        if key.endswith(".on") and not key.startswith("prefer.") and not value
+    )
+
+
+def _switched_off(module_or_plugin: str, off: frozenset[str], by_module: bool) -> bool:
+    hooks = boot()
+    provider = (
+        hooks.plugin_of_module(module_or_plugin)
+        if by_module
+        else hooks.plugin_named(module_or_plugin)
+    )
+    if provider is None:
+        return False
+    name, distribution = provider
+    return normalize(name) in off or (distribution is not None and normalize(distribution) in off)
+
+
 def _compile_toolbox(
-    toolbox: Toolbox, conf: dict[str, Any], request: Any, dynamic: list[tuple[Toolbox, str]]
+    toolbox: Toolbox,
+    conf: dict[str, Any],
+    request: Any,
+    dynamic: list[tuple[Toolbox, str]],
+    off: frozenset[str] = frozenset(),
 ) -> None:
     toolmap: dict[str, dict[str, Any]] = {}
     for key, value in conf.items():
@@ -354,6 +390,10 @@ def _compile_toolbox(
     for name, settings in toolmap.items():
         if not settings.get("on", False):
             continue
+        if off:
+            offers = toolbox.offers(name)
+            if offers and _switched_off(offers[-1][0], off, by_module=True):
+                continue
         tool = getattr(toolbox, name)
         before = {point: len(lst) for point, lst in hooks.items()}
         assigned_before = dict(object.__getattribute__(request, "_set"))
@@ -373,12 +413,12 @@ def _compile_toolbox(
             dynamic.append((toolbox, name))
 
 
-def _add_plugin_phase_hooks(hookmap: HookMap) -> None:
-    from cherrypy.kernel.runtime import boot
-
+def _add_plugin_phase_hooks(hookmap: HookMap, off: frozenset[str] = frozenset()) -> None:
     hooks = boot()
     for point in HOOKPOINTS:
-        for impl in hooks.phase_impls(point):
+        for plugin_name, impl in hooks.named_phase_impls(point):
+            if off and _switched_off(plugin_name, off, by_module=False):
+                continue
             hookmap[point].append(Hook(impl))
 
 

@@ -30,7 +30,7 @@ import difflib
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from types import ModuleType
@@ -561,6 +561,13 @@ class PluginHooks:
                 errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {exc}")
         return errors
 
+    def check_config(
+        self, path: str, section: Mapping[str, Any], report: Callable[[str, str], None]
+    ) -> None:
+        """Let every plugin check a config section (``cherrypy_check_config``)."""
+        self._manager.load_entrypoint_plugins()
+        self._hook.cherrypy_check_config(path=path, section=section, report=report)
+
     # factories (firstresult)
 
     def error_page(self, status: str, message: str, traceback: str, version: str) -> str | None:
@@ -602,6 +609,38 @@ class PluginHooks:
         """Let every plugin adjust ``pipeline`` while it is compiled for ``path``."""
         self._manager.load_entrypoint_plugins()
         self._hook.cherrypy_build_pipeline(app=app, path=path, config=config, pipeline=pipeline)
+
+    def named_phase_impls(self, phase: str) -> list[tuple[str, Callable[[], Any]]]:
+        """``(plugin name, function)`` for :meth:`phase_impls`, in the same order."""
+        name = phase.removeprefix("cherrypy_")
+        if name not in REQUEST_PHASES:
+            raise ValueError(f"unknown request phase {phase!r}")
+        self._manager.load_entrypoint_plugins()
+        impls = list(reversed(getattr(self._hook, "cherrypy_" + name).get_hookimpls()))
+        impls.sort(key=lambda impl: hookspecs.impl_priority(impl.function))
+        return [(impl.plugin_name, impl.function) for impl in impls]
+
+    def plugin_named(self, name: str) -> tuple[str, str | None] | None:
+        """``(plugin name, distribution)`` of the registered plugin ``name``."""
+        source = self._manager.sources.get(name)
+        if source is None:
+            return (name, None) if self._manager.get_plugin(name) is not None else None
+        return name, source.distribution
+
+    def plugin_of_module(self, module: str) -> tuple[str, str | None] | None:
+        """``(plugin name, distribution)`` of the plugin whose package holds ``module``.
+
+        The kernel's own modules (``cherrypy.*``) belong to its built-in tools; a module of no
+        registered plugin (the application's) gives None.
+        """
+        top = module.split(".", 1)[0]
+        if top == "cherrypy":
+            return "cherrypy.kernel.builtin_tools", KERNEL_DISTRIBUTION
+        for name, source in self._manager.sources.items():
+            origin = (source.module or name).split(":", 1)[0]
+            if origin.split(".", 1)[0] == top:
+                return name, source.distribution
+        return None
 
     def phase_impls(self, phase: str) -> list[Callable[[], Any]]:
         """The plain functions plugins implement for a request phase, in run order.

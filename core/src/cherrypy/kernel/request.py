@@ -194,6 +194,7 @@ class Request:
         request=_pipeline.request_namespace,
         response=_pipeline.response_namespace,
         error_page=_pipeline.error_page_namespace,
+        plugins=_pipeline.plugins_namespace,
     )
 
     def __init__(

@@ -6,9 +6,12 @@ its distribution's name) is skipped when:
 * ``CHERRYPY_DISABLE_PLUGIN_AUTOLOAD`` is true (no entry-point plugin loads);
 * ``CHERRYPY_PLUGINS`` is set and does not name it;
 * ``CHERRYPY_BLOCK_PLUGINS`` names it;
-* the global config disables it (``plugins.disabled = ["name", ...]``, or
-  ``plugins.NAME.on = False`` in the global section), or the command line does
+* the global config disables it (``plugins.disabled = ["name", ...]``) or lists others only
+  (``plugins.enabled = [...]``), or the command line does
   (``python -m cherrypy serve --disable-plugin NAME``).
+
+``plugins.NAME.on = False`` is different: the plugin loads, but its tools and phase hooks do
+not run on the paths where that key is false (the global section sets the default).
 
 :func:`skip_reason` answers with the sentence users see ("blocked by CHERRYPY_BLOCK_PLUGINS"),
 so the plugin listing, the compatibility errors and the start-up check all say the same thing.
@@ -30,6 +33,7 @@ __all__ = [
     "disable",
     "disabled_names",
     "enable",
+    "enable_only",
     "env_flag",
     "normalize",
     "reset",
@@ -45,6 +49,9 @@ _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 
 _disabled: dict[str, str] = {}
 """Normalized plugin or distribution name -> where it was disabled (config or command line)."""
+
+_only: set[str] | None = None
+"""``plugins.enabled`` of the global config: load only these (None: no such list)."""
 
 
 def normalize(name: str) -> str:
@@ -80,14 +87,22 @@ def enable(names: Iterable[str]) -> None:
         _disabled.pop(normalize(name), None)
 
 
+def enable_only(names: Iterable[str] | None) -> None:
+    """Load only ``names`` (``plugins.enabled`` in the global config); None lifts the limit."""
+    global _only
+    _only = None if names is None else {normalize(name) for name in names}
+
+
 def disabled_names() -> dict[str, str]:
     """Normalized name -> the source that disabled it."""
     return dict(_disabled)
 
 
 def reset() -> None:
-    """Forget every plugin disabled by config or the command line (tests)."""
+    """Forget every plugin disabled or enabled by config or the command line (tests)."""
+    global _only
     _disabled.clear()
+    _only = None
 
 
 def _keys(entry_point: metadata.EntryPoint) -> set[str]:
@@ -107,6 +122,8 @@ def skip_reason(entry_point: metadata.EntryPoint) -> str | None:
         return f"not listed in {ENV_ONLY}"
     if keys & (_env_names(ENV_BLOCK) or set()):
         return f"blocked by {ENV_BLOCK}"
+    if _only is not None and not keys & _only:
+        return "not listed in plugins.enabled (global config)"
     for key in sorted(keys):
         source = _disabled.get(key)
         if source is not None:

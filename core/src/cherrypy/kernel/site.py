@@ -13,7 +13,7 @@ from typing import Any
 
 from cherrypy.kernel import boot as _boot
 from cherrypy.kernel import config as _config
-from cherrypy.kernel import runtime
+from cherrypy.kernel import pluginmanager, runtime, selection, startcheck
 from cherrypy.kernel.bus import Bus as _Bus
 from cherrypy.kernel.checker import Checker as _Checker
 from cherrypy.kernel.context import ThreadLocalProxy as _ThreadLocalProxy
@@ -94,6 +94,16 @@ class _Engine(_Bus):
         self.signals = _HandleSignalsPlugin(self)
         self.setup_callbacks.append(lambda bus: bus._prepare())  # type: ignore[attr-defined]
 
+    def start(self) -> None:
+        """Check the configuration (:mod:`~cherrypy.kernel.startcheck`), then start the bus.
+
+        A configuration that needs what is not installed raises
+        :class:`~cherrypy.kernel.errors.StartupError` before the bus enters STARTING.
+        """
+        self._run_setup_callbacks()
+        startcheck.ensure_startable()
+        super().start()
+
     def _prepare(self) -> None:
         """Subscribe the kernel's engine plugins and let plugins attach theirs (once)."""
         if self.__dict__.get("_prepared"):
@@ -138,7 +148,7 @@ class _GlobalNamespaces(_NamespaceSet):
     """Global config namespaces; an unknown namespace first loads the plugins (server., ...)."""
 
     _request_scope = frozenset(
-        {"tools", "request", "response", "hooks", "error_page", "wsgi", "json"}
+        {"tools", "request", "response", "hooks", "error_page", "wsgi", "json", "plugins"}
     )
 
     def __call__(self, config: Any) -> None:
@@ -179,6 +189,65 @@ def _engine_namespace_handler(key: str, value: Any) -> None:
             switch()
             return
     setattr(plugin, attrname, value)
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part) for part in value or ()]
+
+
+def _plugins_namespace_handler(key: str, value: Any) -> None:
+    """``plugins.*`` in the global config.
+
+    ``plugins.disabled`` (a list, or a comma-separated string) and ``plugins.enabled`` (load
+    only these) choose which installed plugins load; a plugin already loaded when the key is
+    read is unregistered and its tools removed.  ``plugins.prefer.NAME`` (read by the start-up
+    check) and ``plugins.NAME.on`` (read per path) need nothing here.
+    """
+    if key == "disabled":
+        names = _names(value)
+        selection.disable(names, "config (plugins.disabled)")
+        _unload(names)
+    elif key == "enabled":
+        selection.enable_only(None if value is None else _names(value))
+        if value is not None:
+            manager = pluginmanager.get_plugin_manager()
+            keep = {selection.normalize(name) for name in _names(value)}
+            loaded = [
+                name
+                for name, source in manager.sources.items()
+                if not source.builtin
+                and selection.normalize(name) not in keep
+                and selection.normalize(source.distribution or "") not in keep
+            ]
+            _unload(loaded)
+
+
+def _unload(names: list[str]) -> None:
+    """Unregister plugins that loaded before config disabled them, and drop their tools."""
+    manager = pluginmanager.get_plugin_manager()
+    if not manager.loaded:
+        return
+    wanted = {selection.normalize(name) for name in names}
+    for name, source in list(manager.sources.items()):
+        if source.builtin:
+            continue
+        if (
+            selection.normalize(name) in wanted
+            or selection.normalize(source.distribution or "") in wanted
+        ):
+            package = (source.module or name).split(":", 1)[0].split(".", 1)[0]
+            manager.unregister(name=name)
+            for toolbox in (tools,):
+                for tool_name in list(vars(toolbox)):
+                    offers = toolbox.offers(tool_name)
+                    if offers and offers[-1][0].split(".", 1)[0] == package:
+                        object.__delattr__(toolbox, tool_name)
+            runtime.site.engine.log(
+                f"Plugin {name!r} ({source.distribution}) was loaded before plugins.* config "
+                "disabled it: it is unregistered now (its module stays imported)"
+            )
 
 
 def _tree_namespace_handler(key: str, value: Any) -> None:
@@ -233,6 +302,7 @@ config.namespaces["log"] = lambda k, v: setattr(runtime.site.log, k, v)
 config.namespaces["checker"] = lambda k, v: setattr(runtime.site.checker, k, v)
 config.namespaces["engine"] = _engine_namespace_handler
 config.namespaces["tree"] = _tree_namespace_handler
+config.namespaces["plugins"] = _plugins_namespace_handler
 config.reset()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -253,13 +254,32 @@ class Toolbox:
 
     def __init__(self, namespace: str) -> None:
         object.__setattr__(self, "namespace", namespace)
+        object.__setattr__(self, "_candidates", {})
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Tool):
             if value._name is None:
                 value._name = name
             value.namespace = self.namespace
+            candidates: dict[str, list[tuple[str, Tool]]] = self._candidates
+            offers = candidates.setdefault(name, [])
+            module = _setting_module()
+            offers[:] = [(m, tool) for m, tool in offers if m != module]
+            offers.append((module, value))
         object.__setattr__(self, name, value)
+        _bump()
+
+    def offers(self, name: str) -> list[tuple[str, Tool]]:
+        """Every ``(module, tool)`` that set tool ``name``, in order; the last one is in use.
+
+        ``module`` is the module whose code set it (a plugin's, or the application's): the
+        plugin listing and the start-up check map it to its distribution to find conflicts.
+        """
+        return list(self._candidates.get(name, ()))
+
+    def choose(self, name: str, tool: Tool) -> None:
+        """Make ``tool``, one of the :meth:`offers` for ``name``, the one in use."""
+        object.__setattr__(self, name, tool)
         _bump()
 
     def __getattr__(self, name: str) -> Any:
@@ -299,6 +319,14 @@ class Toolbox:
 
     def __iter__(self) -> Any:
         return iter(name for name, value in vars(self).items() if isinstance(value, Tool))
+
+
+def _setting_module() -> str:
+    """The module of the code that sets a tool (the first caller outside this module)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # type: ignore[assignment]
+    return str(frame.f_globals.get("__name__", "?")) if frame is not None else "?"
 
 
 _change_listeners: list[Callable[[], None]] = []

@@ -8,7 +8,7 @@ the ``"ram"`` and ``"file"`` storage types through it, as any other store does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cherrypy.plugin import KeyDeclarer, Toolbox, hookimpl
@@ -27,6 +27,7 @@ __all__ = [
     "SESSIONS_TOOL",
     "SESSION_AUTH_TOOL",
     "cherrypy_addhooks",
+    "cherrypy_check_config",
     "cherrypy_config_keys",
     "cherrypy_register_session_backends",
     "cherrypy_register_tools",
@@ -46,6 +47,24 @@ SESSION_AUTH_TOOL = SessionAuthTool(session_auth)
 def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     """Add the ``cherrypy_register_session_backends`` hook specification."""
     hookspecs.add_hookspecs(pluginmanager)
+
+
+@hookimpl
+def cherrypy_check_config(
+    path: str, section: Mapping[str, Any], report: Callable[[str, str], None]
+) -> None:
+    """Before start: the session backend a section names must be registered."""
+    from cherrypy_sessions import registry
+    from cherrypy_sessions.registry import UnknownBackendError
+
+    for key in ("tools.sessions.storage_type", "tools.sessions.storage_class"):
+        name = section.get(key)
+        if not name or not isinstance(name, str) or "." in name:
+            continue
+        try:
+            registry.get_backend(name)
+        except UnknownBackendError as exc:
+            report(key, str(exc))
 
 
 @hookimpl
