@@ -572,7 +572,11 @@ def test_plugins_command_json(site, capsys):
 def test_plugins_command_without_plugins_and_with_bad_usage(site, monkeypatch, capsys):
     monkeypatch.setenv("CHERRYPY_PLUGINS", "")
     assert cli.plugins_command([]) == 0
-    assert capsys.readouterr().out == "No cherrypy plugins are registered.\n"
+    out = capsys.readouterr().out
+    # Only the kernel's built-in tools; the installed test plugin is listed as not loaded.
+    assert "testplugin (cherrypy-testplugin 1.0)\n" not in out
+    assert "Built-in tools (cherrypy-kernel): encode, log_headers, log_tracebacks" in out
+    assert "  testplugin (cherrypy-testplugin 1.0): not listed in CHERRYPY_PLUGINS" in out
     assert cli.plugins_command(["--bogus"]) == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 

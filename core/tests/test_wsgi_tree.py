@@ -299,13 +299,15 @@ def test_checker_can_be_switched_off(cpsite):
     assert caught == []
 
 
-def test_quickstart_without_a_server_plugin_names_the_distribution(cpsite, monkeypatch):
+def test_quickstart_without_a_server_plugin_names_the_distribution(cpsite, monkeypatch, capsys):
     from cherrypy.kernel import compat
 
     monkeypatch.setattr(compat, "_table", {})
     monkeypatch.delattr(cherrypy, "server", raising=False)
-    with pytest.raises(ImportError, match="cherrypy-server"):
+    with pytest.raises(SystemExit) as exit_:
         cherrypy.quickstart(Hello())
+    assert exit_.value.code == 1
+    assert "cherrypy-server" in capsys.readouterr().err
     assert cherrypy.tree.apps == {}
 
 

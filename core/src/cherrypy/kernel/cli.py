@@ -32,30 +32,122 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _boot() -> plugins.CherryPyPluginManager:
+    """Boot the kernel (registries offered, plugins loaded) and return the manager."""
+    from . import site  # noqa: F401 - the singletons the registries live on
+    from .runtime import boot
+
+    boot()
+    return plugins.ensure_loaded()
+
+
+def _namespaces() -> dict[str, list[str]]:
+    from .request import Request
+    from .runtime import site as state
+    from .tree import Application
+
+    return {
+        "global": sorted(state.config.namespaces),
+        "app": sorted(Application.namespaces),
+        "request": sorted(Request.namespaces),
+    }
+
+
+def _conflicts() -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Tool name -> the distributions providing it; tool name -> the one in use."""
+    from . import startcheck
+    from .runtime import site as state
+
+    found = startcheck.conflicts(state.tools)
+    startcheck.problems()  # applies plugins.prefer.* so that "in use" is the chosen one
+    in_use = {}
+    for name, offers in found.items():
+        current = vars(state.tools).get(name)
+        in_use[name] = next((dist for dist, tool in offers if tool is current), "?")
+    return {name: [dist for dist, _tool in offers] for name, offers in found.items()}, in_use
+
+
+def _builtin_tools() -> list[str]:
+    from .runtime import site as state
+    from .tools import Tool
+
+    return sorted(
+        name
+        for name, value in vars(state.tools).items()
+        if isinstance(value, Tool)
+        and (offers := state.tools.offers(name))
+        and offers[-1][0].startswith("cherrypy.")
+    )
+
+
 def plugins_command(argv: Sequence[str], out: TextIO | None = None) -> int:
     """Run ``python -m cherrypy plugins`` with ``argv``; print to ``out`` (stdout) and return
-    the exit status: 0, 1 when a plugin failed to load, 2 on bad usage."""
+    the exit status: 0, 1 when a plugin failed to load or two plugins provide the same tool
+    and config chose none, 2 on bad usage."""
     stream = out if out is not None else sys.stdout
     try:
         options = _parser().parse_args(list(argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
-        manager = plugins.ensure_loaded()
+        manager = _boot()
     except pluggy.PluginValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     infos = manager.list_plugins()
     failed = list(manager.failed_plugins)
+    conflicts, in_use = _conflicts()
+    from .startcheck import _preferences
+
+    unresolved = {name for name in conflicts if name not in _preferences()}
     if options.json:
         document = {
             "plugins": [info.to_dict() for info in infos],
+            "builtin_tools": _builtin_tools(),
+            "namespaces": _namespaces(),
+            "skipped": [skipped.to_dict() for skipped in manager.skipped_plugins],
             "failed": [failure.to_dict() for failure in failed],
+            "warnings": [warning.to_dict() for warning in manager.plugin_warnings],
+            "conflicts": [
+                {"tool": name, "distributions": dists, "in_use": in_use[name]}
+                for name, dists in sorted(conflicts.items())
+            ],
         }
         stream.write(json.dumps(document, indent=2) + "\n")
     else:
         stream.write(_render_text(infos, failed))
-    return 1 if failed else 0
+        stream.write(_render_more(manager, conflicts, in_use))
+    return 1 if failed or unresolved else 0
+
+
+def _render_more(
+    manager: plugins.CherryPyPluginManager,
+    conflicts: dict[str, list[str]],
+    in_use: dict[str, str],
+) -> str:
+    lines = ["", f"Built-in tools (cherrypy-kernel): {', '.join(_builtin_tools())}"]
+    lines.append("Config namespaces:")
+    for scope, names in _namespaces().items():
+        lines.append(f"  {scope}: {', '.join(names)}")
+    if manager.skipped_plugins:
+        lines.append("")
+        lines.append("Not loaded:")
+        for skipped in manager.skipped_plugins:
+            lines.append(
+                f"  {skipped.name} ({skipped.distribution} {skipped.version}): {skipped.reason}"
+            )
+    if manager.plugin_warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines.extend(f"  {warning.message}" for warning in manager.plugin_warnings)
+    if conflicts:
+        lines.append("")
+        lines.append('Conflicts (choose with plugins.prefer.NAME = "<distribution>"):')
+        for name, dists in sorted(conflicts.items()):
+            lines.append(
+                f"  tools.{name}: provided by {' and '.join(dists)}; in use: {in_use[name]}"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def _render_text(infos: list[plugins.PluginInfo], failed: list[plugins.FailedPlugin]) -> str:

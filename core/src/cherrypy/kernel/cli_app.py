@@ -377,8 +377,8 @@ def serve_command(argv: Sequence[str]) -> int:
     Returns 0 after a clean stop (SIGTERM, SIGINT); 1 at once when no HTTP server would run
     (cherrypy-server missing, or its plugin blocked, disabled or broken), when the target
     cannot be loaded, or when ``engine.start()`` raises
-    :class:`~cherrypy.kernel.errors.StartupError` (its lines are printed on stderr); 2 on bad
-    usage.
+    :class:`~cherrypy.kernel.errors.StartupError` (the start-up check wrote its lines on
+    stderr); 2 on bad usage.
     """
     from cherrypy.kernel.errors import StartupError
     from cherrypy.kernel.quickstart import report_problems, server_missing, server_problem
@@ -413,8 +413,7 @@ def serve_command(argv: Sequence[str]) -> int:
         signals.subscribe()
     try:
         site.engine.start()
-    except StartupError as exc:
-        report_problems(exc.problems)
-        return 1
+    except StartupError:
+        return 1  # the start-up check wrote its lines on stderr
     site.engine.block()
     return 0

@@ -48,7 +48,15 @@ from .hookspecs import (
     PROJECT_NAME,
     REQUEST_PHASES,
 )
-from .selection import ENV_BLOCK, ENV_DISABLE_AUTOLOAD, ENV_ONLY, ENV_TRACE, env_flag, skip_reason
+from .selection import (
+    ENV_BLOCK,
+    ENV_DISABLE_AUTOLOAD,
+    ENV_ONLY,
+    ENV_STRICT,
+    ENV_TRACE,
+    env_flag,
+    skip_reason,
+)
 
 if TYPE_CHECKING:
     from .bus import Bus
@@ -70,6 +78,8 @@ __all__ = [
     "PluginInfo",
     "PluginLoadWarning",
     "PluginSource",
+    "PluginValidationWarning",
+    "PluginWarningRecord",
     "SkippedPlugin",
     "api_range_problem",
     "ensure_loaded",
@@ -78,6 +88,7 @@ __all__ = [
     "get_plugin_manager",
     "iter_entry_points",
     "list_plugins",
+    "plugin_problems",
     "plugins_generation",
     "register_builtin",
     "reset_for_tests",
@@ -128,6 +139,69 @@ def api_range_problem(declared: object) -> str | None:
             f"but this kernel provides plugin API {PLUGIN_API_VERSION}"
         )
     return None
+
+
+class PluginValidationWarning(PluginLoadWarning):
+    """A loaded plugin has a mistake load-time validation can see (an unmarked hook function,
+    a tool on an unknown hook point); an error in strict mode (``CHERRYPY_STRICT_PLUGINS``)."""
+
+
+@dataclass(frozen=True)
+class PluginWarningRecord:
+    """One finding of load-time validation about a plugin that loaded."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    problem: str
+
+    @property
+    def message(self) -> str:
+        """One line naming the plugin, its distribution and version, and the problem."""
+        origin = (
+            f"distribution '{self.distribution} {self.version}'"
+            if self.distribution
+            else "an unknown distribution"
+        )
+        return f"cherrypy plugin '{self.name}' from {origin}: {self.problem}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description."""
+        return {**asdict(self), "message": self.message}
+
+
+def _trace(line: str) -> None:
+    """With ``CHERRYPY_TRACE_PLUGINS``: say on stderr what was loaded or skipped, and why."""
+    if env_flag(ENV_TRACE):
+        sys.stderr.write(f"cherrypy plugins: {line}\n")
+
+
+def plugin_problems(plugin: Any) -> list[str]:
+    """What load-time validation finds wrong in a plugin object (usually its module).
+
+    * a function named ``cherrypy_*`` that is not marked with ``@hookimpl`` (pluggy ignores
+      it, so the plugin silently does nothing there);
+    * a tool (a module attribute) attached to a hook point that does not exist, such as
+      ``before_finalise``.
+    """
+    from .tools import Tool
+
+    found = []
+    marker = PROJECT_NAME + "_impl"
+    for attr in sorted(dir(plugin)):
+        if not attr.startswith("cherrypy_"):
+            continue
+        value = getattr(plugin, attr, None)
+        if callable(value) and not hasattr(value, marker):
+            found.append(f"{attr} is not marked with @hookimpl, so it is never called")
+    for attr, value in sorted(vars(plugin).items()) if hasattr(plugin, "__dict__") else ():
+        if isinstance(value, Tool):
+            point = value._point
+            if point is not None and point not in REQUEST_PHASES:
+                close = difflib.get_close_matches(point, REQUEST_PHASES, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                found.append(f"tool {attr} attaches to unknown hook point {point!r}{hint}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -303,6 +377,8 @@ class CherryPyPluginManager(pluggy.PluginManager):
         """Entry-point plugins that could not be imported or registered, in load order."""
         self.skipped_plugins: list[SkippedPlugin] = []
         """Installed entry-point plugins that were not loaded, with the reason."""
+        self.plugin_warnings: list[PluginWarningRecord] = []
+        """What load-time validation found in plugins that loaded anyway."""
         self.sources: dict[str, PluginSource] = {}
         """Registered plugin name -> where it came from (entry point or built-in)."""
         self.hooks = PluginHooks(self)
@@ -402,14 +478,14 @@ class CherryPyPluginManager(pluggy.PluginManager):
                 yield entry_point
                 continue
             dist = entry_point.dist
-            self.skipped_plugins.append(
-                SkippedPlugin(
-                    entry_point.name,
-                    dist.name if dist is not None else None,
-                    dist.version if dist is not None else None,
-                    reason,
-                )
+            skipped = SkippedPlugin(
+                entry_point.name,
+                dist.name if dist is not None else None,
+                dist.version if dist is not None else None,
+                reason,
             )
+            self.skipped_plugins.append(skipped)
+            _trace(f"skipped {skipped.name} ({skipped.distribution} {skipped.version}): {reason}")
 
     def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
         dist = entry_point.dist
@@ -439,8 +515,26 @@ class CherryPyPluginManager(pluggy.PluginManager):
                 self.unregister(name=entry_point.name)
             self._record_failure(source, exc)
             return
-        if registered is not None:
-            self.sources[registered] = source
+        if registered is None:
+            return
+        self.sources[registered] = source
+        _trace(
+            f"loaded {registered} ({source.distribution} {source.version}) from {source.module}"
+            + (f", plugin API {source.api_range}" if source.api_range else "")
+        )
+        problems = plugin_problems(plugin)
+        if not problems:
+            return
+        if env_flag(ENV_STRICT):
+            self.unregister(name=registered)
+            self._record_failure(
+                source, PluginValidationWarning("; ".join(problems) + f" (strict: {ENV_STRICT})")
+            )
+            return
+        for problem in problems:
+            warning = PluginWarningRecord(source.name, source.distribution, source.version, problem)
+            self.plugin_warnings.append(warning)
+            warnings.warn(warning.message, PluginValidationWarning, stacklevel=2)
 
     def _reject_unknown_hooks(self) -> None:
         """Unregister entry-point plugins that implement hooks nobody specified."""
@@ -461,6 +555,7 @@ class CherryPyPluginManager(pluggy.PluginManager):
 
     def _record_failure(self, source: PluginSource, error: BaseException) -> None:
         failure = FailedPlugin(source.name, source.distribution, source.version, error)
+        _trace(f"failed: {failure.message}")
         self.failed_plugins.append(failure)
         warnings.warn(failure.message, PluginLoadWarning, stacklevel=2)
 

@@ -1,10 +1,13 @@
 """``cherrypy.quickstart()``: mount an app, start the server and the engine, block.
 
-It also holds what ``python -m cherrypy serve`` shares with it: :func:`server_problem` says
-why no HTTP server would run (``cherrypy-server`` not installed, or its plugin blocked,
-disabled or broken), and :func:`report_problems` prints start-up problems on stderr, whatever
-``log.screen`` says.  Both commands exit with status 1 at once in those cases, and when
-``engine.start()`` raises :class:`~cherrypy.kernel.errors.StartupError`.
+It also holds what ``python -m cherrypy serve`` shares with it.  Both exit with status 1 at
+once, leaving nothing running:
+
+* when no HTTP server would run (:func:`server_problem`: ``cherrypy-server`` not installed,
+  or its plugin blocked, disabled or broken), with one line on stderr saying why
+  (:func:`report_problems`);
+* when ``engine.start()`` raises :class:`~cherrypy.kernel.errors.StartupError`, whose lines
+  the start-up check (:mod:`cherrypy.kernel.startcheck`) has written on stderr already.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from importlib import metadata
-from typing import Any, NoReturn
+from typing import Any
 
 from cherrypy.kernel import compat, pluginmanager
+from cherrypy.kernel.entrypoints import iter_entry_points
 from cherrypy.kernel.errors import StartupError
 from cherrypy.kernel.runtime import boot, get_server, site
-from cherrypy.kernel.selection import normalize
+from cherrypy.kernel.selection import normalize, skip_reason
 
 __all__ = [
     "SERVER_NAME",
@@ -36,42 +40,38 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
 
     ``config`` (a dict or a config file name) updates the global config too, as in CherryPy.
     When no HTTP server would run (see :func:`server_problem`), or when ``engine.start()``
-    raises :class:`~cherrypy.kernel.errors.StartupError`, the reason is printed on stderr and
-    :class:`SystemExit` with status 1 is raised; nothing is left running.
+    raises :class:`~cherrypy.kernel.errors.StartupError`, the reason is on stderr and
+    :class:`SystemExit` with status 1 is raised: nothing was started.
     """
     if config:
         site.config.update(config)
     problem = server_problem()
     if problem is not None:
-        _exit([problem])
+        report_problems([problem])
+        raise SystemExit(1)
     site.tree.mount(root, script_name, config)
     signals = getattr(site.engine, "signals", None)
     if signals is not None:
         signals.subscribe()
     try:
         site.engine.start()
-    except StartupError as exc:
-        _exit(exc.problems)
+    except StartupError:
+        raise SystemExit(1) from None  # the start-up check wrote its lines on stderr
     site.engine.block()
 
 
-def _exit(problems: Sequence[str]) -> NoReturn:
-    report_problems(problems)
-    raise SystemExit(1)
-
-
-def report_problems(problems: Sequence[str], prefix: str = "error: ") -> None:
-    """Print each start-up problem on its own line of stderr, after ``prefix``.
+def report_problems(problems: Sequence[str], prefix: str = "cherrypy: cannot start: ") -> None:
+    """Write each start-up problem on its own line of stderr, after ``prefix``.
 
     Written straight to ``sys.stderr`` (not through the log), so that the lines show whatever
-    ``log.screen`` says.
+    ``log.screen`` says, in the start-up check's words.
     """
     try:
         sys.stdout.flush()
     except (AttributeError, OSError, ValueError):
         pass
     for problem in problems:
-        print(f"{prefix}{problem}", file=sys.stderr)
+        sys.stderr.write(f"{prefix}{problem}\n")
     sys.stderr.flush()
 
 
@@ -98,10 +98,10 @@ def server_problem() -> str | None:
 
     The HTTP server is ``cherrypy.server``, which the plugin of its distribution
     (``cherrypy-server``) subscribes to the engine.  The answer names the distribution to
-    install when it is missing (:func:`server_missing`); when that distribution's plugin was
-    not loaded, the reason :func:`cherrypy.kernel.selection.skip_reason` gave ("blocked by
-    CHERRYPY_BLOCK_PLUGINS", ...) or the error that stopped it from loading.  Loads the
-    plugins, so apply the config that disables plugins first.
+    install when it is missing (:func:`server_missing`); when that distribution's plugin is not
+    loaded, the reason :func:`cherrypy.kernel.selection.skip_reason` gives ("blocked by
+    CHERRYPY_BLOCK_PLUGINS", ...) and the setting to change, or the error that stopped it
+    from loading.  Loads the plugins, so apply the config that disables plugins first.
     """
     missing = server_missing()
     if missing is not None:
@@ -111,20 +111,13 @@ def server_problem() -> str | None:
     manager = pluginmanager.get_plugin_manager()
     if distribution is not None:
         key = normalize(distribution)
-
-        def provides(dist: str | None) -> bool:
-            return dist is not None and normalize(dist) == key
-
-        if not any(provides(source.distribution) for source in manager.sources.values()):
-            for skipped in manager.skipped_plugins:
-                if provides(skipped.distribution):
-                    return (
-                        f"no HTTP server: {distribution} is installed, but its plugin "
-                        f"{skipped.name!r} is not loaded ({skipped.reason})"
-                    )
+        if not any(
+            normalize(source.distribution or "") == key for source in manager.sources.values()
+        ):
             for failed in manager.failed_plugins:
-                if provides(failed.distribution):
+                if normalize(failed.distribution or "") == key:
                     return f"no HTTP server: {failed.message}"
+            return f"no HTTP server: {_not_loaded(distribution)}"
     try:
         get_server()
     except compat.MissingPluginError as exc:
@@ -132,3 +125,20 @@ def server_problem() -> str | None:
     except (AttributeError, ImportError):
         return str(compat.missing_name_error(SERVER_NAME))
     return None
+
+
+def _not_loaded(distribution: str) -> str:
+    """Why the installed ``distribution`` registered no plugin, with the setting to change."""
+    message = str(compat.missing_name_error(SERVER_NAME))
+    key = normalize(distribution)
+    for entry_point in iter_entry_points(pluginmanager.PLUGINS_GROUP):
+        dist = entry_point.dist
+        if dist is None or normalize(dist.name or "") != key:
+            continue
+        reason = skip_reason(entry_point)
+        if reason is not None and reason not in message:
+            return (
+                f"{distribution} is installed, but its plugin {entry_point.name!r} is not "
+                f"loaded ({reason})"
+            )
+    return message

@@ -25,6 +25,8 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
+from .compat import MissingPluginAttributeError, MissingPluginError
+
 __all__ = ["Config", "NamespaceSet", "Parser", "attributes", "modules", "unrepr"]
 
 #: Longest value text :func:`unrepr` accepts.
@@ -362,16 +364,16 @@ def _resolve_from(obj: Any, path: str, parts: list[str]) -> Any:
         if isinstance(obj, types.ModuleType):
             try:
                 obj = getattr(obj, part)
-            except AttributeError:
+            except AttributeError as exc:
                 submodule = _import_or_none(path)
                 if submodule is None:
-                    raise _Refused(f"cannot resolve {path!r}") from None
+                    raise _unresolved(path, exc) from None
                 obj = submodule
         else:
             try:
                 obj = getattr(obj, part)
-            except AttributeError:
-                raise _Refused(f"cannot resolve {path!r}") from None
+            except AttributeError as exc:
+                raise _unresolved(path, exc) from None
         if _is_forbidden(obj):
             raise _Refused(f"{path!r} is not allowed in config values")
     if _is_forbidden(obj):
@@ -379,12 +381,23 @@ def _resolve_from(obj: Any, path: str, parts: list[str]) -> Any:
     return obj
 
 
+def _unresolved(path: str, exc: AttributeError) -> _Refused:
+    """The refusal for a dotted name that does not resolve: a name some plugin provides says
+    which distribution to install or which setting keeps it from loading."""
+    if isinstance(exc, MissingPluginAttributeError):
+        return _Refused(str(exc))
+    return _Refused(f"cannot resolve {path!r}")
+
+
 def _import_or_none(name: str) -> types.ModuleType | None:
-    """Import module ``name``; None if it does not exist (other import errors propagate)."""
+    """Import module ``name``; None if it does not exist (other import errors propagate, but a
+    plugin's module that is missing, blocked or disabled is refused with the cure)."""
     if name.split(".", 1)[0] in _FORBIDDEN_MODULES:
         raise _Refused(f"module {name!r} is not allowed in config values")
     try:
         return importlib.import_module(name)
+    except MissingPluginError as exc:
+        raise _Refused(str(exc)) from None
     except ModuleNotFoundError as exc:
         missing = exc.name or ""
         if name == missing or name.startswith(missing + "."):
@@ -451,6 +464,8 @@ def attributes(full_attribute_name: str) -> Any:
     module = modules(module_path)
     try:
         return getattr(module, attr_name)
+    except MissingPluginAttributeError as exc:
+        raise AttributeError(str(exc)) from None
     except AttributeError:
         raise AttributeError(f"module {module_path!r} has no attribute {attr_name!r}") from None
 

@@ -29,6 +29,7 @@ __all__ = [
     "ENV_BLOCK",
     "ENV_DISABLE_AUTOLOAD",
     "ENV_ONLY",
+    "ENV_STRICT",
     "ENV_TRACE",
     "disable",
     "disabled_names",
@@ -44,6 +45,7 @@ ENV_ONLY = "CHERRYPY_PLUGINS"
 ENV_BLOCK = "CHERRYPY_BLOCK_PLUGINS"
 ENV_DISABLE_AUTOLOAD = "CHERRYPY_DISABLE_PLUGIN_AUTOLOAD"
 ENV_TRACE = "CHERRYPY_TRACE_PLUGINS"
+ENV_STRICT = "CHERRYPY_STRICT_PLUGINS"
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 

@@ -29,6 +29,7 @@ from typing import Any
 from cherrypy.kernel import compat
 from cherrypy.kernel import pluginmanager as plugins
 from cherrypy.kernel.errors import StartupError
+from cherrypy.kernel.hookspecs import REQUEST_PHASES
 from cherrypy.kernel.runtime import boot, site
 from cherrypy.kernel.selection import normalize
 from cherrypy.kernel.tools import Tool, Toolbox
@@ -147,8 +148,16 @@ def _check_section(
             name = rest[: -len(".on")]
             if not isinstance(toolbox, Toolbox):
                 continue
-            if not isinstance(vars(toolbox).get(name), Tool):
+            tool = vars(toolbox).get(name)
+            if not isinstance(tool, Tool):
                 report.append(f"{label}: {key}: {_missing_tool_fix(toolbox, name)}")
+            elif tool._point is not None and tool._point not in REQUEST_PHASES:
+                close = difflib.get_close_matches(tool._point, REQUEST_PHASES, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                report.append(
+                    f"{label}: {key}: tools.{name} attaches to unknown hook point "
+                    f"{tool._point!r}{hint}"
+                )
             elif toolbox is site.tools and name in found and name not in chosen:
                 names = " and ".join(dist for dist, _tool in found[name])
                 report.append(
