@@ -69,8 +69,8 @@ def conflicts(toolbox: Toolbox) -> dict[str, list[tuple[str, Tool]]]:
         for module, tool in toolbox.offers(name):
             provider = provider_of_module(module)
             if provider is None:
-                by_dist.clear()  # the application's own setting decides
-                break
+                by_dist.clear()  # the application's own setting overrides what came before
+                continue
             by_dist[provider[1] or provider[0]] = tool
         if len(by_dist) > 1:
             found[name] = sorted(by_dist.items())
