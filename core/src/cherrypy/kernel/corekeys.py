@@ -170,3 +170,17 @@ def _request_scope(checker: KeyDeclarer, request: type, body: type, response: ty
     checker.declare_key(
         "error_page", "default", "str | callable", UNSET, "The page for every other error status."
     )
+    checker.declare_namespace(
+        "plugins",
+        "Which plugins load and where they run: plugins.disabled and plugins.enabled (global), "
+        "plugins.prefer.NAME (the distribution whose tools.NAME is used when two provide it), "
+        "plugins.NAME.on (per path; the global section sets the default).",
+        open=True,
+        instances=True,
+    )
+    checker.declare_key(
+        "plugins", "disabled", "list[str]", UNSET, "Plugins (or distributions) not to load."
+    )
+    checker.declare_key(
+        "plugins", "enabled", "list[str]", UNSET, "Load only these plugins (or distributions)."
+    )
