@@ -170,6 +170,7 @@ def test_module_getattr_works_for_non_module_namespaces(site):
         ("cherrypy.lib.static", "cherrypy-static"),
         ("cherrypy.lib.sessions.RamSession", "cherrypy-sessions"),
         ("cherrypy.lib.sessions.MemcachedSession", "cherrypy-sessions-memcached"),
+        ("cherrypy.lib.sessions.PostgresqlSession", "cherrypy-sessions-postgres"),
         ("cherrypy.dispatch.MethodDispatcher", "cherrypy-dispatchers"),
         ("cherrypy.server", "cherrypy-server"),
         ("cherrypy.engine.autoreload", "cherrypy-process"),
