@@ -6,6 +6,7 @@ import os
 import warnings
 from typing import Any
 
+from cherrypy.kernel import compat
 from cherrypy.kernel.context import ThreadLocalProxy
 from cherrypy.kernel.request import Request
 from cherrypy.kernel.runtime import get_server, site
@@ -194,7 +195,9 @@ class Checker:
                         msg = f"The config entry {key!r} may be invalid, because the {atoms[1]!r} tool was not found."
                         provider = _provider_of(f"cherrypy.tools.{atoms[1]}")
                         if provider:
-                            msg += f" It is provided by {provider}: pip install {provider}"
+                            msg += " " + str(
+                                compat.missing_name_error(f"cherrypy.tools.{atoms[1]}")
+                            )
                         warnings.warn(f"{msg}\nsection: [{section}]", stacklevel=2)
 
     def check_config_keys(self) -> None:
