@@ -40,6 +40,9 @@ class FakeBus:
     def exit(self):
         self.exited = True
 
+    def graceful(self):
+        pass
+
     def publish(self, channel):
         for callback in sorted(self.listeners[channel], key=lambda cb: getattr(cb, "priority", 50)):
             callback()
@@ -206,8 +209,11 @@ def test_plugin_hooks(fake_cherrypy, monkeypatch):
     monkeypatch.setattr(adapter_module, "server", default)
     engine = FakeBus()
     plugin.cherrypy_engine_setup(engine)
+    handler = engine.signal_handler
     plugin.cherrypy_engine_setup(engine)
     assert engine.listeners["start"] == {default.start}
+    # No other plugin gave the engine a signal handler: the server's own fills the slot, once.
+    assert type(handler).__name__ == "StopSignalHandler" and engine.signal_handler is handler
     namespaces: dict = {}
     plugin.cherrypy_config_namespaces(namespaces, "app")
     assert namespaces == {}

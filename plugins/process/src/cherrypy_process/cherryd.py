@@ -7,7 +7,8 @@ exits::
     cherryd -c site.conf -i myapp -e production -d -p /run/myapp.pid
 
 The exit status is 0 after a normal shutdown and 1 when start-up fails; the reason is printed
-on stderr (by the original process when ``-d`` is given, once the daemon has failed).
+on stderr (by the original process when ``-d`` is given, once the daemon has failed; the
+kernel's start-up check, which runs before the process daemonizes, writes one line per problem).
 """
 
 from __future__ import annotations
@@ -78,6 +79,20 @@ def _fail(message: str) -> None:
     print(f"cherryd: {message}", file=sys.stderr, flush=True)
 
 
+def _fail_startup(exc: BaseException) -> None:
+    """Report why ``engine.start()`` failed.
+
+    The kernel's start-up check refuses a configuration with a ``StartupError`` whose
+    ``problems`` it has written on stderr already, one line each: only say how many.
+    """
+    problems = getattr(exc, "problems", None)
+    if isinstance(problems, list) and problems:
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        _fail(f"start-up failed: the configuration has {count} (listed above)")
+    else:
+        _fail(f"start-up failed: {type(exc).__name__}: {exc}")
+
+
 def _load(configfiles: Sequence[str], imports: Sequence[str]) -> None:
     """Import the application modules, then apply the config files."""
     import cherrypy
@@ -134,7 +149,7 @@ def start(
     try:
         engine.start()
     except Exception as exc:
-        _fail(f"start-up failed: {type(exc).__name__}: {exc}")
+        _fail_startup(exc)
         sys.exit(1)
     guard.started = True
     engine.block()

@@ -41,9 +41,15 @@ def cherrypy_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
-@hookimpl
+@hookimpl(trylast=True)
 def cherrypy_engine_setup(engine: BusView) -> None:
-    """Subscribe ``cherrypy.server`` to ``engine`` unless it already is."""
+    """Subscribe ``cherrypy.server`` to ``engine`` unless it already is.
+
+    Runs after the other plugins' engine setup: when none of them (cherrypy-process) gave the
+    engine a ``signal_handler``, a :class:`~cherrypy_server.signals.StopSignalHandler` fills
+    the slot, so that SIGTERM stops the server cleanly once ``engine.signals.subscribe()`` is
+    called (``quickstart`` and ``python -m cherrypy serve`` call it).
+    """
     from .adapter import server
 
     if server._bus is None:
@@ -51,6 +57,11 @@ def cherrypy_engine_setup(engine: BusView) -> None:
     listeners = getattr(server.bus, "listeners", {}).get("start", ())
     if server.start not in listeners:
         server.subscribe()
+    if getattr(engine, "signal_handler", None) is None:
+        from .signals import StopSignalHandler
+
+        bus: Any = engine
+        bus.signal_handler = StopSignalHandler(engine)
 
 
 @hookimpl
