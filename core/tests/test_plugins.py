@@ -657,7 +657,12 @@ def test_listing_shows_the_declared_range_or_its_absence(site, capsys):
     ("declared", "problem"),
     [
         (">=1.0,<2", None),
+        ("==1", None),
+        ("<=1.0", None),
+        (">1.0", "it supports plugin API >1.0, but this kernel provides plugin API 1.0"),
+        ("!=1.0", "it supports plugin API !=1.0, but this kernel provides plugin API 1.0"),
         ("~=1.0", None),
+        (">=1.0.dev0", None),
         (">=1.1", "it supports plugin API >=1.1, but this kernel provides plugin API 1.0"),
         ("one point oh", "its CHERRYPY_PLUGIN_API 'one point oh' is not a version specifier"),
         (1, "its CHERRYPY_PLUGIN_API must be a version specifier string, not 1"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import cherrypy
 
@@ -17,6 +16,8 @@ _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 def new_request_id() -> str:
     """Return a fresh, random request id (32 lowercase hex digits)."""
+    import uuid  # here rather than at start-up (on Python 3.11 it imports platform)
+
     return uuid.uuid4().hex
 
 

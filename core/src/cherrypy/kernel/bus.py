@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -469,6 +468,8 @@ class Bus:
         """Interpreter options (``-O``, ``-X ...``) to repeat; none for frozen programs."""
         if getattr(sys, "frozen", False):
             return []
+        import subprocess  # only when re-executing: not worth its import at start-up
+
         return list(subprocess._args_from_interpreter_flags())  # type: ignore[attr-defined]
 
     @staticmethod

@@ -209,9 +209,7 @@ class Checker:
         their own, so only a near miss of a declared key is reported there.  Keys of unknown
         namespaces and tools are left to :meth:`check_config_namespaces`.
         """
-        from cherrypy.kernel import configkeys
-
-        registry = configkeys.collect()
+        registry = _collect_key_names()
         for error in registry.errors:
             warnings.warn(f"A plugin failed to declare its config keys: {error}", stacklevel=2)
         self._check_declared(registry, "global", dict(site.config))
@@ -330,3 +328,32 @@ def _provider_of(fullname: str) -> str | None:
     from cherrypy.kernel import compat
 
     return compat.provider_of(fullname)
+
+
+def _collect_key_names() -> Any:
+    """Every distribution's declared keys, as :func:`~cherrypy.kernel.configkeys.collect`
+    gathers them, but without the documentation of attribute keys.
+
+    Checking a key needs its name only, and the attribute docstrings that
+    ``declare_attributes`` reads from the source of each class (``inspect.getsource`` and a
+    parse per class) cost more than the rest of the start-up in the development environment.
+    """
+    from cherrypy.kernel import configkeys
+    from cherrypy.kernel.runtime import boot
+
+    class NamesOnly(configkeys.KeyDeclarer):
+        def declare_attributes(
+            self,
+            namespace: str,
+            owner: Any,
+            names: Any,
+            docs: Any = None,
+            defaults: Any = None,
+        ) -> None:
+            for name in names:
+                self.declare_key(namespace, name)
+
+    registry = configkeys.ConfigKeyRegistry()
+    hooks = boot()
+    registry.errors.extend(hooks.config_keys(lambda provider: NamesOnly(registry, provider)))
+    return registry

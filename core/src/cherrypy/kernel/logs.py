@@ -18,7 +18,6 @@ import os
 import string
 import sys
 import time as _time
-import uuid
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -197,7 +196,11 @@ def _atom_virtual_host(manager: LogManager, request: Request, response: Response
 
 def _atom_unique_id(manager: LogManager, request: Request, response: Response) -> Any:
     unique_id = getattr(request, "unique_id", None)
-    return uuid.uuid4() if unique_id is None else unique_id
+    if unique_id is not None:
+        return unique_id
+    import uuid  # on first use: uuid imports platform, which start-up does not need
+
+    return uuid.uuid4()
 
 
 def _atom_utc_time(manager: LogManager, request: Request, response: Response) -> Any:

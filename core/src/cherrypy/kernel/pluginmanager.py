@@ -27,6 +27,10 @@ Environment switches, read when plugins are loaded:
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
+import operator
+import re
 import sys
 import threading
 import warnings
@@ -37,10 +41,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import hookspecs
-from .entrypoints import PluginLoadWarning, iter_entry_points
+from .entrypoints import PluginLoadWarning, clear_cache, distribution_version, iter_entry_points
 from .hookspecs import (
     ENGINE_CHANNELS,
     PLUGIN_API_ATTRIBUTE,
@@ -126,19 +129,60 @@ def api_range_problem(declared: object) -> str | None:
 
     ``declared`` is the plugin's ``CHERRYPY_PLUGIN_API``: a version specifier such as
     ``">=1.0,<2"`` that :data:`~cherrypy.kernel.hookspecs.PLUGIN_API_VERSION` must satisfy.
+    Plain comparisons of release numbers are decided here; anything else by ``packaging``.
     """
     if not isinstance(declared, str):
         return f"its {PLUGIN_API_ATTRIBUTE} must be a version specifier string, not {declared!r}"
-    try:
-        specifier = SpecifierSet(declared)
-    except InvalidSpecifier:
-        return f"its {PLUGIN_API_ATTRIBUTE} {declared!r} is not a version specifier"
-    if not specifier.contains(PLUGIN_API_VERSION, prereleases=True):
+    return _range_problem(declared)
+
+
+@functools.lru_cache(maxsize=64)
+def _range_problem(declared: str) -> str | None:
+    satisfied = _simple_range_contains(declared, PLUGIN_API_VERSION)
+    if satisfied is None:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            specifier = SpecifierSet(declared)
+        except InvalidSpecifier:
+            return f"its {PLUGIN_API_ATTRIBUTE} {declared!r} is not a version specifier"
+        satisfied = specifier.contains(PLUGIN_API_VERSION, prereleases=True)
+    if not satisfied:
         return (
             f"it supports plugin API {declared}, "
             f"but this kernel provides plugin API {PLUGIN_API_VERSION}"
         )
     return None
+
+
+_CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+)*)\s*")
+_COMPARE: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+
+
+def _simple_range_contains(declared: str, version: str) -> bool | None:
+    """``version`` in ``declared`` for plain clauses (``>=1.0,<2``); None for anything else."""
+
+    def key(text: str) -> tuple[int, ...]:
+        parts = [int(part) for part in text.split(".")]
+        while len(parts) > 1 and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+
+    wanted = key(version)
+    for clause in declared.split(","):
+        match = _CLAUSE.fullmatch(clause)
+        if match is None:
+            return None
+        if not _COMPARE[match.group(1)](wanted, key(match.group(2))):
+            return False
+    return True
 
 
 class PluginValidationWarning(PluginLoadWarning):
@@ -391,6 +435,16 @@ class CherryPyPluginManager(pluggy.PluginManager):
             self.enable_stderr_tracing()
         self.hook.cherrypy_addhooks.call_historic(kwargs={"pluginmanager": self})
 
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        """Skip module attributes that cannot be hook implementations before pluggy looks.
+
+        pluggy inspects every attribute of a plugin module; most are classes, constants and
+        imported modules, never functions marked with ``@hookimpl``.
+        """
+        if isinstance(plugin, ModuleType) and not inspect.isroutine(vars(plugin).get(name)):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
     @property
     def loaded(self) -> bool:
         """Whether the entry-point plugins have been loaded."""
@@ -587,10 +641,7 @@ class CherryPyPluginManager(pluggy.PluginManager):
 
 
 def _kernel_version() -> str | None:
-    try:
-        return metadata.version(KERNEL_DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return None
+    return distribution_version(KERNEL_DISTRIBUTION)
 
 
 # --------------------------------------------------------------------------- facade
@@ -822,4 +873,5 @@ def reset_for_tests() -> None:
     with _manager_lock:
         _manager = None
     compat.reset_table()
+    clear_cache()
     _bump_generation()

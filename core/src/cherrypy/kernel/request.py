@@ -3,7 +3,6 @@ the eight hook points, the handler and error handling."""
 
 from __future__ import annotations
 
-import uuid
 from http.cookies import CookieError
 from typing import Any
 
@@ -76,6 +75,8 @@ class LazyUUID4:
 
     def __str__(self) -> str:
         if self._uuid is None:
+            import uuid  # on first use: uuid imports platform, which start-up does not need
+
             self._uuid = str(uuid.uuid4())
         return self._uuid
 

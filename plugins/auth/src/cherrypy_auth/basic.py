@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +33,8 @@ _NO_PASSWORD = "\x00" * 32
 
 def _same(given: str, stored: str) -> bool:
     """Constant-time string equality."""
+    import hmac  # here, not at start-up: it loads OpenSSL
+
     return hmac.compare_digest(given.encode("utf-8"), stored.encode("utf-8"))
 
 
@@ -65,6 +65,8 @@ def parse_basic_credentials(token: str, accept_charset: str = "utf-8") -> tuple[
     except (UnicodeEncodeError, binascii.Error) as exc:
         raise ValueError(f"invalid base64: {exc}") from None
     text = _try_decode(raw, (accept_charset, FALLBACK_CHARSET))
+    import unicodedata  # here, not when the plugin loads at start-up
+
     text = unicodedata.normalize("NFC", text)
     username, colon, password = text.partition(":")
     if not colon:

@@ -10,7 +10,6 @@ hashes, told apart by their length.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,11 +23,24 @@ __all__ = [
     "md5_hex",
 ]
 
+
+def _hash_function(name: str) -> Callable[..., Any]:
+    """``hashlib.<name>``, imported on first use (hashlib loads OpenSSL: slow at start-up)."""
+
+    def new(data: bytes = b"") -> Any:
+        import hashlib
+
+        return getattr(hashlib, name)(data)
+
+    new.__name__ = new.__qualname__ = name
+    return new
+
+
 ALGORITHMS: dict[str, Callable[..., Any]] = {
-    "MD5": hashlib.md5,
-    "MD5-sess": hashlib.md5,
-    "SHA-256": hashlib.sha256,
-    "SHA-256-sess": hashlib.sha256,
+    "MD5": _hash_function("md5"),
+    "MD5-sess": _hash_function("md5"),
+    "SHA-256": _hash_function("sha256"),
+    "SHA-256-sess": _hash_function("sha256"),
 }
 """Digest algorithms supported (RFC 7616, section 3.2), by their canonical names."""
 

@@ -18,7 +18,6 @@ signatures are compared in constant time.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 from urllib.parse import unquote, urlsplit
@@ -353,6 +352,8 @@ def digest_auth(
     ha1 = _ha1_for(get_ha1, realm, auth.username, auth.algorithm)  # type: ignore[arg-type]
     expected = auth.request_digest(ha1 or "0" * _HEX_LENGTH[auth.algorithm.removesuffix("-sess")])
     given = (auth.response or "").lower().encode("utf-8")
+    import hmac  # here, not at start-up: it loads OpenSSL
+
     if not hmac.compare_digest(expected.encode("ascii"), given) or ha1 is None:
         deny()
     if nonce.is_stale(nonce_lifetime):  # type: ignore[union-attr]

@@ -9,12 +9,12 @@ are remembered, with the nonce counts (``nc``) already used, by a bounded
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# hashlib, hmac and secrets (which load OpenSSL) are imported where they are used, so that
+# importing the plugin at start-up stays cheap.
 
 __all__ = [
     "DEFAULT_NONCE_LIFETIME",
@@ -44,6 +44,8 @@ def process_key() -> bytes:
     if _process_key is None:
         with _key_lock:
             if _process_key is None:
+                import secrets
+
                 _process_key = secrets.token_bytes(32)
     return _process_key
 
@@ -57,6 +59,9 @@ def _key_bytes(key: str | bytes | None) -> bytes:
 
 
 def _mac(key: str | bytes | None, issued: str, salt: str, realm: str) -> str:
+    import hashlib
+    import hmac
+
     message = f"{issued}:{salt}:{realm}".encode()
     digest = hmac.new(_key_bytes(key), message, hashlib.sha256).hexdigest()
     return digest[:_MAC_HEX_DIGITS]
@@ -64,14 +69,15 @@ def _mac(key: str | bytes | None, issued: str, salt: str, realm: str) -> str:
 
 def make_nonce(realm: str, key: str | bytes | None, issued: float | None = None) -> str:
     """A new nonce for ``realm``, signed with ``key`` (``issued`` in seconds, default now)."""
+    import secrets
+
     millis = int((time.time() if issued is None else issued) * 1000)
     salt = secrets.token_hex(8)
     issued_text = str(millis)
     return f"{issued_text}:{salt}:{_mac(key, issued_text, salt, realm)}"
 
 
-@dataclass(frozen=True)
-class ParsedNonce:
+class ParsedNonce(NamedTuple):
     """A nonce whose signature checked out: when it was issued (seconds since the epoch)."""
 
     text: str
@@ -97,17 +103,21 @@ def parse_nonce(nonce: str, realm: str, key: str | bytes | None) -> ParsedNonce 
         return None
     if not (salt.isascii() and mac.isascii()):
         return None
+    import hmac
+
     expected = _mac(key, issued, salt, realm)
     if not hmac.compare_digest(mac.encode("ascii"), expected.encode("ascii")):
         return None
     return ParsedNonce(nonce, int(issued) / 1000)
 
 
-@dataclass
 class _Seen:
-    issued: float
-    floor: int = 0
-    counts: set[int] = field(default_factory=set)
+    __slots__ = ("counts", "floor", "issued")
+
+    def __init__(self, issued: float) -> None:
+        self.issued = issued
+        self.floor = 0
+        self.counts: set[int] = set()
 
     def use(self, count: int, window: int) -> bool:
         if count <= self.floor or count in self.counts:

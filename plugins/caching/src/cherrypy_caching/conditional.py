@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import cherrypy
@@ -70,6 +69,8 @@ def validate_etags(autotags: bool = False, debug: bool = False) -> None:
         if debug:
             cherrypy.log(f"ETag already set: {etag}", "TOOLS.ETAGS")
     elif autotags and status == 200:
+        import hashlib  # here, not at start-up: hashlib loads OpenSSL
+
         etag = f'"{hashlib.md5(response.collapse_body(), usedforsecurity=False).hexdigest()}"'
         response.headers["ETag"] = etag
         if debug:

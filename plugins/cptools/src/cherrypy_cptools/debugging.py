@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cherrypy._cprequest import hookpoints
 from cherrypy.plugin import serving
 
 __all__ = ["log_hooks"]
@@ -15,6 +14,7 @@ def log_hooks(debug: bool = False) -> None:
     point the request has hooks for.
     """
     import cherrypy
+    from cherrypy._cprequest import hookpoints
 
     hooks = serving.request.hooks
     points = list(hookpoints) + [point for point in hooks if point not in hookpoints]

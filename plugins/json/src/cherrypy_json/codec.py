@@ -17,9 +17,9 @@ and a request body must never be silently read as something its sender did not w
 
 from __future__ import annotations
 
-import json
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .hookspecs import JsonCodec
@@ -28,15 +28,24 @@ __all__ = ["dumps", "get_codec", "loads", "reset_codec", "stdlib_codec", "ujson_
 
 Codec = JsonCodec
 
-_std_encode = json.JSONEncoder().encode
-_std_decode = json.JSONDecoder().decode
+# The standard library's encoder and decoder, made on first use: json is imported then, not
+# when the plugin is loaded at start-up.
+_std: tuple[Callable[[Any], str], Callable[[str], Any]] | None = None
+
+
+def _stdlib() -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+    global _std
+    std = _std
+    if std is None:
+        import json
+
+        std = _std = (json.JSONEncoder().encode, json.JSONDecoder().decode)
+    return std
 
 
 # ujson writes 1e-7 where the standard library (and so CherryPy) writes 1e-07.  The first
 # alternative skips string literals, so only numbers are touched.
-_SHORT_EXPONENT = re.compile(
-    r'"(?:[^"\\]|\\.)*"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?e-)([1-9])(?![0-9])'
-)
+_SHORT_EXPONENT = r'"(?:[^"\\]|\\.)*"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?e-)([1-9])(?![0-9])'
 
 
 def _pad_exponent(match: re.Match[str]) -> str:
@@ -50,12 +59,12 @@ def _stdlib_loads(data: Any) -> Any:
     """Parse a JSON document given as str, or as bytes that must be UTF-8."""
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data).decode("utf-8")
-    return _std_decode(data)
+    return _stdlib()[1](data)
 
 
 def stdlib_codec() -> Codec:
     """The standard library's codec, writing exactly what CherryPy 18 writes."""
-    return _std_encode, _stdlib_loads
+    return _stdlib()[0], _stdlib_loads
 
 
 def ujson_codec() -> Codec | None:
@@ -66,6 +75,8 @@ def ujson_codec() -> Codec | None:
     except ImportError:
         return None
     udumps = ujson.dumps
+    std_encode = _stdlib()[0]
+    short_exponent = re.compile(_SHORT_EXPONENT)
 
     def dumps(value: Any) -> str:
         try:
@@ -73,9 +84,9 @@ def ujson_codec() -> Codec | None:
                 value, ensure_ascii=True, escape_forward_slashes=False, separators=(", ", ": ")
             )
         except (TypeError, ValueError, OverflowError):
-            return _std_encode(value)
+            return std_encode(value)
         if "e-" in text:
-            text = _SHORT_EXPONENT.sub(_pad_exponent, text)
+            text = short_exponent.sub(_pad_exponent, text)
         return text
 
     dumps.__doc__ = "Encode ``value`` to JSON text with ujson (standard library on refusal)."

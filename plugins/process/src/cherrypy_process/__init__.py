@@ -11,10 +11,33 @@
 
 from __future__ import annotations
 
-from .autoreload import Autoreloader
-from .daemonizer import Daemonizer
-from .pidfile import PIDFile
-from .privileges import DropPrivileges
-from .signals import SignalHandler
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .autoreload import Autoreloader
+    from .daemonizer import Daemonizer
+    from .pidfile import PIDFile
+    from .privileges import DropPrivileges
+    from .signals import SignalHandler
 
 __all__ = ["Autoreloader", "Daemonizer", "DropPrivileges", "PIDFile", "SignalHandler"]
+
+# The plugin entry point imports this package at start-up: each class is imported from its
+# module when first asked for.
+_MODULES = {
+    "Autoreloader": "autoreload",
+    "Daemonizer": "daemonizer",
+    "DropPrivileges": "privileges",
+    "PIDFile": "pidfile",
+    "SignalHandler": "signals",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

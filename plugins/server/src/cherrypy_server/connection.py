@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import select
 import socket
-import ssl
 import struct
 import sys
 import time
@@ -23,7 +22,31 @@ from .protocol import ProtocolError, Request, RequestParser
 if TYPE_CHECKING:
     from .server import HTTPServer
 
-__all__ = ["ClientGone", "Connection"]
+__all__ = ["ClientGone", "Connection", "use_tls_errors"]
+
+
+class _NoTLSError(OSError):
+    """Stands in for the ssl module's exceptions while no TLS socket exists: never raised."""
+
+
+# The ssl module's exceptions, caught below.  A plain-TCP socket never raises them, so the
+# ssl module (slow to import) is imported only when the server gets a TLS context
+# (:func:`use_tls_errors`); until then these names hold a class nothing raises.
+SSLError: type[OSError] = _NoTLSError
+SSLWantReadError: type[OSError] = _NoTLSError
+SSLWantWriteError: type[OSError] = _NoTLSError
+
+
+def use_tls_errors() -> None:
+    """Catch the ssl module's exceptions from now on (called before any TLS socket exists)."""
+    global SSLError, SSLWantReadError, SSLWantWriteError
+    if SSLError is _NoTLSError:
+        import ssl
+
+        SSLWantReadError = ssl.SSLWantReadError
+        SSLWantWriteError = ssl.SSLWantWriteError
+        SSLError = ssl.SSLError
+
 
 RECV_SIZE = 65536
 
@@ -119,10 +142,10 @@ class Connection:
         sock: Any = self.sock
         try:
             sock.do_handshake()
-        except ssl.SSLWantReadError:
+        except SSLWantReadError:
             self.want_write = False
             return False
-        except ssl.SSLWantWriteError:
+        except SSLWantWriteError:
             self.want_write = True
             return False
         self.handshaking = False
@@ -139,9 +162,9 @@ class Connection:
         sock = self.sock
         try:
             data = sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+        except (BlockingIOError, InterruptedError, SSLWantReadError):
             return False
-        except ssl.SSLWantWriteError:
+        except SSLWantWriteError:
             return False
         except OSError:
             return None
@@ -156,7 +179,7 @@ class Connection:
                     break
                 try:
                     data = sock.recv(pending)
-                except (OSError, ssl.SSLError):
+                except (OSError, SSLError):
                     break
                 if not data:
                     break
@@ -167,7 +190,7 @@ class Connection:
         """Send as much of ``data`` as the socket takes right now; errors are ignored."""
         try:
             self.sock.send(data)
-        except (OSError, ssl.SSLError):
+        except (OSError, SSLError):
             pass
 
     # -- worker side (waits up to the server's timeout) -------------------------------------
@@ -177,7 +200,7 @@ class Connection:
         sock = self.sock
         try:
             sent = sock.send(data)
-        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+        except (BlockingIOError, InterruptedError, SSLWantWriteError, SSLWantReadError):
             sent = 0
         except OSError as exc:
             raise ClientGone(str(exc)) from None
@@ -188,11 +211,11 @@ class Connection:
         while view:
             try:
                 sent = sock.send(view)
-            except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
+            except (BlockingIOError, InterruptedError, SSLWantWriteError):
                 if not _wait(sock, _POLLOUT, timeout):
                     raise ClientGone("timed out sending the response") from None
                 continue
-            except ssl.SSLWantReadError:
+            except SSLWantReadError:
                 if not _wait(sock, _POLLIN, timeout):
                     raise ClientGone("timed out sending the response") from None
                 continue
@@ -315,11 +338,11 @@ class Connection:
         while True:
             try:
                 data = sock.recv(RECV_SIZE)
-            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+            except (BlockingIOError, InterruptedError, SSLWantReadError):
                 if not _wait(sock, _POLLIN, timeout):
                     raise ClientGone("timed out reading the request body") from None
                 continue
-            except ssl.SSLWantWriteError:
+            except SSLWantWriteError:
                 if not _wait(sock, _POLLOUT, timeout):
                     raise ClientGone("timed out reading the request body") from None
                 continue

@@ -6,7 +6,19 @@ import os
 import socket
 import stat
 
-__all__ = ["Listener", "bind_listener"]
+__all__ = ["Listener", "ascii_host", "bind_listener"]
+
+
+def ascii_host(host: str | bytes | None) -> str | bytes | None:
+    """``host`` for :func:`socket.getaddrinfo`: as bytes when it is ASCII.
+
+    Given a ``str``, getaddrinfo encodes it with the ``idna`` codec, whose first use imports
+    ``encodings.idna`` and ``stringprep`` (a millisecond at start-up); an ASCII name or
+    address encodes to the same bytes without it.
+    """
+    if isinstance(host, str) and host.isascii():
+        return host.encode("ascii")
+    return host
 
 
 class Listener:
@@ -53,7 +65,7 @@ def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Liste
         return _bind_unix(address, backlog)
     host, port = address
     infos = socket.getaddrinfo(
-        host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        ascii_host(host) or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
     )
     error: OSError | None = None
     for family, kind, proto, _name, sockaddr in infos:

@@ -15,20 +15,23 @@ import errno
 import logging
 import os
 import socket
-import ssl
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .connection import IN_SELECTOR, IN_WORKER, Connection
+from . import connection as _connection
+from .connection import IN_SELECTOR, IN_WORKER, Connection, use_tls_errors
 from .gateway import FileWrapper, error_response, serve_request
 from .listeners import Listener, bind_listener
 from .poller import Poller, make_poller
 from .pool import WorkerPool
 from .protocol import Limits, ProtocolError
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["BODY_BUFFER", "HTTPServer"]
 
@@ -188,6 +191,8 @@ class HTTPServer:
         self.keep_alive_line = b"Connection: Keep-Alive\r\nKeep-Alive: timeout=%s\r\n" % (
             self.timeout_text.encode("ascii")
         )
+        if self.ssl_context is not None:
+            use_tls_errors()
         listener = bind_listener(self.bind_addr, max(int(self.request_queue_size), 128))
         self._listeners = [listener]
         self.socket = listener.sock
@@ -296,6 +301,8 @@ class HTTPServer:
 
     def tls_environ(self, sock: ssl.SSLSocket) -> dict[str, str]:
         """The ``HTTPS`` and ``SSL_*`` environ keys of a connection after its handshake."""
+        import ssl
+
         cipher = sock.cipher() or ("", "", 0)
         return {
             "HTTPS": "on",
@@ -399,6 +406,7 @@ class HTTPServer:
                     env["REMOTE_PORT"] = str(addr[1])
                 tls = self.ssl_context is not None
                 if tls:
+                    use_tls_errors()  # at once when prepare() saw the context already
                     sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]
                         sock, server_side=True, do_handshake_on_connect=False
                     )
@@ -482,7 +490,7 @@ class HTTPServer:
     def _linger(self, conn: Connection) -> None:
         try:
             data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+        except (BlockingIOError, InterruptedError, _connection.SSLWantReadError):
             self._arm(conn)
             return
         except OSError:

@@ -19,6 +19,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from .listeners import ascii_host
+
 __all__ = [
     "PortNotFree",
     "ServerAdapter",
@@ -63,9 +65,10 @@ def check_port(host: str, port: int, timeout: float = 1.0) -> None:
     if not host:
         raise ValueError("Host values of '' or None are not allowed.")
     try:
-        infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(ascii_host(host), port, socket.AF_UNSPEC, socket.SOCK_STREAM)
     except socket.gaierror:
-        infos = socket.getaddrinfo(client_host(host), port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+        client = ascii_host(client_host(host))
+        infos = socket.getaddrinfo(client, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
     for family, kind, proto, _name, sockaddr in infos:
         sock = socket.socket(family, kind, proto)
         sock.settimeout(timeout)

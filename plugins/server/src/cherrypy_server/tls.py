@@ -1,9 +1,15 @@
-"""TLS contexts for the server, built from CherryPy's ``server.ssl_*`` settings."""
+"""TLS contexts for the server, built from CherryPy's ``server.ssl_*`` settings.
+
+The ssl module is imported only when TLS is configured: it is slow to import, and a plain
+HTTP server never needs it.
+"""
 
 from __future__ import annotations
 
-import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["context_from_settings", "make_ssl_context"]
 
@@ -19,6 +25,8 @@ def make_ssl_context(
     ``certificate_chain``, when given, is loaded as the CA file used to verify client
     certificates (as cheroot's builtin adapter does); ``ciphers`` is an OpenSSL cipher list.
     """
+    import ssl
+
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificate, private_key)
     if certificate_chain:
@@ -46,6 +54,8 @@ def context_from_settings(settings: Any) -> ssl.SSLContext | None:
             "(the ssl module of the standard library)."
         )
     if context is not None:
+        import ssl
+
         if not isinstance(context, ssl.SSLContext):
             raise TypeError(f"ssl_context must be an ssl.SSLContext, not {type(context).__name__}")
         return context

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import pickle
-import secrets
 import time
 from typing import Any
 
@@ -100,8 +98,9 @@ class FileSession(Session):
     TEMP_SUFFIX = ".tmp"
     """Suffix of temporary files (``.session-<id>.<pid>.<random>.tmp``)."""
 
-    pickle_protocol = pickle.HIGHEST_PROTOCOL
-    """Pickle protocol of the session files."""
+    pickle_protocol = 5
+    """Pickle protocol of the session files: ``pickle.HIGHEST_PROTOCOL`` (5 on every Python
+    this runs on; written out so that pickle is imported on first use, not at start-up)."""
 
     storage_path = ""
     """The directory holding the session files."""
@@ -143,7 +142,9 @@ class FileSession(Session):
         return f"{self.storage_path}{os.sep}{self.SESSION_PREFIX}{sid}"
 
     def _temp_path(self) -> str:
-        name = f".{self.SESSION_PREFIX}{self._id}.{os.getpid()}.{secrets.token_hex(6)}"
+        from secrets import token_hex
+
+        name = f".{self.SESSION_PREFIX}{self._id}.{os.getpid()}.{token_hex(6)}"
         return f"{self.storage_path}{os.sep}{name}{self.TEMP_SUFFIX}"
 
     # -- storage primitives -------------------------------------------------------------------
@@ -154,6 +155,8 @@ class FileSession(Session):
     def _load(self, path: str | None = None) -> tuple[dict[Any, Any], datetime.datetime] | None:
         if path is None:
             path = self._get_file_path()
+        import pickle
+
         try:
             with open(path, "rb") as handle:
                 contents = pickle.load(handle)
@@ -168,6 +171,8 @@ class FileSession(Session):
         return contents
 
     def _save(self, expiration_time: datetime.datetime) -> None:
+        import pickle
+
         payload = pickle.dumps((self._data, expiration_time), self.pickle_protocol)
         own_lock = not self.locked
         if own_lock:

@@ -9,7 +9,6 @@ dots, NUL bytes and anything else a file or database backend could misread.
 from __future__ import annotations
 
 import re
-import secrets
 
 __all__ = ["ID_BYTES", "ID_PATTERN", "generate_id", "is_valid_id"]
 
@@ -22,7 +21,9 @@ ID_PATTERN = re.compile(r"[0-9A-Za-z_-]{16,128}")
 
 def generate_id() -> str:
     """A new random session id: ``ID_BYTES`` bytes from :mod:`secrets`, as hex digits."""
-    return secrets.token_hex(ID_BYTES)
+    from secrets import token_hex  # here, not at start-up: secrets loads OpenSSL
+
+    return token_hex(ID_BYTES)
 
 
 def is_valid_id(value: object, pattern: re.Pattern[str] = ID_PATTERN) -> bool:

@@ -19,10 +19,9 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import formatdate
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cherrypy.plugin import HTTPError, HTTPRedirect, parse_http_date
 
@@ -44,8 +43,7 @@ def _http_date(seconds: int) -> str:
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
 
 
-@dataclass(frozen=True)
-class Validators:
+class Validators(NamedTuple):
     """What a conditional request may be tested against."""
 
     etag: str | None

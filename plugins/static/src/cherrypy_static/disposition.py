@@ -7,7 +7,6 @@ and clients that understand the second one prefer it.
 
 from __future__ import annotations
 
-import unicodedata
 from urllib.parse import quote
 
 __all__ = ["ascii_fallback", "content_disposition"]
@@ -22,6 +21,8 @@ def ascii_fallback(name: str) -> str:
     Compatibility forms are folded (NFKC: ``ﬁ`` -> ``fi``), accents dropped (``ï`` -> ``i``),
     other non-ASCII characters and control characters removed, and ``"`` and ``\\`` escaped.
     """
+    import unicodedata  # here, not when the plugin loads at start-up
+
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
     kept = "".join(ch for ch in folded if " " <= ch <= "~")
     return kept.replace("\\", "\\\\").replace('"', '\\"')

@@ -9,7 +9,6 @@ extensions.  A file whose type nobody knows is ``application/octet-stream``.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Mapping
 
 __all__ = ["DEFAULT_TYPE", "WEB_TYPES", "extension_of", "guess_type"]
@@ -121,6 +120,8 @@ def guess_type(path: str, content_types: Mapping[str, str] | None = None) -> str
     found = WEB_TYPES.get(ext)
     if found is not None:
         return found
+    import mimetypes  # here: most files are answered by WEB_TYPES, and start-up stays quick
+
     if not mimetypes.inited:
         mimetypes.init()
     return mimetypes.types_map.get(ext) or DEFAULT_TYPE

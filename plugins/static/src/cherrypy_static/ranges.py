@@ -12,9 +12,7 @@ abusive range sets):
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from cherrypy.plugin import get_ranges
@@ -60,7 +58,6 @@ def plan_ranges(header: str | None, length: int) -> list[Range] | None:
     return ranges
 
 
-@dataclass
 class MultipartBody:
     """A ``multipart/byteranges`` body for several ranges of one file, with its length known
     in advance so it can be streamed with a ``Content-Length``."""
@@ -71,14 +68,35 @@ class MultipartBody:
     """The entity's length, for the parts' ``Content-Range``."""
     content_type: str | None
     """The entity's media type, repeated in each part (left out when None)."""
-    offset: int = 0
+    offset: int
     """Where the entity starts in the file (ranges are relative to it)."""
-    boundary: str = ""
+    boundary: str
     """The multipart boundary; a random one when empty."""
 
-    def __post_init__(self) -> None:
-        if not self.boundary:
-            self.boundary = secrets.token_hex(16)
+    def __init__(
+        self,
+        ranges: list[Range],
+        total: int,
+        content_type: str | None,
+        offset: int = 0,
+        boundary: str = "",
+    ) -> None:
+        self.ranges = ranges
+        self.total = total
+        self.content_type = content_type
+        self.offset = offset
+        if not boundary:
+            from secrets import token_hex  # here, not at start-up: secrets loads OpenSSL
+
+            boundary = token_hex(16)
+        self.boundary = boundary
+
+    def __repr__(self) -> str:
+        return (
+            f"MultipartBody(ranges={self.ranges!r}, total={self.total!r}, "
+            f"content_type={self.content_type!r}, offset={self.offset!r}, "
+            f"boundary={self.boundary!r})"
+        )
 
     @property
     def media_type(self) -> str:

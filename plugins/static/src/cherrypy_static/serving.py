@@ -10,7 +10,6 @@ and :mod:`.ranges`).
 
 from __future__ import annotations
 
-import mimetypes  # noqa: F401 - CherryPy code reaches the registry as cherrypy.lib.static.mimetypes
 import os
 import re
 import stat
@@ -27,6 +26,17 @@ from .paths import UnsafePath, branch_of, resolve_under, split_segments
 from .ranges import MultipartBody, plan_ranges
 
 __all__ = ["serve_download", "serve_file", "serve_fileobj", "staticdir", "staticfile"]
+
+
+def __getattr__(name: str) -> Any:
+    """``mimetypes``: CherryPy code reaches the registry as ``cherrypy.lib.static.mimetypes``
+    (imported when asked for, not when the plugin loads at start-up)."""
+    if name == "mimetypes":
+        import mimetypes
+
+        return mimetypes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _OPEN_FLAGS = (
     os.O_RDONLY

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import sys
 from typing import Any
-from xml.parsers import expat
-from xmlrpc.client import Fault, Unmarshaller, dumps
 
 from cherrypy.plugin import serving
+
+# xmlrpc.client (with http.client, ssl and email) and expat are imported by the functions that
+# use them, on the first XML-RPC request, so that importing this module at start-up is cheap.
 
 __all__ = [
     "MAX_BODY_SIZE",
@@ -49,6 +50,9 @@ def safe_loads(data: bytes | str, use_builtin_types: bool = False) -> tuple[tupl
     to an external entity raises :class:`UnsafeXMLError`, and faults are returned as
     parameters of a response rather than raised.
     """
+    from xml.parsers import expat
+    from xmlrpc.client import Unmarshaller
+
     target = Unmarshaller(use_datetime=False, use_builtin_types=use_builtin_types)
     parser = expat.ParserCreate(None, None)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -115,6 +119,8 @@ def _set_response(body: str | bytes) -> None:
 
 def respond(body: Any, encoding: str = "utf-8", allow_none: int | bool = 0) -> None:
     """Set the response to an XML-RPC method response carrying ``body`` (or a fault)."""
+    from xmlrpc.client import Fault, dumps
+
     params = body if isinstance(body, Fault) else (body,)
     _set_response(
         dumps(params, methodresponse=True, encoding=encoding, allow_none=bool(allow_none))
@@ -123,7 +129,10 @@ def respond(body: Any, encoding: str = "utf-8", allow_none: int | bool = 0) -> N
 
 def on_error(*args: Any, **kwargs: Any) -> None:
     """``request.error_response`` for XML-RPC: a fault (code 1) with the exception's text."""
+    from xmlrpc.client import Fault, dumps
+
     exc = sys.exc_info()[1]
+    fault: Fault
     if isinstance(exc, Fault):
         fault = exc
     else:
