@@ -204,7 +204,8 @@ def _walk(
             yield from _walk(child, [*segments, name], step(name, child), seen, sections)
 
 
-def _pipeline_summary(app: Any, path: str, config: dict[str, Any]) -> dict[str, Any]:
+def compile_path(app: Any, path: str, config: dict[str, Any]) -> Any:
+    """The pipeline a request to ``path`` of ``app`` would run with ``config`` (merged)."""
     from cherrypy.kernel import pipeline
     from cherrypy.kernel.boot import boot
     from cherrypy.kernel.request import Request
@@ -218,8 +219,11 @@ def _pipeline_summary(app: Any, path: str, config: dict[str, Any]) -> dict[str, 
             pairs.append((name, toolbox))
         return pairs
 
-    entry = pipeline.entry_for_config(app, config, path)
-    return entry.get_pipeline(app, namespace_pairs).describe()
+    return pipeline.entry_for_config(app, config, path).get_pipeline(app, namespace_pairs)
+
+
+def _pipeline_summary(app: Any, path: str, config: dict[str, Any]) -> dict[str, Any]:
+    return dict(compile_path(app, path, config).describe())
 
 
 def collect_routes(script_name: str, app: Any) -> list[Route]:

@@ -15,9 +15,8 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
-from cherrypy.kernel import cli_app, pipeline, startcheck
-from cherrypy.kernel.request import Request
-from cherrypy.kernel.runtime import boot, site
+from cherrypy.kernel import cli_app, startcheck
+from cherrypy.kernel.runtime import site
 from cherrypy.kernel.tree import Application
 
 __all__ = ["check_command", "path_problems"]
@@ -55,20 +54,11 @@ def _configured_paths(app: Application) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def path_problems(script_name: str, app: Application) -> list[str]:
     """Compile the pipeline of every configured path and exposed handler of ``app``."""
-    boot()
     found: list[str] = []
-
-    def namespace_pairs() -> list[tuple[str, Any]]:
-        pairs = list(Request.namespaces.items())
-        for name, toolbox in app.toolboxes.items():
-            pairs = [(n, h) for n, h in pairs if n != name]
-            pairs.append((name, toolbox))
-        return pairs
-
     for path, config in _configured_paths(app):
         label = (script_name + path) if path != "/" else (script_name or "/")
         try:
-            pipeline.entry_for_config(app, config, label).get_pipeline(app, namespace_pairs)
+            cli_app.compile_path(app, label, config)
         except Exception as exc:
             found.append(f"{label}: {type(exc).__name__}: {exc}")
     for route in cli_app.collect_routes(script_name, app):
