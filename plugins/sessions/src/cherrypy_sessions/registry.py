@@ -118,7 +118,7 @@ def get_backend(name: str) -> type[Session]:
     if cls is not None:
         return cls
     _offer()
-    cls = _backends.get(key) or _builtin(key)
+    cls = _backends.get(key) or _builtin(key) or _assigned(key)
     if cls is not None:
         return cls
     distribution = KNOWN_DISTRIBUTIONS.get(key)
@@ -132,6 +132,18 @@ def get_backend(name: str) -> type[Session]:
         f"no session backend is registered as {name!r} (tools.sessions.storage_type); "
         f"registered: {names}"
     )
+
+
+def _assigned(key: str) -> type[Session] | None:
+    """A class an application put on ``cherrypy.lib.sessions`` CherryPy's way.
+
+    CherryPy looks ``storage_type = "redis"`` up as ``cherrypy.lib.sessions.RedisSession``, so
+    extensions such as cherrys are installed by assigning that name; it is honoured here.
+    """
+    import cherrypy_sessions  # ``cherrypy.lib.sessions`` is this package
+
+    cls = vars(cherrypy_sessions).get(key.title() + "Session")
+    return cls if isinstance(cls, type) and issubclass(cls, Session) else None
 
 
 def _builtin(key: str) -> type[Session] | None:
