@@ -385,3 +385,46 @@ def test_disable_plugin_on_the_command_line(fresh_site, capsys):
     out = capsys.readouterr().out
     assert "hello (cherrypy-test-hello 1.2): disabled by the command line (--disable-plugin)" in out
     assert "cherrypy_test_hello" not in sys.modules
+
+
+# --------------------------------------------------------------------------- the original CherryPy
+
+
+def install_original_cherrypy(site: Path, version: str) -> None:
+    dist_info = site / f"CherryPy-{version}.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: CherryPy\nVersion: {version}\n"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[console_scripts]\ncherryd = cherrypy.__main__:run\n"
+    )
+
+
+def test_the_original_cherrypy_beside_ours_is_never_silent(fresh_site, capsys):
+    from cherrypy.kernel import entrypoints
+
+    assert startcheck.foreign_cherrypy() is None
+    install_original_cherrypy(fresh_site, "18.10.0")
+    entrypoints.clear_cache()
+    warning = startcheck.foreign_cherrypy()
+    assert warning is not None
+    assert warning.startswith("the original CherryPy 18.10.0 is installed beside cherrypy-kernel")
+    assert "pip uninstall -y CherryPy" in warning
+    assert cli.plugins_command([]) == 1
+    assert f"WARNING: {warning}" in capsys.readouterr().out
+    cherrypy.tree.mount(Root(), "")
+    try:
+        cherrypy.engine.start()
+        assert f"cherrypy: warning: {warning}" in capsys.readouterr().err
+    finally:
+        cherrypy.engine.exit()
+        cherrypy.engine.state = cherrypy.engine.states.STOPPED
+
+
+def test_our_own_compatibility_distribution_is_not_a_warning(fresh_site):
+    from cherrypy.kernel import entrypoints
+
+    install_original_cherrypy(fresh_site, "18.10.0+kernel.0.1.0")
+    entrypoints.clear_cache()
+    assert startcheck.foreign_cherrypy() is None

@@ -67,6 +67,12 @@ def _conflicts() -> tuple[dict[str, list[str]], dict[str, str]]:
     return {name: [dist for dist, _tool in offers] for name, offers in found.items()}, in_use
 
 
+def _foreign() -> str | None:
+    from .startcheck import foreign_cherrypy
+
+    return foreign_cherrypy()
+
+
 def _builtin_tools() -> list[str]:
     from .runtime import site as state
     from .tools import Tool
@@ -100,6 +106,7 @@ def plugins_command(argv: Sequence[str], out: TextIO | None = None) -> int:
     from .startcheck import _preferences
 
     unresolved = {name for name in conflicts if name not in _preferences()}
+    foreign = _foreign()
     if options.json:
         document = {
             "plugins": [info.to_dict() for info in infos],
@@ -108,6 +115,7 @@ def plugins_command(argv: Sequence[str], out: TextIO | None = None) -> int:
             "skipped": [skipped.to_dict() for skipped in manager.skipped_plugins],
             "failed": [failure.to_dict() for failure in failed],
             "warnings": [warning.to_dict() for warning in manager.plugin_warnings],
+            "foreign_cherrypy": _foreign(),
             "conflicts": [
                 {"tool": name, "distributions": dists, "in_use": in_use[name]}
                 for name, dists in sorted(conflicts.items())
@@ -117,7 +125,7 @@ def plugins_command(argv: Sequence[str], out: TextIO | None = None) -> int:
     else:
         stream.write(_render_text(infos, failed))
         stream.write(_render_more(manager, conflicts, in_use))
-    return 1 if failed or unresolved else 0
+    return 1 if failed or unresolved or foreign else 0
 
 
 def _render_more(
@@ -125,7 +133,12 @@ def _render_more(
     conflicts: dict[str, list[str]],
     in_use: dict[str, str],
 ) -> str:
+    from .startcheck import foreign_cherrypy
+
     lines = ["", f"Built-in tools (cherrypy-kernel): {', '.join(_builtin_tools())}"]
+    foreign = foreign_cherrypy()
+    if foreign is not None:
+        lines.insert(0, f"WARNING: {foreign}")
     lines.append("Config namespaces:")
     for scope, names in _namespaces().items():
         lines.append(f"  {scope}: {', '.join(names)}")

@@ -28,6 +28,7 @@ from typing import Any
 
 from cherrypy.kernel import compat
 from cherrypy.kernel import pluginmanager as plugins
+from cherrypy.kernel.entrypoints import distribution_version
 from cherrypy.kernel.errors import StartupError
 from cherrypy.kernel.hookspecs import REQUEST_PHASES
 from cherrypy.kernel.runtime import boot, site
@@ -35,7 +36,14 @@ from cherrypy.kernel.selection import normalize
 from cherrypy.kernel.tools import Tool, Toolbox
 from cherrypy.kernel.tree import Application
 
-__all__ = ["conflicts", "ensure_startable", "problems", "provider_of_module", "sections"]
+__all__ = [
+    "conflicts",
+    "ensure_startable",
+    "foreign_cherrypy",
+    "problems",
+    "provider_of_module",
+    "sections",
+]
 
 
 def sections() -> Iterator[tuple[str, Application | None, Mapping[str, Any]]]:
@@ -189,8 +197,35 @@ def problems() -> list[str]:
     return report
 
 
+COMPAT_VERSION_LABEL = "+kernel."
+"""The local version label of this project's ``CherryPy`` compatibility distribution."""
+
+
+def foreign_cherrypy() -> str | None:
+    """A one-line warning when the original CherryPy distribution is installed beside ours.
+
+    Both distributions write the ``cherrypy`` package: while this code runs our files are
+    intact, but reinstalling or removing either one breaks the other, and an upgrade of the
+    original replaces ours silently.  None when it is not installed (this project's own
+    ``CherryPy`` compatibility distribution, ``18.10.0+kernel.*``, is not it).
+    """
+    version = distribution_version("CherryPy")
+    if version is None or COMPAT_VERSION_LABEL in version:
+        return None
+    kernel = distribution_version(plugins.KERNEL_DISTRIBUTION) or ""
+    return (
+        f"the original CherryPy {version} is installed beside cherrypy-kernel {kernel}".rstrip()
+        + " and shares its cherrypy package; fix: pip uninstall -y CherryPy && "
+        "pip install --force-reinstall cherrypy-kernel cherrypy-standard "
+        "(see docs/migration.md, Using CherryPy extensions)"
+    )
+
+
 def ensure_startable() -> None:
     """Raise :class:`StartupError` (after writing each problem to stderr) if there is any."""
+    foreign = foreign_cherrypy()
+    if foreign is not None:
+        sys.stderr.write(f"cherrypy: warning: {foreign}\n")
     found = problems()
     if not found:
         return
