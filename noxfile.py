@@ -137,6 +137,13 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def extensions(session: nox.Session) -> None:
+    """CherryPy extensions' own test suites (from their sdists) against our kernel."""
+    _sync(session)
+    session.run("python", "scripts/extension_suites.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side with CherryPy 18.10 (run on demand, never in CI)."""
     _sync(session)

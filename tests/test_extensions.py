@@ -8,6 +8,9 @@ dependency group; their ``Requires-Dist: CherryPy`` is satisfied by ``compat/Che
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from importlib import metadata
@@ -68,6 +71,35 @@ def test_cherrypy_cors_as_documented() -> None:
     assert shared.headers["Access-Control-Allow-Origin"] == "https://a.example"
     assert "Origin" in shared.headers["Vary"]
     assert "Access-Control-Allow-Origin" not in private.headers
+
+
+def test_cherrypy_cors_installed_after_mounting() -> None:
+    import cherrypy_cors
+
+    class Root:
+        @cherrypy.expose
+        def index(self) -> str:
+            return "hello"
+
+    # cherrypy-cors' own tests mount first: its toolbox joins Application's class-level
+    # toolboxes, which every application reads live, as in CherryPy.
+    cherrypy.tree.mount(Root(), "", {"/": {"cors.expose.on": True}})
+    cherrypy_cors.install()
+    with serve() as base:
+        response = requests.get(base + "/", headers={"Origin": "https://c.example"}, timeout=10)
+    assert response.headers["Access-Control-Allow-Origin"] == "https://c.example"
+
+
+def test_the_extensions_own_test_suites_pass() -> None:
+    """``nox -s extensions`` in the suite: their sdists' tests, run against our kernel."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "extension_suites.py")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^cherrypy-cors \S+: \d+ passed", result.stdout, re.M), result.stdout
 
 
 def test_cherrypy_cors_preflight() -> None:

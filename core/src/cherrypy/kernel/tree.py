@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import ChainMap
+from collections.abc import Callable, Iterable, MutableMapping
 from threading import get_ident
 from typing import Any
 
@@ -18,7 +19,28 @@ __all__ = ["Application", "Tree"]
 
 
 class _Toolboxes(dict):  # type: ignore[type-arg]
-    """``Application.toolboxes``: adding or removing a toolbox invalidates compiled pipelines."""
+    """``Application.toolboxes`` (the class's): changing it invalidates compiled pipelines.
+
+    Extensions add their toolbox to every application this way, as in CherryPy
+    (``cherrypy._cptree.Application.toolboxes.update(cors=tools)``), even after mounting.
+    """
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        _pipeline.invalidate()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        _pipeline.invalidate()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Add toolboxes (and invalidate the compiled pipelines)."""
+        super().update(*args, **kwargs)
+        _pipeline.invalidate()
+
+
+class _AppToolboxes(ChainMap):  # type: ignore[type-arg]
+    """An application's toolboxes: its own, then the class's (read live, as in CherryPy)."""
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
@@ -39,7 +61,7 @@ class Application:
     root: Any = None
     config: dict[str, dict[str, Any]] = {}
     namespaces = NamespaceSet()
-    toolboxes: dict[str, Any] = {}
+    toolboxes: MutableMapping[str, Any] = _Toolboxes()
     log: Any = None
     wsgiapp: Any = None
     relative_urls: bool | str = False
@@ -59,7 +81,9 @@ class Application:
         self.namespaces = self.namespaces.copy()
         self.namespaces["log"] = lambda k, v: setattr(self.log, k, v)
         self.namespaces["wsgi"] = self.wsgiapp.namespace_handler
-        self.toolboxes = _Toolboxes(dict(self.toolboxes) or {"tools": site.tools})
+        shared = type(self).toolboxes
+        own = {} if "tools" in shared else {"tools": site.tools}
+        self.toolboxes = _AppToolboxes(own, shared)
         self.config = {section: dict(values) for section, values in type(self).config.items()}
         if config:
             self.merge(config)
