@@ -239,11 +239,11 @@ def _unload(names: list[str]) -> None:
         ):
             package = (source.module or name).split(":", 1)[0].split(".", 1)[0]
             manager.unregister(name=name)
-            for toolbox in (tools,):
-                for tool_name in list(vars(toolbox)):
-                    offers = toolbox.offers(tool_name)
-                    if offers and offers[-1][0].split(".", 1)[0] == package:
-                        object.__delattr__(toolbox, tool_name)
+            toolbox = runtime.site.tools
+            for tool_name in list(vars(toolbox)):
+                offers = toolbox.offers(tool_name)
+                if offers and offers[-1][0].split(".", 1)[0] == package:
+                    object.__delattr__(toolbox, tool_name)
             runtime.site.engine.log(
                 f"Plugin {name!r} ({source.distribution}) was loaded before plugins.* config "
                 "disabled it: it is unregistered now (its module stays imported)"
