@@ -428,3 +428,16 @@ def test_our_own_compatibility_distribution_is_not_a_warning(fresh_site):
     install_original_cherrypy(fresh_site, "18.10.0+kernel.0.1.0")
     entrypoints.clear_cache()
     assert startcheck.foreign_cherrypy() is None
+
+
+def test_disabling_a_plugin_that_already_loaded_unregisters_it(fresh_site):
+    install_tool_dist(fresh_site, "cherrypy-test-hello", "cherrypy_test_hello", "hello", "a")
+    boot.boot()
+    assert isinstance(vars(cherrypy.tools).get("hello"), cherrypy.Tool)
+    cherrypy.config.update({"plugins.disabled": ["cherrypy-test-hello"]})
+    manager = plugins.get_plugin_manager()
+    assert manager.get_plugin("hello") is None
+    assert "hello" not in vars(cherrypy.tools)
+    cherrypy.tree.mount(Root(), "", {"/": {"tools.hello.on": True}})
+    [line] = startcheck.problems()
+    assert "disabled by config (plugins.disabled)" in line
