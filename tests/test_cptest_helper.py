@@ -640,7 +640,7 @@ def test_docs_cherrypy_testing_example_runs() -> None:
     [source] = [
         block
         for block in page.read_text().split("```python\n")[1:]
-        if "from cherrypy.testing import" in block
+        if "from cherrypy.testing import reset, serve" in block
     ]
     namespace: dict[str, object] = {"__name__": "docs_cherrypy_testing_example"}
     exec(compile(source.split("```", 1)[0], str(page), "exec"), namespace)

@@ -1,4 +1,4 @@
-"""Test helpers for applications and plugins (public: ``cherrypy.testing``).
+"""A live test server and the reset of global state between tests (``cherrypy.testing``).
 
 :func:`serve` runs a WSGI application (``cherrypy.tree`` by default) on a real socket on
 127.0.0.1 with an ephemeral port, in a background thread, and yields its base URL.  It uses
@@ -17,7 +17,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-__all__ = ["RecordingPipeline", "reset", "serve"]
+__all__ = ["reset", "serve"]
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -96,31 +96,3 @@ def reset() -> None:
     cherrypy.checker.on = True
     cherrypy.serving.clear()
     pipeline.invalidate()
-
-
-class RecordingPipeline:
-    """Stands in for :class:`cherrypy.plugin.PipelineBuilder` in a tool's unit tests.
-
-    ``tool.compile(pipeline, settings)`` then leaves what it attached in :attr:`attached`,
-    as ``(point, callback, priority, kwargs)`` tuples, and an error response in
-    :attr:`error_response`.
-    """
-
-    def __init__(self) -> None:
-        self.attached: list[tuple[str, Callable[..., Any], int | None, dict[str, Any]]] = []
-        self.error_response: Callable[[], Any] | None = None
-
-    def attach(
-        self,
-        point: str,
-        callback: Callable[..., Any],
-        failsafe: bool | None = None,
-        priority: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Record one callback attached to ``point``."""
-        self.attached.append((point, callback, priority, kwargs))
-
-    def set_error_response(self, callback: Callable[[], Any]) -> None:
-        """Record the error response the tool sets."""
-        self.error_response = callback
