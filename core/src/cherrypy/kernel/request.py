@@ -3,6 +3,8 @@ the eight hook points, the handler and error handling."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from http.cookies import CookieError
 from typing import Any
 
@@ -501,6 +503,12 @@ class Request:
             if self.protocol >= (1, 1):
                 raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
             host = self.local.name or self.local.ip
+        elif host not in _valid_hosts:
+            if not valid_host(host):
+                raise HTTPError(400, "Invalid Host header.")
+            if len(_valid_hosts) >= 256:
+                _valid_hosts.clear()
+            _valid_hosts[host] = True
         self.base = f"{self.scheme}://{host}"
 
     def get_resource(self, path: str) -> None:
@@ -533,6 +541,41 @@ _protocols: dict[str, tuple[int, int]] = {}
 
 
 _effective: dict[tuple[str, str], tuple[int, int]] = {}
+
+
+_valid_hosts: dict[str, bool] = {}
+"""Host header values already found valid (a bounded cache: most sites see few hosts)."""
+
+_REG_NAME_OR_IPV4 = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_PORT = re.compile(r"[0-9]*")
+
+
+def valid_host(value: str) -> bool:
+    """Whether ``value`` is a Host header value: ``host [":" port]`` (RFC 9112 §3.2, RFC 3986).
+
+    ``host`` is a registered name or IPv4 address (unreserved characters, percent-encodings and
+    sub-delimiters only: no ``/``, ``?``, ``#``, ``@``, space or control character) or an IPv6
+    literal in brackets; ``port`` is digits.  An empty value is valid (RFC 9112 allows it for
+    a target without authority).
+    """
+    if value.startswith("["):
+        literal, bracket, rest = value[1:].partition("]")
+        if not bracket or (rest and not (rest[0] == ":" and _PORT.fullmatch(rest[1:]))):
+            return False
+        if literal[:1] in ("v", "V"):
+            return (
+                re.fullmatch(r"[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+", literal)
+                is not None
+            )
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return False
+        return "%" not in literal
+    name, colon, port = value.rpartition(":") if ":" in value else (value, "", "")
+    if colon and not _PORT.fullmatch(port):
+        return False
+    return _REG_NAME_OR_IPV4.fullmatch(name) is not None
 
 
 def _effective_protocol(request_protocol: str, server_protocol: str) -> tuple[int, int]:
