@@ -382,6 +382,11 @@ def staticdir(
         return _refuse()
     if segments is None:
         return False
+    if segments and branch.endswith("/") and os.path.isfile(os.path.join(directory, *segments)):
+        # "file.txt/" names a directory that does not exist, as on a file system (and in
+        # CherryPy): not found, rather than the file under a second URL.
+        _log(debug, f"{branch!r} names a file as a directory", "TOOLS.STATICDIR")
+        return False
     served = _attempt(directory, segments, content_types, follow_symlinks, debug)
     if served is None:
         return _refuse()
