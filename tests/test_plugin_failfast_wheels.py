@@ -34,6 +34,10 @@ APP = textwrap.dedent(
         def index(self):
             return "hello"
 
+        @cherrypy.expose
+        def state(self):
+            return str(cherrypy.engine.state)
+
     cherrypy.config.update({
         "environment": "production",
         "server.socket_host": "127.0.0.1",
@@ -184,6 +188,15 @@ def _served(venv: dict[str, Path], path: str = "/", **env: str) -> dict[str, str
                     _out, err = proc.communicate(timeout=5)
                     pytest.fail(f"the application did not serve:\n{err}")
                 time.sleep(0.1)
+        # A SIGTERM while the bus is still STARTING (the server answers before the last start
+        # listener returns) ends the process with status 70 by design: wait for STARTED.
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/state", timeout=5) as resp:
+                if resp.read() == b"states.STARTED":
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail("the engine did not reach STARTED")
+            time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
