@@ -74,15 +74,19 @@ def test_request_counter_counts_requests_in_flight(serve_root: Callable[..., str
             seen.append(counter.count)
             return "ok"
 
-    try:
-        base = serve_root(Root())
-        requests.get(base + "/")
-        requests.get(base + "/")
+    def settled() -> None:
         # The server closes the request (after_request) just after the client has the
-        # response: wait for that before looking at the count.
+        # response: wait for that before the next request and before looking at the count.
         deadline = time.monotonic() + 5
         while counter.count and time.monotonic() < deadline:
             time.sleep(0.01)
+
+    try:
+        base = serve_root(Root())
+        requests.get(base + "/")
+        settled()
+        requests.get(base + "/")
+        settled()
     finally:
         counter.unsubscribe()
     assert seen == [1, 1]
