@@ -59,7 +59,7 @@ def _conflicts() -> tuple[dict[str, list[str]], dict[str, str]]:
     from .runtime import site as state
 
     found = startcheck.conflicts(state.tools)
-    startcheck.problems()  # applies plugins.prefer.* so that "in use" is the chosen one
+    startcheck.apply_preferences(state.tools, found)  # "in use" is then the chosen one
     in_use = {}
     for name, offers in found.items():
         current = vars(state.tools).get(name)
@@ -103,9 +103,9 @@ def plugins_command(argv: Sequence[str], out: TextIO | None = None) -> int:
     infos = manager.list_plugins()
     failed = list(manager.failed_plugins)
     conflicts, in_use = _conflicts()
-    from .startcheck import _preferences
+    from .startcheck import preferences
 
-    unresolved = {name for name in conflicts if name not in _preferences()}
+    unresolved = {name for name in conflicts if name not in preferences()}
     foreign = _foreign()
     if options.json:
         document = {

@@ -37,9 +37,11 @@ from cherrypy.kernel.tools import Tool, Toolbox
 from cherrypy.kernel.tree import Application
 
 __all__ = [
+    "apply_preferences",
     "conflicts",
     "ensure_startable",
     "foreign_cherrypy",
+    "preferences",
     "problems",
     "provider_of_module",
     "sections",
@@ -85,7 +87,8 @@ def conflicts(toolbox: Toolbox) -> dict[str, list[tuple[str, Tool]]]:
     return found
 
 
-def _preferences() -> dict[str, str]:
+def preferences() -> dict[str, str]:
+    """Tool name -> the distribution ``plugins.prefer.NAME`` chooses in the global config."""
     prefix = "plugins.prefer."
     return {
         key[len(prefix) :]: str(value)
@@ -94,10 +97,10 @@ def _preferences() -> dict[str, str]:
     }
 
 
-def _apply_preferences(toolbox: Toolbox, found: dict[str, list[tuple[str, Tool]]]) -> list[str]:
+def apply_preferences(toolbox: Toolbox, found: dict[str, list[tuple[str, Tool]]]) -> list[str]:
     """Put each preferred tool in use; return problems for preferences that name no offer."""
     errors = []
-    for name, distribution in _preferences().items():
+    for name, distribution in preferences().items():
         offers = found.get(name)
         if offers is None:
             continue
@@ -147,7 +150,7 @@ def _check_section(
     report: list[str],
 ) -> None:
     toolboxes: dict[str, Any] = dict(app.toolboxes) if app is not None else {"tools": site.tools}
-    chosen = _preferences()
+    chosen = preferences()
     known_plugins: set[str] | None = None
     for key, value in section.items():
         namespace, _, rest = key.partition(".")
@@ -191,7 +194,7 @@ def problems() -> list[str]:
     """Every start-up problem of the mounted applications and the global config."""
     boot()
     found = conflicts(site.tools)
-    report = _apply_preferences(site.tools, found)
+    report = apply_preferences(site.tools, found)
     for label, app, section in sections():
         _check_section(label, app, section, found, report)
     return report
