@@ -58,7 +58,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def kernel(session: nox.Session) -> None:
     """The kernel alone (no plugin installed): its own tests must pass."""
-    session.install("-e", "core", "pytest>=8", "pytest-timeout>=2.3")
+    session.install("-e", "core", "pytest>=8", "pytest-timeout>=2.3", "hypothesis>=6.100")
     session.run("python", "-m", "cherrypy", "plugins")
     session.run("pytest", "core/tests", *session.posargs)
 
@@ -102,7 +102,9 @@ def plugin(session: nox.Session, plugin: str) -> None:
         for folder in dict.fromkeys(_local_requirements(plugin, DISTRIBUTIONS))
         for arg in ("-e", folder)
     ]
-    session.install(*editable, "pytest>=8", "pytest-timeout>=2.3", "requests>=2.31")
+    session.install(
+        *editable, "pytest>=8", "pytest-timeout>=2.3", "requests>=2.31", "hypothesis>=6.100"
+    )
     session.run("pytest", f"{plugin}/tests", *session.posargs)
 
 
@@ -148,3 +150,56 @@ def bench(session: nox.Session) -> None:
     """Benchmarks side by side with CherryPy 18.10 (run on demand, never in CI)."""
     _sync(session)
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """100,000 mixed requests at 16 connections; fails on errors or RSS/fd/thread growth.
+
+    Run on demand, never in CI: ``nox -s soak`` (or ``nox -s soak -- --requests 300000``; see
+    ``bench/soak.py --help``).  ``tests/test_soak.py`` runs a short version in the suite.
+    """
+    _sync(session)
+    session.run("python", "bench/soak.py", *session.posargs)
+
+
+FUZZ_HARNESSES = ("parser", "headers", "config")
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Coverage-guided fuzzing (atheris) of the request parser, header helpers and config parser.
+
+    Run on demand, never in CI: ``nox -s fuzz`` gives each harness in ``fuzz/`` 60 seconds;
+    ``nox -s fuzz -- 600`` ten minutes each; ``nox -s fuzz -- 300 parser`` one harness.  Seeds
+    come from ``fuzz/corpus/<harness>/``; new inputs go to ``fuzz/work/<harness>/``, crashing ones
+    to ``fuzz/work/crashes/`` (see docs/dev/hardening.md).
+    """
+    _sync(session)
+    session.install("atheris>=2.3")
+    seconds = "60"
+    names = list(FUZZ_HARNESSES)
+    args = list(session.posargs)
+    if args and args[0].isdigit():
+        seconds = args.pop(0)
+    if args:
+        unknown = sorted(set(args) - set(FUZZ_HARNESSES))
+        if unknown:
+            session.error(f"unknown harness {', '.join(unknown)}; choose from {FUZZ_HARNESSES}")
+        names = args
+    crashes = ROOT / "fuzz" / "work" / "crashes"
+    crashes.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        work = ROOT / "fuzz" / "work" / name
+        work.mkdir(parents=True, exist_ok=True)
+        options = [f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=4096"]
+        options.append(f"-artifact_prefix={crashes}/{name}-")
+        if name == "parser":
+            options.append(f"-dict={ROOT / 'fuzz' / 'http.dict'}")
+        session.run(
+            "python",
+            f"fuzz/fuzz_{name}.py",
+            *options,
+            str(work),
+            str(ROOT / "fuzz" / "corpus" / name),
+        )

@@ -20,6 +20,7 @@ from cherrypy_sessions.testkit import (  # noqa: F401
     ScriptedService,
     app_processes,
     counter,
+    gated,
     hammer_session,
     live,
     reset_between_tests,
@@ -73,3 +74,20 @@ def session_conf(memcached: MemcachedServer) -> dict[str, Any]:
         "tools.sessions.socket_timeout": 2,
         "tools.sessions.connect_timeout": 1,
     }
+
+
+@pytest.fixture
+def scarce_conf(session_conf: dict[str, Any]) -> dict[str, Any]:
+    """``session_conf`` with a pool of two connections (one visitor must not take both)."""
+    return dict(session_conf, **{"tools.sessions.pool_size": 2})
+
+
+@pytest.fixture
+def lock_queue_depth() -> Any:
+    """``(conf, sid) -> int``: requests of this process holding or queued for the lock."""
+
+    def depth(conf: dict[str, Any], sid: str) -> int:
+        servers = backend.parse_servers(conf["tools.sessions.servers"])
+        return backend.waiters.depth((servers, f"{conf['tools.sessions.key_prefix']}{sid}.lock"))
+
+    return depth

@@ -21,6 +21,7 @@ from cherrypy_sessions.testkit import (  # noqa: F401
     ScriptedService,
     app_processes,
     counter,
+    gated,
     hammer_session,
     live,
     reset_between_tests,
@@ -93,3 +94,20 @@ def session_conf(postgres: PostgresServer) -> dict[str, Any]:
         "tools.sessions.pool_timeout": 2,
         "tools.sessions.connect_timeout": 1,
     }
+
+
+@pytest.fixture
+def scarce_conf(session_conf: dict[str, Any]) -> dict[str, Any]:
+    """``session_conf`` with a pool of two connections (one visitor must not take both)."""
+    return dict(session_conf, **{"tools.sessions.pool_max_size": 2})
+
+
+@pytest.fixture
+def lock_queue_depth() -> Any:
+    """``(conf, sid) -> int``: requests of this process holding or queued for the lock."""
+
+    def depth(conf: dict[str, Any], sid: str) -> int:
+        dsn, table = conf["tools.sessions.dsn"], conf["tools.sessions.table"]
+        return backend.waiters.depth((dsn, table, backend.lock_key(table, sid)))
+
+    return depth

@@ -1,4 +1,5 @@
-"""Compressed request bodies under tools.gzip: inflated with a bound, refused when unsupported."""
+"""Compressed request bodies under tools.gzip.inflate: inflated with a bound, refused when
+unsupported; left alone without it."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class Echo:
 
 
 def gzip_conf(**options: object) -> dict[str, dict[str, object]]:
-    conf: dict[str, object] = {"tools.gzip.on": True}
+    conf: dict[str, object] = {"tools.gzip.on": True, "tools.gzip.inflate": True}
     conf.update({f"tools.gzip.{key}": value for key, value in options.items()})
     return {"/": conf}
 
@@ -93,7 +94,7 @@ def test_empty_compressed_body_stays_empty(serve_root: Callable[..., str]) -> No
 def test_zip_bomb_is_refused_without_inflating_it(serve_root: Callable[..., str]) -> None:
     bomb = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)  # 200 MiB -> ~200 KiB
     assert len(bomb) < 300 * 1024
-    base = serve_root(Echo(), gzip_conf(max_inflated_size=1024 * 1024))
+    base = serve_root(Echo(), gzip_conf(max_inflated_size=1024 * 1024, max_inflate_ratio=None))
     started = time.perf_counter()
     response = post(base, "/", bomb, "gzip")
     assert response.status_code == 413
@@ -102,7 +103,7 @@ def test_zip_bomb_is_refused_without_inflating_it(serve_root: Callable[..., str]
 
 
 def test_default_bound_is_16_mib(serve_root: Callable[..., str]) -> None:
-    base = serve_root(Echo(), gzip_conf())
+    base = serve_root(Echo(), gzip_conf(max_inflate_ratio=None))
     at_limit = gzip.compress(b"a" * (16 * 1024 * 1024))
     assert post(base, "/", at_limit, "gzip").status_code == 200
     over = gzip.compress(b"a" * (16 * 1024 * 1024 + 1))
@@ -143,11 +144,13 @@ def test_unsupported_codings_give_415(serve_root: Callable[..., str], coding: st
     assert response.headers["Accept-Encoding"] == "gzip, deflate"
 
 
-def test_inflate_false_refuses_compressed_bodies(serve_root: Callable[..., str]) -> None:
+def test_inflate_false_passes_compressed_bodies_through(serve_root: Callable[..., str]) -> None:
     base = serve_root(Echo(), gzip_conf(inflate=False))
-    response = post(base, "/", gzip.compress(PAYLOAD), "gzip")
-    assert response.status_code == 415
-    assert response.headers["Accept-Encoding"] == "identity"
+    compressed = gzip.compress(PAYLOAD)
+    response = post(base, "/", compressed, "gzip")
+    assert response.status_code == 200
+    assert response.content == compressed
+    assert post(base, "/header", compressed, "gzip").text == "'gzip'"
     assert post(base, "/", PAYLOAD, None).content == PAYLOAD
 
 

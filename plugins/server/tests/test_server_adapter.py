@@ -77,7 +77,7 @@ def test_server_defaults_match_cherrypy():
     assert server.bind_addr == ("127.0.0.1", 8080)
     assert server.socket_file is None and server.socket_queue_size == 5
     assert server.socket_timeout == 10 and server.shutdown_timeout == 5
-    assert server.thread_pool == 10 and server.thread_pool_max == -1
+    assert server.thread_pool == 10 and server.thread_pool_max == 100
     assert server.accepted_queue_size == -1 and server.accepted_queue_timeout == 10
     assert server.protocol_version == "HTTP/1.1"
     assert server.max_request_header_size == 500 * 1024

@@ -124,7 +124,7 @@ def test_pool_never_exceeds_thread_pool_max(start_server):
         start_response("200 OK", [])
         return [b"stored"]
 
-    server = start_server(upload_app, numthreads=1, max=2, timeout=10)
+    server = start_server(upload_app, numthreads=1, max=2, timeout=10, body_workers=4)
     socks = open_sockets(server, 4)
     try:
         for sock in socks:

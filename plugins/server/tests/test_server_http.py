@@ -413,16 +413,17 @@ def test_selectors_fallback_poller(start_server, connect):
         assert client.read_response().body == b"GET /%d? " % number
 
 
-def test_upgrade_request_is_served_then_closed(start_server, connect):
+def test_upgrade_request_is_served_as_plain_http_and_kept_alive(start_server, connect):
+    # Upgrade is ignored (RFC 9110 section 7.8): the connection goes on with HTTP/1.1.
     client = connect(start_server(echo_app))
     client.send(
         b"GET /ws HTTP/1.1\r\n" + HOST + b"Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
-        b"\x81\x05hello"
+        b"GET /next HTTP/1.1\r\n" + HOST + b"\r\n"
     )
     response = client.read_response()
     assert response.status == 200 and response.body == b"GET /ws? "
-    assert response.header("Connection") == "close"
-    assert client.is_closed()
+    assert response.header("Connection") != "close"
+    assert client.read_response().body == b"GET /next? "
 
 
 def test_accepted_queue_size_refuses_with_503_when_saturated(start_server, connect):

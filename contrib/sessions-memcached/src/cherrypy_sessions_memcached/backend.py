@@ -9,7 +9,9 @@ exactly one client) holding a random owner token, with a TTL of ``lock_ttl`` sec
 process that shares the servers therefore serialises its requests on one session; the TTL
 frees the lock of a process that died while holding it; and a holder deletes the lock only
 if it still holds its own token, so a request that outlived its TTL cannot release the lock
-of the next holder.
+of the next holder.  Requests of one process for one session first queue in memory
+(:class:`~cherrypy_sessions.locks.SessionQueue`), so only one of them per process polls
+memcached for the lock item; ``lock_timeout`` bounds the whole wait (then 503).
 
 Connections come from a pool per configuration (pymemcache's ``PooledClient``, or a
 ``HashClient`` spreading keys over several servers).  A connection that breaks (the server
@@ -30,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cherrypy_sessions import LockTimeout, Session
+from cherrypy_sessions.locks import SessionQueue, deadline_after
 
 __all__ = [
     "MemcachedSession",
@@ -86,8 +89,14 @@ def parse_servers(servers: Any) -> tuple[tuple[str, int], ...]:
     return tuple(parsed)
 
 
+waiters = SessionQueue()
+"""The in-process queue of requests waiting for a session's lock (keys: lock item keys)."""
+
 _clients: dict[Any, Any] = {}
 _clients_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+"""One semaphore of ``pool_size`` slots per client (by ``id``): a request waits for a free
+connection instead of failing when every pooled one is busy (pymemcache raises at once)."""
 
 
 def _client_for(
@@ -120,6 +129,7 @@ def _client_for(
                         ignore_exc=False,
                         **options,
                     )
+                _slots[id(client)] = threading.BoundedSemaphore(pool)
                 _clients[key] = client
     return client
 
@@ -127,6 +137,7 @@ def _client_for(
 def close_clients() -> None:
     """Close every pooled connection (tests, or before forking worker processes)."""
     with _clients_lock:
+        _slots.clear()
         for client in _clients.values():
             try:
                 client.close()
@@ -159,7 +170,8 @@ class MemcachedSession(Session):
     """Seconds to wait for a server's answer."""
 
     pool_size: int = 64
-    """Most pooled connections per server and configuration."""
+    """Most pooled connections per server and configuration; a request waits (up to
+    ``socket_timeout``) for one when all are busy."""
 
     @property  # type: ignore[override]
     def clean_freq(self) -> float:
@@ -199,7 +211,24 @@ class MemcachedSession(Session):
         return f"{self.key_prefix}{self._id}"
 
     def _call(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a client operation, once more on a fresh connection if the first one broke."""
+        """Run a client operation, once more on a fresh connection if the first one broke.
+
+        Waits up to ``socket_timeout`` seconds for one of the ``pool_size`` connections.
+        """
+        slots = _slots.get(id(self.client))
+        if slots is None:  # closed meanwhile (tests): no bound to keep
+            return self._attempt(operation, *args, **kwargs)
+        if not slots.acquire(timeout=float(self.socket_timeout)):
+            raise MemcachedUnavailable(
+                f"all {self.pool_size} pooled memcached connections stayed busy for "
+                f"{self.socket_timeout} s (tools.sessions.pool_size)"
+            )
+        try:
+            return self._attempt(operation, *args, **kwargs)
+        finally:
+            slots.release()
+
+    def _attempt(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         from pymemcache.exceptions import MemcacheClientError, MemcacheError
 
         for attempt in (1, 2):
@@ -257,12 +286,25 @@ class MemcachedSession(Session):
         """Take the session's lock item (``add`` with a TTL), waiting up to ``lock_timeout``."""
         if self.locked:
             return
-        client = self.client
         key = self._key() + ".lock"
+        queued = (parse_servers(self.servers), key)
+        deadline = deadline_after(self.lock_timeout)
+        waiters.enter(queued, deadline, f"session {self._id}")
+        try:
+            token = self._take_lock_item(key, deadline)
+        except BaseException:
+            waiters.leave(queued)
+            raise
+        self._lock_token = token
+        self._lock_key = key
+        self._queued = queued
+        self.locked = True
+
+    def _take_lock_item(self, key: str, deadline: float | None) -> bytes:
+        """``add`` the lock item ``key`` with a fresh token (polling until ``deadline``)."""
+        client = self.client
         token = secrets.token_hex(16).encode()
         ttl = max(1, math.ceil(float(self.lock_ttl)))
-        timeout = self.lock_timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.001
         while True:
             if self._call(client.add, key, token, expire=ttl, noreply=False):
@@ -275,12 +317,12 @@ class MemcachedSession(Session):
             pause = delay if deadline is None else min(delay, deadline - time.monotonic())
             time.sleep(max(pause, 0.0))
             delay = min(delay * 2, 0.02)
-        self._lock_token = token
-        self._lock_key = key
-        self.locked = True
+        return token
 
     def release_lock(self) -> None:
-        """Delete the lock item if it still holds this request's token."""
+        """Delete the lock item if it still holds this request's token; let the next in."""
+        if not self.locked:
+            return
         self.locked = False
         client = self.client
         key = self._lock_key
@@ -290,6 +332,8 @@ class MemcachedSession(Session):
         except MemcachedUnavailable:
             # The server is gone (and with it the lock) or the TTL frees it: nothing to undo.
             pass
+        finally:
+            waiters.leave(self._queued)
 
     # -- the rest of the contract -----------------------------------------------------------
 

@@ -11,8 +11,15 @@ Locking uses PostgreSQL advisory locks: a request takes ``pg_advisory_lock(lock_
 pooled connection that it keeps until the lock is released, and runs its reads and writes on
 that connection.  Every process on the database thus serialises its requests on one session,
 whether or not the row exists yet, with no transaction held open during the page handler; and
-the server drops the lock of a process that dies with its connection.  ``lock_timeout`` maps
-to PostgreSQL's own ``lock_timeout``, so waiting costs no polling.
+the server drops the lock of a process that dies with its connection.
+
+Requests of one process for one session first queue in memory
+(:class:`~cherrypy_sessions.locks.SessionQueue`): only the first of them takes a connection
+and waits on the database, so one visitor's parallel requests hold one pooled connection per
+process, not one each, and cannot starve other visitors of connections.  ``lock_timeout``
+bounds the whole wait (in memory, for a connection, and in PostgreSQL, where it maps to
+PostgreSQL's own ``lock_timeout``, so waiting costs no polling); when it passes the request is
+answered 503 with ``Retry-After``.
 
 Cleanup deletes expired rows in one statement that skips every session whose lock is held
 (``pg_try_advisory_xact_lock``).  Connection failures raise :class:`PostgresUnavailable`
@@ -32,6 +39,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from cherrypy_sessions import LockTimeout, Session
+from cherrypy_sessions.locks import SessionQueue, deadline_after, remaining
 from cherrypy_sessions_postgres import pools
 from cherrypy_sessions_postgres.pools import PostgresUnavailable
 
@@ -41,6 +49,9 @@ _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})
 
 _schema_ready: set[Any] = set()
 _schema_lock = threading.Lock()
+
+waiters = SessionQueue()
+"""The in-process queue of requests waiting for a session's lock (keys: database, key)."""
 
 
 def lock_key(table: str, session_id: str) -> int:
@@ -56,10 +67,13 @@ def forget_schemas() -> None:
 
 
 def _server_threads() -> int:
+    """The most worker threads the HTTP server may run (``thread_pool_max`` when finite)."""
     try:
         import cherrypy
 
-        return int(cherrypy.server.thread_pool)
+        threads = int(cherrypy.server.thread_pool)
+        most = int(getattr(cherrypy.server, "thread_pool_max", -1) or -1)
+        return max(threads, most)
     except Exception:
         return 10
 
@@ -86,8 +100,9 @@ class PostgresqlSession(Session):
     """Connections each process keeps open."""
 
     pool_max_size: int | None = None
-    """Most connections per process; None means ``server.thread_pool`` + 2 (each request
-    uses at most one connection at a time, and the cleanup thread one more)."""
+    """Most connections per process; None means the server's most worker threads
+    (``server.thread_pool``, or ``server.thread_pool_max`` when larger and finite) + 2: each
+    request uses at most one connection at a time, and the cleanup thread one more."""
 
     pool_timeout: float = 5
     """Seconds a request waits for a connection before failing."""
@@ -213,22 +228,45 @@ class PostgresqlSession(Session):
     # -- the advisory lock ------------------------------------------------------------------
 
     def acquire_lock(self) -> None:
-        """Take the session's advisory lock on a connection kept until release."""
+        """Take the session's advisory lock on a connection kept until release.
+
+        The request first waits in this process's queue for the session, without a
+        connection; only then does it borrow one and wait in PostgreSQL.  Raises
+        :class:`~cherrypy_sessions.LockTimeout` (503) once ``lock_timeout`` seconds passed.
+        """
         if self.locked:
             return
+        key = lock_key(self.table, self._id or "")
+        queued = (self.dsn, self.table, key)
+        deadline = deadline_after(self.lock_timeout)
+        waiters.enter(queued, deadline, f"session {self._id}")
+        try:
+            conn = self._lock_on_database(key, deadline)
+        except BaseException:
+            waiters.leave(queued)
+            raise
+        self._lock_conn = conn
+        self._lock_key = key
+        self._queued = queued
+        self.locked = True
+
+    def _lock_on_database(self, key: int, deadline: float | None) -> Any:
+        """A pooled connection holding the advisory lock ``key`` (waiting until ``deadline``)."""
         import psycopg
 
-        key = lock_key(self.table, self._id or "")
         pool = self.pool
         with pools.translated_errors(self.target):
             conn = pool.getconn()
             try:
                 self._ensure_schema(conn)
-                timeout = self.lock_timeout
-                if timeout is None:
+                left = remaining(deadline)
+                if left is None:
                     conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-                else:
-                    milliseconds = max(1, round(timeout * 1000))
+                    return conn
+                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    if left <= 0:
+                        raise LockTimeout(f"Timeout acquiring the lock of session {self._id}")
+                    milliseconds = max(1, round(left * 1000))
                     conn.execute(
                         "SELECT set_config('lock_timeout', %s, false)", (f"{milliseconds}ms",)
                     )
@@ -243,12 +281,10 @@ class PostgresqlSession(Session):
             except BaseException:
                 pool.putconn(conn)
                 raise
-        self._lock_conn = conn
-        self._lock_key = key
-        self.locked = True
+        return conn
 
     def release_lock(self) -> None:
-        """Release the advisory lock and give its connection back to the pool."""
+        """Release the advisory lock, give its connection back, then let the next waiter in."""
         self.locked = False
         conn = self.__dict__.pop("_lock_conn", None)
         if conn is None:
@@ -259,7 +295,10 @@ class PostgresqlSession(Session):
             # The connection broke, and the server dropped the lock with it.
             conn.close()
         finally:
-            self.pool.putconn(conn)
+            try:
+                self.pool.putconn(conn)
+            finally:
+                waiters.leave(self._queued)
 
     # -- the rest of the contract -----------------------------------------------------------
 

@@ -33,7 +33,9 @@ _BODY_DOCS = {
     "processors": "Body processors by media type or major type.",
     "maxbytes": "Bytes of body read at most (413 beyond); None: no limit.",
     "bufsize": "Read size while parsing multipart bodies.",
-    "maxparts": "The most parts a multipart body may hold (413 beyond; 0: no limit).",
+    "maxparts": "The most parts a multipart body may hold, nested parts included (413 beyond; 0: no limit).",
+    "maxfields": "The most non-empty fields a urlencoded body may hold (413 beyond; 0: no limit).",
+    "maxtempfiles": "The most multipart parts spooled to temporary files, nested parts included (413 beyond; 0: no limit).",
 }
 
 _LOG_DOCS = {

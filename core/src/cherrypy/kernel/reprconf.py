@@ -36,6 +36,11 @@ MAX_UNREPR_DEPTH = 100
 #: Largest integer (in bits) that arithmetic in a config value may produce.
 MAX_UNREPR_INT_BITS = 1024
 
+#: Most items a call in a config value may be asked to materialize: a ``range`` argument
+#: longer than this (``list(range(10**9))``) or ``bytes(n)`` beyond it is refused before the
+#: call runs.
+MAX_UNREPR_ITEMS = 1_000_000
+
 # Builtins a bare name may refer to: constructors of plain data, nothing that reaches code.
 # fmt: off
 _SAFE_BUILTINS = frozenset({
@@ -236,6 +241,7 @@ class _Evaluator:
                 raise _Refused(f"** needs a mapping with string keys ({_describe(expr)})")
             for key, value in mapping.items():
                 kwargs.setdefault(key, value)
+        _check_call_size(node, func, args, kwargs)
         try:
             result = func(*args, **kwargs)
         except Exception as exc:
@@ -314,6 +320,18 @@ def _check_int_cost(op: ast.operator, left: Any, right: Any) -> None:
         return
     if bits > MAX_UNREPR_INT_BITS + 1:
         raise _Refused(f"the result would be larger than {MAX_UNREPR_INT_BITS} bits")
+
+
+def _check_call_size(node: ast.Call, func: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
+    """Refuse, before the call, one that would build more than ``MAX_UNREPR_ITEMS`` items."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, range) and len(value) > MAX_UNREPR_ITEMS:
+            raise _Refused(
+                f"{_describe(node)} would iterate over more than {MAX_UNREPR_ITEMS} items"
+            )
+    size = args[0] if func in (bytes, bytearray) and args else None
+    if isinstance(size, int) and size > MAX_UNREPR_ITEMS:
+        raise _Refused(f"{_describe(node)} would build more than {MAX_UNREPR_ITEMS} bytes")
 
 
 def _is_import_call(node: ast.expr) -> bool:

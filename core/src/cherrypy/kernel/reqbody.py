@@ -9,19 +9,28 @@ other body is left unread so the page handler can ``cherrypy.request.body.read()
 
 Every read goes through a :class:`SizedReader`, which never reads past ``Content-Length`` and
 answers ``413`` once more than ``maxbytes`` bytes arrive.  Multipart parts are instances of
-:class:`Part`; a part's payload stays in memory up to :attr:`Part.maxrambytes` bytes and is
-spooled to a temporary file beyond that.  Malformed bodies (bad boundary, truncated stream,
-oversized part headers, too many parts) answer ``400`` or ``413`` instead of failing with 500.
+:class:`Part`; a part's payload (an upload's too) stays in memory up to
+:attr:`Part.maxrambytes` bytes and is spooled to a temporary file beyond that.  Malformed bodies
+(bad boundary, truncated stream, oversized part headers) answer ``400``; too many form fields
+(:attr:`Entity.maxfields`), parts (:attr:`Entity.maxparts`, nested parts included) or spooled
+parts (:attr:`Entity.maxtempfiles`) answer ``413``, instead of failing with 500.
+
+Parsing costs time linear in the body with a small constant, whatever its shape: delimiters
+and the preamble are found by regular-expression scans of large buffers, never line by line,
+and percent-decoding runs in C (:func:`unquote_plus`).
 
 This module is what ``cherrypy._cpreqbody`` resolves to.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
 import io
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import IO, Any
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -46,7 +55,8 @@ DEFAULT_BUFFER_SIZE = io.DEFAULT_BUFFER_SIZE
 # RFC 2046 allows 1-70 characters; CherryPy has always accepted up to 201 printable ones.
 _BOUNDARY_OK = re.compile(r"[ -~]{0,200}[!-~]")
 _SCAN_CHUNK = 64 * 1024  # bytes requested per read while looking for a part delimiter
-_MAX_DELIMITER_PADDING = 1024  # whitespace tolerated after a boundary before the line end
+_MAX_DELIMITER_PADDING = 1024  # whitespace tolerated around a boundary on its line
+_PADDING = rb"[ \t\r\x0b\x0c]{0,1024}"  # that whitespace (bytes.strip()'s, minus the LF)
 _MAX_NESTING = 8  # multipart entities inside multipart parts, at most this deep
 _LATIN1_NAMES = frozenset(("iso-8859-1", "latin-1", "latin1", "iso8859-1", "l1"))
 
@@ -84,16 +94,46 @@ def _parse_length(headers: Any) -> int | None:
 # ---------------------------------------------------------------- processors
 
 
+# Percent-decoding in C: ``%`` becomes ``\x`` and codecs.escape_decode does the rest.  A
+# malformed escape must stay as it is, so its ``%`` is first replaced by a NUL (after every
+# real NUL was escaped), found through a class string where ``P`` marks a ``%`` and ``h`` a
+# hex digit: the class and data bytes are interleaved and ``P%`` pairs rewritten, which
+# cannot match across pairs because no class byte is ``%``.
+_CLASSES = bytes(
+    ord("P") if b == 0x25 else ord("h") if chr(b) in "0123456789abcdefABCDEF" else ord(".")
+    for b in range(256)
+)
+_SMALL_UNQUOTE = 32  # fewer escapes than this: urllib's decoder is cheaper
+
+
 def unquote_plus(bs: bytes) -> bytes:
     """Undo form encoding on bytes: ``+`` becomes a space and ``%XX`` the byte it names.
 
-    Malformed escapes (``%zz``, a trailing ``%``) are kept as they are.
+    Malformed escapes (``%zz``, a trailing ``%``) are kept as they are, as
+    :func:`urllib.parse.unquote_to_bytes` keeps them.  Time is linear in ``len(bs)`` with a
+    small constant, however many escapes there are.
     """
     if b"+" in bs:
         bs = bs.replace(b"+", b" ")
-    if b"%" not in bs:
+    escapes = bs.count(b"%")
+    if not escapes:
         return bs
-    return unquote_to_bytes(bs)
+    if escapes < _SMALL_UNQUOTE:
+        return unquote_to_bytes(bs)
+    escaped = bs.replace(b"\\", b"\\\\")
+    if b"\x00" in escaped:
+        escaped = escaped.replace(b"\x00", b"\\x00")
+    classes = escaped.translate(_CLASSES).replace(b"Phh", b"Vhh")
+    if b"P" in classes:  # malformed escapes: turn their % into NUL
+        pairs = bytearray(2 * len(escaped))
+        pairs[0::2] = classes
+        pairs[1::2] = escaped
+        escaped = bytes(pairs.replace(b"P%", b"P\x00")[1::2])
+    escaped = escaped.replace(b"%", b"\\x")
+    if b"\x00" in escaped:
+        escaped = escaped.replace(b"\x00", b"%")
+    decoded: bytes = codecs.escape_decode(escaped)[0]  # type: ignore[attr-defined]
+    return decoded
 
 
 def _add_param(params: dict[str, Any], key: str, value: Any) -> None:
@@ -126,22 +166,35 @@ def _merge_params(target: dict[str, Any], source: dict[str, Any]) -> None:
             existing.append(value)
 
 
+_FIELD = re.compile(rb"[^&]+")
+
+
+def _form_fields(raw: bytes, maxfields: int) -> list[bytes]:
+    """The non-empty ``&``-separated fields of ``raw``; 413 past ``maxfields`` (0: no limit)."""
+    if not maxfields or raw.count(b"&") < maxfields:
+        return [field for field in raw.split(b"&") if field]
+    fields = [match.group() for match in islice(_FIELD.finditer(raw), maxfields + 1)]
+    if len(fields) > maxfields:
+        raise HTTPError(413, f"Too many fields in the form body (at most {maxfields}).")
+    return fields
+
+
 def process_urlencoded(entity: Entity) -> None:
     """Parse an ``application/x-www-form-urlencoded`` body into ``entity.params``.
 
     Fields are separated by ``&`` or ``;``; a field without ``=`` gets an empty value and
     repeated names collect their values in a list.  Each charset of
     ``entity.attempt_charsets`` is tried in turn and the first that decodes every field is
-    stored in ``entity.charset``; when none does, 400 is raised.
+    stored in ``entity.charset``; when none does, 400 is raised.  More than
+    ``entity.maxfields`` non-empty fields give 413.
     """
     raw = entity.read() or b""
     if b";" in raw:
         raw = raw.replace(b";", b"&")
     pairs = []
-    for field in raw.split(b"&"):
-        if field:
-            key, _, value = field.partition(b"=")
-            pairs.append((unquote_plus(key), unquote_plus(value)))
+    for field in _form_fields(raw, entity.maxfields):
+        key, _, value = field.partition(b"=")
+        pairs.append((unquote_plus(key), unquote_plus(value)))
 
     for charset in entity.attempt_charsets:
         decoded: dict[str, Any] = {}
@@ -158,24 +211,109 @@ def process_urlencoded(entity: Entity) -> None:
     _merge_params(entity.params, decoded)
 
 
+@functools.lru_cache(maxsize=64)
+def _preamble_delimiter(dash_boundary: bytes) -> re.Pattern[bytes]:
+    """A line holding ``dash_boundary`` and whitespace, at the start of a buffer line."""
+    return re.compile(rb"(?m)^" + _PADDING + re.escape(dash_boundary) + _PADDING + rb"(?:\n|\Z)")
+
+
+@functools.lru_cache(maxsize=64)
+def _part_delimiter(dash_boundary: bytes) -> re.Pattern[bytes]:
+    """A line break, ``dash_boundary``, ``--`` for the last part, whitespace, the line end.
+
+    At the start of a payload the line break is virtual: the pattern is matched against the
+    payload with a line break put in front.
+    """
+    return re.compile(rb"\n" + re.escape(dash_boundary) + rb"(--)?" + _PADDING + rb"(?:\n|\Z)")
+
+
 def _find_first_delimiter(entity: Entity, dash_boundary: bytes) -> bool:
-    """Skip the preamble up to the first ``--boundary`` line; False if there is none."""
-    limit = len(dash_boundary) + _MAX_DELIMITER_PADDING
-    at_line_start = True
+    """Skip the preamble up to the first ``--boundary`` line; False if there is none.
+
+    The line may have whitespace around the boundary.  The preamble is scanned a buffer at a
+    time: its cost is linear whatever it holds (long lines, empty lines, near misses).
+    """
+    reader = entity._reader()
+    buf = reader.buffer
+    pattern = _preamble_delimiter(dash_boundary)
+    longest = len(dash_boundary) + 2 * _MAX_DELIMITER_PADDING
+    at_line_start = True  # whether the buffer begins a line
+    eof = False
     while True:
-        line = entity.readline(limit)
-        if not line:
-            return False
-        if at_line_start and line.strip() == dash_boundary:
+        start = 0 if at_line_start else buf.find(b"\n") + 1
+        found = pattern.search(buf, start) if at_line_start or start else None
+        if found is not None and (eof or buf[found.end() - 1] == 10):
+            reader._take(found.end(), keep=False)
             return True
-        at_line_start = line.endswith(b"\n")
+        if eof:
+            reader._take(len(buf), keep=False)
+            return False
+        # Drop what cannot begin a delimiter line; keep an unfinished line that still may.
+        if found is not None:
+            keep_from = found.start()
+        else:
+            keep_from = buf.rfind(b"\n") + 1
+            if not (keep_from or at_line_start) or len(buf) - keep_from > longest:
+                keep_from = len(buf)
+                at_line_start = False
+            else:
+                at_line_start = True
+        if keep_from:
+            reader._take(keep_from, keep=False)
+        eof = not reader._fill(_SCAN_CHUNK)
+
+
+class _PartBudget:
+    """What the parts of one request body may still use, nested parts included.
+
+    Counts parts against ``maxparts`` and spooled payloads against ``maxtempfiles`` (413
+    beyond either; 0 means no limit), and remembers the temporary files so that they can be
+    closed when parsing fails.
+    """
+
+    __slots__ = ("files", "maxparts", "maxtempfiles", "parts")
+
+    def __init__(self, maxparts: int, maxtempfiles: int) -> None:
+        self.maxparts = maxparts
+        self.maxtempfiles = maxtempfiles
+        self.parts = 0
+        self.files: list[IO[bytes]] = []
+
+    def add_part(self) -> None:
+        """Count one more part (413 past ``maxparts``)."""
+        self.parts += 1
+        if self.maxparts and self.parts > self.maxparts:
+            raise HTTPError(413, f"Too many parts in the multipart body (at most {self.maxparts}).")
+
+    def add_file(self, make_file: Callable[[], IO[bytes]]) -> IO[bytes]:
+        """Return ``make_file()``, counted against ``maxtempfiles`` (413 past it)."""
+        if self.maxtempfiles and len(self.files) >= self.maxtempfiles:
+            raise HTTPError(
+                413,
+                "Too many parts of the multipart body need a temporary file "
+                f"(at most {self.maxtempfiles}).",
+            )
+        file = make_file()
+        self.files.append(file)
+        return file
+
+    def close_files(self) -> None:
+        """Close every temporary file made so far (parsing failed)."""
+        for file in self.files:
+            try:
+                file.close()
+            except Exception:  # pragma: no cover - a custom make_file's file
+                pass
+        self.files.clear()
 
 
 def process_multipart(entity: Entity) -> None:
     """Parse a ``multipart/*`` body into ``entity.parts``, a list of ``entity.part_class``.
 
     Raises 400 for a missing or invalid boundary, a truncated body or malformed part headers,
-    and 413 when the body holds more than ``entity.maxparts`` parts.
+    and 413 when the body holds more than ``entity.maxparts`` parts or more than
+    ``entity.maxtempfiles`` parts too large for memory (both counted over the whole body,
+    nested parts included).
     """
     boundary = entity.content_type.params.get("boundary", "").strip('"')
     if not _BOUNDARY_OK.fullmatch(boundary):
@@ -185,22 +323,27 @@ def process_multipart(entity: Entity) -> None:
         raise HTTPError(400, "Multipart entities are nested too deeply.")
     dash_boundary = b"--" + boundary.encode("ascii")
 
-    reader = entity._reader()
-    if not _find_first_delimiter(entity, dash_boundary):
-        return
-
-    maxparts = entity.maxparts
-    count = 0
-    while True:
-        if maxparts and count >= maxparts:
-            raise HTTPError(413, f"Too many parts in the multipart body (at most {maxparts}).")
-        part = entity.part_class.from_fp(reader, dash_boundary)
-        part._nesting = nesting + 1
-        entity.parts.append(part)
-        count += 1
-        part.process()
-        if reader.done:
-            break
+    budget = getattr(entity, "_budget", None)
+    owner = budget is None
+    if budget is None:
+        budget = _PartBudget(entity.maxparts, entity.maxtempfiles)
+    try:
+        reader = entity._reader()
+        if not _find_first_delimiter(entity, dash_boundary):
+            return
+        while True:
+            budget.add_part()
+            part = entity.part_class.from_fp(reader, dash_boundary)
+            part._nesting = nesting + 1
+            part._budget = budget
+            entity.parts.append(part)
+            part.process()
+            if reader.done:
+                break
+    except BaseException:
+        if owner:
+            budget.close_files()
+        raise
 
 
 def _field_value(part: Part) -> Any:
@@ -295,7 +438,16 @@ class Entity:
     """The class instantiated for each multipart part (replaceable by a subclass)."""
 
     maxparts = 1000
-    """The most parts a multipart entity may hold before 413 is raised (0: no limit)."""
+    """The most parts a multipart entity may hold, nested parts included (413 beyond; 0: no
+    limit)."""
+
+    maxfields = 10000
+    """The most non-empty fields a urlencoded entity may hold (413 beyond; 0: no limit)."""
+
+    maxtempfiles = 100
+    """The most parts of a multipart entity spooled to temporary files, nested parts included:
+    each holds a file descriptor until the request ends (413 beyond; 0: no limit).  Parts of
+    at most :attr:`Part.maxrambytes` bytes stay in memory and do not count."""
 
     file: IO[bytes] | None = None
     """A file holding the payload, when it was read into one."""
@@ -458,10 +610,16 @@ class Part(Entity):
     """MIME parts without a Content-Type are plain text."""
 
     maxrambytes = 1000
-    """Payloads larger than this are spooled to :meth:`make_file` rather than kept in memory."""
+    """Payloads larger than this are spooled to :meth:`make_file` rather than kept in memory
+    (uploads too: a smaller one is a file-like object in memory)."""
 
     maxheaderbytes = 8 * 1024
     """The most bytes a part's header block may take before 400 is raised."""
+
+    maxheaderlines = 100
+    """The most lines a part's header block may hold before 400 is raised."""
+
+    _budget: _PartBudget | None = None
 
     def __init__(self, fp: Any, headers: Any, boundary: bytes) -> None:
         super().__init__(fp, headers)
@@ -479,11 +637,13 @@ class Part(Entity):
         """Read a part's header block (up to the blank line) into a HeaderMap.
 
         Lines may end in CRLF or LF; folded lines continue the previous header and repeated
-        headers are joined with ``", "``.
+        headers are joined with ``", "``.  More than :attr:`maxheaderbytes` bytes or
+        :attr:`maxheaderlines` lines give 400.
         """
-        headers = HeaderMap()
+        collected: dict[str, tuple[str, list[str]]] = {}  # lowercased name: (name, values)
         budget = cls.maxheaderbytes
-        last_key = None
+        lines = cls.maxheaderlines
+        last: list[str] | None = None
         while True:
             line = fp.readline(budget) if budget > 0 else b""
             budget -= len(line)
@@ -493,84 +653,92 @@ class Part(Entity):
                 raise HTTPError(400, "Illegal end of headers.")
             line = line.rstrip(b"\r\n")
             if not line:
-                return headers
+                break
+            lines -= 1
+            if lines < 0:
+                raise HTTPError(400, "Multipart part headers have too many lines.")
             if line[0] in b" \t":
-                if last_key is None:
+                if last is None:
                     raise HTTPError(400, "Illegal continuation line in multipart headers.")
-                key = last_key
-                value = line.strip().decode("iso-8859-1")
-            else:
-                raw_key, sep, raw_value = line.partition(b":")
-                key = raw_key.strip().decode("iso-8859-1")
-                if not sep or not key:
-                    raise HTTPError(400, "Illegal header line in multipart headers.")
-                value = raw_value.strip().decode("iso-8859-1")
-            existing = headers.get(key)
-            headers[key] = f"{existing}, {value}" if existing else value
-            last_key = key
+                last.append(line.strip().decode("iso-8859-1"))
+                continue
+            raw_key, sep, raw_value = line.partition(b":")
+            key = raw_key.strip().decode("iso-8859-1")
+            if not sep or not key:
+                raise HTTPError(400, "Illegal header line in multipart headers.")
+            entry = collected.get(key.lower())
+            if entry is None:
+                entry = collected[key.lower()] = (key, [])
+            last = entry[1]
+            last.append(raw_value.strip().decode("iso-8859-1"))
+        headers = HeaderMap()
+        for key, values in collected.values():
+            while len(values) > 1 and not values[0]:
+                del values[0]  # an empty first value is replaced, as CherryPy does
+            headers[key] = ", ".join(values)
+        return headers
 
     def _iter_to_boundary(self) -> Iterator[bytes]:
         """Yield the payload in chunks, consuming the stream up to this part's delimiter.
 
         The delimiter is a line equal to the boundary (or the boundary plus ``--`` for the
         last part), optionally followed by whitespace; the line break before it belongs to
-        the delimiter.  The search runs inside the reader's buffer, so bytes after the
-        delimiter line stay there for the next part.  The closing delimiter finishes the
-        reader.
+        the delimiter.  The search is one regular-expression scan of the reader's buffer per
+        read, so bytes after the delimiter line stay there for the next part and near misses
+        cost nothing more.  The closing delimiter finishes the reader.
         """
         reader = self._reader()
         buf = reader.buffer
-        boundary = self.boundary or b""
-        needle = b"\n" + boundary
-        needle_len = len(needle)
-        opening = True  # the payload may begin with the delimiter, with no line break before it
-        start = 0
+        dash_boundary = self.boundary or b""
+        pattern = _part_delimiter(dash_boundary)
+        tail = len(dash_boundary) + 3  # "\n--boundary-" may still become a delimiter
         eof = False
-        while True:
-            # ``found`` is the index of the line break before the boundary; -1 stands for the
-            # virtual line break before the payload, None for no (complete) candidate yet.
-            found: int | None = None
-            if opening and buf.startswith(boundary):
-                found = -1
-            elif not (opening and len(buf) < len(boundary) and boundary.startswith(buf)) or eof:
-                index = buf.find(needle, start)
-                if index >= 0:
-                    found = index
-            if found is not None:
-                after = found + needle_len
-                line_end = buf.find(b"\n", after)
-                rest = buf[after:] if line_end < 0 else buf[after:line_end]
-                marker = bytes(rest.rstrip())
-                wait = (
-                    line_end < 0
-                    and not eof
-                    and len(rest) <= _MAX_DELIMITER_PADDING
-                    and marker in (b"", b"-", b"--")
-                )
-                if not wait:
-                    if marker == b"" or marker == b"--":
-                        end = found - 1 if found > 0 and buf[found - 1] == 13 else max(found, 0)
-                        if end:
-                            yield reader._take(end)
-                        reader._take(len(buf) if line_end < 0 else line_end + 1 - end, keep=False)
-                        if marker == b"--":
-                            reader.finish()
-                        return
-                    opening = False
-                    start = found + 1
-                    continue
-            elif eof:
-                raise HTTPError(400, "Illegal end of multipart body.")
-            else:
-                # Everything before ``cut`` is payload: no delimiter can start there any more.
-                cut = len(buf) - needle_len + 1
-                if cut > 0 and buf[cut - 1] == 13:
-                    cut -= 1
-                if cut > 0:
-                    yield reader._take(cut)
-                    opening = False
-                    start = max(0, start - cut)
+        # The payload may begin with its delimiter (an empty payload with no line break):
+        # read until that is decided, and no further (reading to the end finishes the reader).
+        size = len(dash_boundary)
+        longest = size + _MAX_DELIMITER_PADDING + 3
+        while not eof and dash_boundary.startswith(buf[:size]):
+            if len(buf) >= longest or (len(buf) > size and b"\n" in buf[size:longest]):
+                break
             eof = not reader._fill(_SCAN_CHUNK)
+        if buf.startswith(dash_boundary):
+            found = pattern.match(b"\n" + bytes(buf[:longest]))
+            if found is not None and (eof or found.group().endswith(b"\n")):
+                reader._take(found.end() - 1, keep=False)
+                if found.group(1):
+                    reader.finish()
+                return
+        start = 0
+        while True:
+            found = pattern.search(buf, start)
+            if found is not None and (eof or buf[found.end() - 1] == 10):
+                end = found.start()
+                if end and buf[end - 1] == 13:
+                    end -= 1
+                last = found.group(1) is not None  # read before the buffer changes
+                if end:
+                    yield reader._take(end)
+                reader._take(found.end() - end, keep=False)
+                if last:
+                    reader.finish()
+                return
+            if eof:
+                raise HTTPError(400, "Illegal end of multipart body.")
+            # Everything before ``cut`` is payload: no delimiter can start there any more.
+            cut = found.start() if found is not None else len(buf) - tail
+            if cut > 0 and buf[cut - 1] == 13:
+                cut -= 1
+            if cut > 0:
+                yield reader._take(cut)
+            start = 0 if found is not None else max(0, len(buf) - tail)
+            eof = not reader._fill(_SCAN_CHUNK)
+
+    def _new_file(self) -> IO[bytes]:
+        """Return :meth:`make_file`, counted against the request's ``maxtempfiles``."""
+        budget = self._budget
+        if budget is None:
+            return self.make_file()
+        return budget.add_file(self.make_file)
 
     def read_lines_to_boundary(self, fp_out: IO[bytes] | None = None) -> Any:
         """Read the payload up to the delimiter.
@@ -587,7 +755,7 @@ class Part(Entity):
                 chunks.append(data)
                 held += len(data)
                 if held > limit:
-                    fp_out = self.make_file()
+                    fp_out = self._new_file()
                     fp_out.write(b"".join(chunks))
                     break
             else:
@@ -600,10 +768,37 @@ class Part(Entity):
         fp_out.seek(0)
         return fp_out
 
+    def _custom_storage(self) -> bool:
+        """Whether a subclass decides where uploads go (it overrides ``make_file`` or
+        ``read_into_file``): then every upload is read with :meth:`read_into_file`."""
+        cls = type(self)
+        return (
+            cls.make_file is not Entity.make_file or cls.read_into_file is not Part.read_into_file
+        )
+
+    def _read_upload(self) -> IO[bytes]:
+        """Read an upload's payload into a file-like object, rewound.
+
+        Up to :attr:`maxrambytes` bytes it stays in memory, in a
+        :class:`tempfile.SpooledTemporaryFile` (which moves to disk if ``fileno()`` is asked
+        for); beyond, it goes to :meth:`make_file`.
+        """
+        if self._custom_storage():
+            return self.read_into_file()
+        payload = self.read_lines_to_boundary()
+        if not isinstance(payload, bytes):
+            return payload  # type: ignore[no-any-return]
+        size = max(self.maxrambytes, len(payload))
+        spool: Any = tempfile.SpooledTemporaryFile(max_size=size)  # noqa: SIM115
+        spool.write(payload)
+        spool.seek(0)
+        return spool  # type: ignore[no-any-return]
+
     def default_proc(self) -> None:
-        """Read the payload: into a file when the part names a filename, else by size."""
+        """Read the payload: into :attr:`file` when the part names a filename, else into
+        :attr:`value` up to :attr:`maxrambytes` bytes and :attr:`file` beyond."""
         if self.filename:
-            self.file = self.read_into_file()
+            self.file = self._read_upload()
             return
         result = self.read_lines_to_boundary()
         if isinstance(result, bytes):
@@ -614,7 +809,7 @@ class Part(Entity):
     def read_into_file(self, fp_out: IO[bytes] | None = None) -> IO[bytes]:
         """Read the payload into ``fp_out`` (a new :meth:`make_file` if None), rewound."""
         if fp_out is None:
-            fp_out = self.make_file()
+            fp_out = self._new_file()
         self.read_lines_to_boundary(fp_out=fp_out)
         return fp_out
 
@@ -636,7 +831,7 @@ class Part(Entity):
         if proc is None:
             self.default_proc()
             return
-        payload = self.read_into_file() if self.filename else self.read_lines_to_boundary()
+        payload = self._read_upload() if self.filename else self.read_lines_to_boundary()
         if isinstance(payload, bytes):
             self.value = payload
             stream: Any = io.BytesIO(payload)
@@ -691,9 +886,7 @@ class SizedReader:
         try:
             return self.fp.read(size)
         except Exception as exc:
-            if type(exc).__name__ == "MaxSizeExceeded":
-                limit = exc.args[1] if len(exc.args) > 1 else None
-                raise HTTPError(413, f"Maximum request length: {limit!r}")
+            _raise_for_server_error(exc)
             raise
 
     def read(self, size: int | None = None, fp_out: IO[bytes] | None = None) -> bytes | None:
@@ -840,10 +1033,22 @@ class SizedReader:
                 trailers[key] = existing + b", " + value if existing else value
                 last_key = key
         except Exception as exc:
-            if type(exc).__name__ == "MaxSizeExceeded":
-                limit = exc.args[1] if len(exc.args) > 1 else None
-                raise HTTPError(413, f"Maximum request length: {limit!r}")
+            _raise_for_server_error(exc)
             raise
+
+
+def _raise_for_server_error(exc: BaseException) -> None:
+    """Turn a server's body-reading error into its HTTP status (by name: any server).
+
+    ``MaxSizeExceeded`` (cheroot's name; ``args[1]`` is the limit) is a 413; ``BodyTimeout``
+    (a body too slow for the server's deadline or minimum rate) is a 408.
+    """
+    name = type(exc).__name__
+    if name == "MaxSizeExceeded":
+        limit = exc.args[1] if len(exc.args) > 1 else None
+        raise HTTPError(413, f"Maximum request length: {limit!r}") from None
+    if name == "BodyTimeout":
+        raise HTTPError(408, "The request body was not received in time.") from None
 
 
 class RequestBody(Entity):

@@ -3,7 +3,8 @@
 :func:`get` answers a request from the process-wide cache (``cherrypy._cache``, made on
 first use from ``cache_class``, by default :class:`~cherrypy_caching.memory.MemoryCache`);
 on a miss :func:`tee_output` stores the response as it is sent.  Only GET and HEAD responses
-with a cacheable status are stored; the methods in ``invalid_methods`` drop the URI's copies.
+that may be shared (:mod:`cherrypy_caching.policy`) are stored; the methods in
+``invalid_methods`` drop the URI's copies.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cherrypy.plugin import (
 from .conditional import validate_since
 from .expires import expires
 from .memory import AntiStampedeCache, Cache, MemoryCache
+from .policy import DEFAULT_PRIVATE_HEADERS, cache_control, credentials_allow, shareable
 
 __all__ = [
     "AntiStampedeCache",
@@ -37,9 +39,6 @@ __all__ = [
 ]
 
 _LOOKUP_METHODS = ("GET", "HEAD")
-# Statuses RFC 9110 §15.1 lets a cache store without explicit freshness, minus 204 and 206
-# (no or partial body): an error page is cached only if it is one of these.
-_CACHEABLE_STATUSES = frozenset({200, 203, 300, 301, 308, 404, 405, 410, 414, 501})
 
 
 def process_cache() -> Cache | None:
@@ -68,8 +67,8 @@ def _make_cache(kwargs: dict[str, Any], debug: bool) -> Cache:
     return cache  # type: ignore[no-any-return]
 
 
-def _directives(headers: HeaderMap, name: str) -> list[str]:
-    return [element.value for element in headers.elements(name)]
+def _directives(headers: HeaderMap, name: str) -> dict[str, str | None]:
+    return cache_control(headers.get(name))
 
 
 def get(
@@ -82,11 +81,14 @@ def get(
     Sets ``request.cached`` (answered from the cache) and ``request.cacheable`` (the response
     should be stored).  The first call creates the process-wide cache from ``cache_class``
     and the remaining keyword arguments (``delay``, ``maxobj_size``, ``maxsize``,
-    ``maxobjects``, ``antistampede_timeout``, ``expire_freq``), set as its attributes.
+    ``maxobjects``, ``antistampede_timeout``, ``expire_freq``, ``private_headers``), set as
+    its attributes.
 
     A stored copy is not used when the request says ``Pragma: no-cache`` or
-    ``Cache-Control: no-cache``, or when it is older than the request's ``max-age``
-    (400 for a malformed one).  A used copy gets an ``Age`` header and is checked against
+    ``Cache-Control: no-cache``, when it is older than the request's ``max-age``
+    (400 for a malformed one), or when the request carries credentials or cookies and the
+    copy does not say it may be shared with them
+    (:func:`~cherrypy_caching.policy.credentials_allow`).  A used copy gets an ``Age`` header and is checked against
     ``If-Modified-Since`` / ``If-Unmodified-Since`` (304 / 412).
     """
     request = serving.request
@@ -114,10 +116,9 @@ def get(
             cherrypy.log("request is not cached", "TOOLS.CACHING")
         return False
     max_age = getattr(cache, "delay", 600)
-    for directive in _directives(request.headers, "Cache-Control"):
-        name, has_value, value = directive.partition("=")
+    for name, value in _directives(request.headers, "Cache-Control").items():
         if name == "max-age":
-            if not has_value or not value.isdigit():
+            if value is None or not (value.isascii() and value.isdigit()):
                 raise HTTPError(400, "Invalid Cache-Control header")
             max_age = int(value)
             break
@@ -127,6 +128,11 @@ def get(
             request.cacheable = True
             return False
     status, headers, body, created = cache_data
+    if not credentials_allow(request.headers, headers, _private_headers(cache)):
+        if debug:
+            cherrypy.log("Ignoring cache: not shared with credentials or cookies", "TOOLS.CACHING")
+        request.cacheable = True
+        return False
     age = int((response.time or 0) - created)
     if age > max_age:
         if debug:
@@ -149,47 +155,63 @@ def get(
     return True
 
 
-def _storable(response: Any) -> bool:
-    headers = response.headers
-    if "no-cache" in _directives(headers, "Pragma"):
-        return False
-    control = _directives(headers, "Cache-Control")
-    if "no-store" in control or "private" in control:
-        return False
-    if any(element.value == "*" for element in headers.elements("Vary")):
-        return False
+def _status_code(status: Any) -> int:
     try:
-        code = valid_status(response.status)[0]
+        return valid_status(status)[0]
     except ValueError:
+        return 0
+
+
+def _private_headers(cache: Any) -> Any:
+    return getattr(cache, "private_headers", DEFAULT_PRIVATE_HEADERS)
+
+
+def _may_store(request: Any, response: Any, private_headers: Any) -> bool:
+    if not shareable(
+        request.headers, response.headers, _status_code(response.status), private_headers
+    ):
         return False
-    return code in _CACHEABLE_STATUSES
+    # Cookies set through response.cookie become Set-Cookie lines only when the response is
+    # finalised: look at them too (a response setting a cookie is never stored).
+    return not response.cookie
 
 
 def tee_output() -> None:
-    """Wrap the response body so that, once sent, it is stored in the cache.
+    """Wrap the response body so that, once sent, it is stored in the cache if it may be.
 
-    Nothing is stored when the request says ``Cache-Control: no-store``, when the response
-    says ``Pragma: no-cache``, ``Cache-Control: no-store`` or ``private`` or ``Vary: *``,
-    when its status is not cacheable, or when its body is empty.
+    The body is copied as it goes out (up to ``maxobj_size`` bytes: a larger body is not
+    kept in memory).  Nothing is stored when the request says ``Cache-Control: no-store``,
+    when the body is empty, when the response sets a cookie, or when
+    :func:`cherrypy_caching.policy.shareable` says the response may not be shared
+    (``no-store``, ``private``, ``no-cache``, ``Vary: *``, a status that is not cacheable, a
+    request with credentials or cookies the response does not allow sharing).
     """
     request = serving.request
     response = serving.response
     cache = process_cache()
     if cache is None or "no-store" in _directives(request.headers, "Cache-Control"):
         return
+    limit = getattr(cache, "maxobj_size", None)
+    private_headers = _private_headers(cache)
 
     def tee(body: Any) -> Any:
-        if not _storable(response):
+        if not _may_store(request, response, private_headers):
             yield from body
             return
-        output = []
+        output: list[bytes] | None = []
+        total = 0
         for chunk in body:
-            output.append(chunk)
+            if output is not None:
+                total += len(chunk)
+                if limit is not None and total >= limit:
+                    output = None  # too large to store: stop copying
+                else:
+                    output.append(chunk)
             yield chunk
-        data = b"".join(output)
-        if data:
+        if output and _may_store(request, response, private_headers):
             headers = dict.__new__(HeaderMap)
             dict.update(headers, response.headers)
+            data = b"".join(output)
             cache.put((response.status, headers, data, response.time), len(data))
 
     response.body = tee(response.body)

@@ -85,7 +85,15 @@ def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     checker.declare_attributes(
         "tools.caching",
         MemoryCache,
-        ("maxobjects", "maxobj_size", "maxsize", "delay", "antistampede_timeout", "expire_freq"),
+        (
+            "maxobjects",
+            "maxobj_size",
+            "maxsize",
+            "delay",
+            "antistampede_timeout",
+            "expire_freq",
+            "private_headers",
+        ),
     )
     checker.declare_tool(
         "expires",

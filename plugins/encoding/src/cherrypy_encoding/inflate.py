@@ -1,12 +1,18 @@
-"""Compressed request bodies: ``Content-Encoding: gzip`` (or ``deflate``) inflated with a bound.
+"""Compressed request bodies: ``Content-Encoding: gzip`` (or ``deflate``), inflated on request.
 
-When ``tools.gzip`` is on for a path, :func:`inflate_request_body` runs at
-``before_request_body``.  A body sent with a content coding it supports is replaced by an
-:class:`InflatingReader`, which inflates lazily as the body is read and answers ``413`` as soon
-as the inflated size passes ``max_inflated_size``: a small "zip bomb" can never expand into
-memory.  Malformed or truncated compressed data gives ``400``.  Codings it does not support
-(``br``, stacked codings, ...) and, with ``inflate=False``, every coding give ``415`` with an
-``Accept-Encoding`` response header saying what is accepted (RFC 7694).
+Inflating request bodies is **opt-in**: with ``tools.gzip.inflate = True`` on a path,
+:func:`inflate_request_body` runs at ``before_request_body`` and a body sent with a content
+coding it supports is replaced by an :class:`InflatingReader`, which inflates lazily as the
+body is read.  The inflated size counts against the body limits, never the compressed one:
+``413`` as soon as it passes ``max_inflated_size``, ``request.body.maxbytes`` or
+``server.max_request_body_size``, or grows more than ``max_inflate_ratio`` times larger than
+the compressed bytes read so far, so a small "zip bomb" never expands past a limit, in memory
+or in CPU.  Malformed or truncated compressed data gives ``400``.  Codings it does not support
+(``br``, stacked codings, ...) give ``415`` with an ``Accept-Encoding`` response header saying
+what is accepted (RFC 7694).
+
+Without ``inflate`` (the default, as in CherryPy, which never inflates request bodies) the body
+and its ``Content-Encoding`` header reach the handler untouched.
 """
 
 from __future__ import annotations
@@ -16,12 +22,24 @@ from typing import Any
 
 from cherrypy.plugin import HTTPError, serving
 
-__all__ = ["DEFAULT_MAX_INFLATED_SIZE", "InflatingReader", "inflate_request_body"]
+__all__ = [
+    "DEFAULT_MAX_INFLATED_SIZE",
+    "DEFAULT_MAX_INFLATE_RATIO",
+    "InflatingReader",
+    "inflate_request_body",
+]
 
 DEFAULT_MAX_INFLATED_SIZE = 16 * 1024 * 1024
 """The most bytes a compressed request body may inflate to (16 MiB) unless configured."""
 
+DEFAULT_MAX_INFLATE_RATIO = 100
+"""How many times larger than its compressed bytes a body may inflate, unless configured."""
+
+RATIO_ALLOWANCE = 64 * 1024
+"""Inflated bytes always allowed whatever the ratio, so small bodies are never refused."""
+
 _READ_SIZE = 16 * 1024
+_MAX_STEP = 64 * 1024  # inflated bytes produced per zlib call: the limits are checked between
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _INVALID = "The request body is not valid {coding} data."
 
@@ -30,16 +48,28 @@ class InflatingReader:
     """A file-like reader that inflates a compressed request body as it is read.
 
     ``raw`` is the request's input stream and ``length`` the compressed length (the
-    Content-Length), or None when the body is chunked.  Only ``read`` is offered: the
-    kernel's body reader builds everything else on top of it.
+    Content-Length), or None when the body is chunked.  ``limit`` bounds the inflated size
+    and ``ratio`` the inflated size over the compressed bytes consumed (past the first
+    :data:`RATIO_ALLOWANCE` bytes); either may be None for no bound, and going over one
+    raises 413.  Only ``read`` is offered: the kernel's body reader builds everything else on
+    top of it.
     """
 
-    def __init__(self, raw: Any, length: int | None, coding: str, limit: int | None) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        length: int | None,
+        coding: str,
+        limit: int | None,
+        ratio: float | None = DEFAULT_MAX_INFLATE_RATIO,
+    ) -> None:
         self.raw = raw
         self.remaining = length
         self.coding = coding
         self.limit = limit
+        self.ratio = ratio
         self.produced = 0
+        self.received = 0
         self._wbits = _WBITS[coding]
         self._zobj: Any = None
         self._input = b""
@@ -61,6 +91,7 @@ class InflatingReader:
             return b""
         if self.remaining is not None:
             self.remaining -= len(data)
+        self.received += len(data)
         return data
 
     def _new_member(self, data: bytes) -> Any:
@@ -74,6 +105,20 @@ class InflatingReader:
 
     def _invalid(self) -> HTTPError:
         return HTTPError(400, _INVALID.format(coding=self.coding))
+
+    def _check(self) -> None:
+        """Raise 413 when the inflated size passes the limit or the ratio."""
+        produced = self.produced
+        limit = self.limit
+        if limit is not None and produced > limit:
+            raise HTTPError(413, f"The request body inflates to more than {limit} bytes.")
+        ratio = self.ratio
+        if ratio and produced > RATIO_ALLOWANCE:
+            consumed = self.received - len(self._input)
+            if produced > ratio * consumed:
+                raise HTTPError(
+                    413, f"The request body inflates more than {ratio:g} times its size."
+                )
 
     def read(self, size: int | None = -1) -> bytes:
         """Return up to ``size`` inflated bytes (everything left when negative or None)."""
@@ -89,33 +134,49 @@ class InflatingReader:
                     self._finished = True  # every member (or an empty body) was read
                     break
                 zobj = self._zobj = self._new_member(data)
-            budget = _READ_SIZE if want is None else want - got
+            budget = _MAX_STEP if want is None else min(want - got, _MAX_STEP)
             if limit is not None:
                 budget = min(budget, limit - self.produced + 1)
             try:
                 piece = zobj.decompress(data, budget)
             except zlib.error:
                 raise self._invalid() from None
-            if piece:
-                self.produced += len(piece)
-                if limit is not None and self.produced > limit:
-                    raise HTTPError(413, f"The request body inflates to more than {limit} bytes.")
-                chunks.append(piece)
-                got += len(piece)
             self._input = zobj.unconsumed_tail
             if zobj.eof:
                 # Another gzip member may follow (RFC 1952 allows several).
                 self._input = zobj.unused_data + self._input
                 self._zobj = None
-            elif not piece and not data:
+            if piece:
+                self.produced += len(piece)
+                self._check()
+                chunks.append(piece)
+                got += len(piece)
+            elif not data and self._zobj is not None:
                 raise self._invalid()  # the input ended inside a member: truncated
         return b"".join(chunks)
 
 
+def _server_limit() -> int | None:
+    """``server.max_request_body_size`` (None when unset, 0 or unknown)."""
+    import cherrypy
+
+    limit = getattr(getattr(cherrypy, "server", None), "max_request_body_size", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
 def inflate_request_body(
-    inflate: bool = True, max_inflated_size: int | None = DEFAULT_MAX_INFLATED_SIZE
+    inflate: bool = False,
+    max_inflated_size: int | None = DEFAULT_MAX_INFLATED_SIZE,
+    max_inflate_ratio: float | None = DEFAULT_MAX_INFLATE_RATIO,
 ) -> None:
-    """Inflate (or refuse) a compressed request body; installed by ``tools.gzip``."""
+    """Inflate a compressed request body when ``inflate`` is on; installed by ``tools.gzip``.
+
+    The inflated body is bounded by the smallest of ``max_inflated_size``,
+    ``request.body.maxbytes`` (counted by the body reader on inflated bytes) and
+    ``server.max_request_body_size``, and by ``max_inflate_ratio``; 413 past any of them.
+    """
+    if not inflate:
+        return
     request = serving.request
     header = request.headers.get("Content-Encoding")
     if not header or not request.process_request_body:
@@ -125,11 +186,13 @@ def inflate_request_body(
     if not codings:
         request.headers.pop("Content-Encoding", None)
         return
-    if not inflate or len(codings) != 1 or codings[0] not in _WBITS:
-        accepted = "gzip, deflate" if inflate else "identity"
-        serving.response.headers["Accept-Encoding"] = accepted
-        raise HTTPError(415, f"Unsupported request Content-Encoding {header!r}; use {accepted}.")
+    if len(codings) != 1 or codings[0] not in _WBITS:
+        serving.response.headers["Accept-Encoding"] = "gzip, deflate"
+        raise HTTPError(415, f"Unsupported request Content-Encoding {header!r}; use gzip, deflate.")
+    limits = [n for n in (max_inflated_size, _server_limit()) if n is not None]
     body = request.body
-    body.fp = InflatingReader(body.fp, body.length, codings[0], max_inflated_size)
+    body.fp = InflatingReader(
+        body.fp, body.length, codings[0], min(limits) if limits else None, max_inflate_ratio
+    )
     body.length = None
     request.headers.pop("Content-Encoding", None)

@@ -28,20 +28,22 @@ __all__ = [
 CHERRYPY_PLUGIN_API = ">=1.0,<2"
 """The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
-_REQUEST_OPTIONS = ("inflate", "max_inflated_size")
+_REQUEST_OPTIONS = ("inflate", "max_inflated_size", "max_inflate_ratio")
 
 
 class GzipTool(Tool):
-    """``tools.gzip``: compresses responses and inflates compressed request bodies.
+    """``tools.gzip``: compresses responses and, when asked to, inflates request bodies.
 
     Its options are those of :func:`~cherrypy_encoding.compression.gzip` plus ``inflate``
-    and ``max_inflated_size`` of :func:`~cherrypy_encoding.inflate.inflate_request_body`.
+    (off by default), ``max_inflated_size`` and ``max_inflate_ratio`` of
+    :func:`~cherrypy_encoding.inflate.inflate_request_body`.
     """
 
     def __init__(self) -> None:
         super().__init__("before_finalize", gzip, priority=80)
         self.inflate = None
         self.max_inflated_size = None
+        self.max_inflate_ratio = None
 
     def compile(self, pipeline: PipelineBuilder, settings: dict[str, Any]) -> None:
         """Attach the request-body inflater (``before_request_body``, priority 20) and the
@@ -69,7 +71,7 @@ def cherrypy_register_tools(toolbox: Toolbox) -> None:
 @hookimpl
 def cherrypy_config_keys(checker: KeyDeclarer) -> None:
     """Declare ``tools.gzip.*`` and ``tools.decode.*``."""
-    from .inflate import DEFAULT_MAX_INFLATED_SIZE
+    from .inflate import DEFAULT_MAX_INFLATE_RATIO, DEFAULT_MAX_INFLATED_SIZE
 
     checker.declare_tool(
         "gzip",
@@ -80,11 +82,16 @@ def cherrypy_config_keys(checker: KeyDeclarer) -> None:
             "min_size": "Bodies shorter than this many bytes are sent as they are.",
         },
         extra={
-            "inflate": (bool, True, "Inflate gzip/deflate request bodies."),
+            "inflate": (bool, False, "Inflate gzip/deflate request bodies (opt-in)."),
             "max_inflated_size": (
                 "int | None",
                 DEFAULT_MAX_INFLATED_SIZE,
                 "Bytes an inflated request body may reach (413 beyond).",
+            ),
+            "max_inflate_ratio": (
+                "float | None",
+                DEFAULT_MAX_INFLATE_RATIO,
+                "How many times its compressed size a request body may inflate (413 beyond).",
             ),
         },
         doc="Compress responses (gzip) for clients that accept it.",

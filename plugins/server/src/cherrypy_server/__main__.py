@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("app", help="the application, as module:attribute")
     parser.add_argument("--bind", default="127.0.0.1:8080", help="host:port or unix:/path")
     parser.add_argument("--threads", type=int, default=10, help="worker threads (default 10)")
-    parser.add_argument("--threads-max", type=int, default=-1, help="pool size limit (-1: none)")
+    parser.add_argument(
+        "--threads-max", type=int, default=100, help="pool size limit (default 100; -1: none)"
+    )
     parser.add_argument("--timeout", type=float, default=10, help="socket timeout in seconds")
     parser.add_argument("--certfile", help="TLS certificate (PEM); enables HTTPS")
     parser.add_argument("--keyfile", help="TLS private key (PEM)")

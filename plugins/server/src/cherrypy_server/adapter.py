@@ -54,14 +54,39 @@ class Server(ServerAdapter):
     thread_pool = 10
     """The number of worker threads started with the server."""
 
-    thread_pool_max = -1
-    """The most worker threads the pool may grow to when every worker is stuck (-1: no limit)."""
+    thread_pool_max = 100
+    """The most worker threads the pool may grow to when every worker is stuck.
+
+    ``-1`` means no limit (CherryPy 18's default): slow clients or a slow application can
+    then make the process start threads until it runs out of memory.
+    """
+
+    body_workers = -1
+    """Workers that may wait for request bodies at once (-1: half of ``thread_pool_max``).
+
+    Other requests whose body is still arriving wait in the selector thread, not in a worker.
+    """
+
+    body_timeout: float = 300
+    """Seconds the server waits for one request body in all (408 beyond; 0: no limit)."""
+
+    body_min_rate: float = 1024
+    """Bytes/s a request body must keep up, measured over windows of ``socket_timeout`` (408)."""
+
+    response_min_rate: float = 1024
+    """Bytes/s a client must read a response at, over ``socket_timeout`` windows (else closed)."""
 
     max_request_header_size = 500 * 1024
     """Bytes allowed for the request line and headers (431 beyond; 0: no limit)."""
 
     max_request_uri_size = 64 * 1024
     """Bytes allowed for the request target (414 beyond; 0: no limit)."""
+
+    max_request_header_line_size = 64 * 1024
+    """Bytes allowed for one header line, CRLF excluded (431 beyond; 0: no per-line limit).
+
+    A longer request line gets 414, as only its target can make it that long.
+    """
 
     max_request_body_size = 100 * 1024 * 1024
     """Bytes allowed for a request body, chunked or not (413 beyond; 0: no limit)."""

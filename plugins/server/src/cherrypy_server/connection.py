@@ -2,9 +2,16 @@
 
 Sockets stay non-blocking for their whole life.  The selector thread only calls the
 non-blocking methods; a worker thread that owns the connection uses :meth:`Connection.send`,
-:meth:`Connection.sendfile` and :meth:`Connection.read_body`, which wait with ``poll`` up to
-the configured timeout when the socket is not ready, and raise :class:`ClientGone` when the
-peer has disappeared or is too slow.
+:meth:`Connection.sendfile` and :meth:`Connection.read_body`, which wait with ``poll`` when
+the socket is not ready, and raise :class:`ClientGone` when the peer has disappeared or is
+too slow.
+
+"Too slow" is a rate, not a per-call timeout (which a client resets with one byte every few
+seconds).  Time counts only while the server waits for the client, in windows of
+``socket_timeout`` seconds: in each window a request body must bring ``body_min_rate`` x
+``socket_timeout`` bytes (or end), and the whole body may make the server wait
+``body_timeout`` seconds at most (``408`` otherwise, see :class:`BodyTimeout`); a response
+must be read at ``response_min_rate`` the same way, or its connection is closed.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from .protocol import ProtocolError, Request, RequestParser
 if TYPE_CHECKING:
     from .server import HTTPServer
 
-__all__ = ["ClientGone", "Connection", "use_tls_errors"]
+__all__ = ["BodyTimeout", "ClientGone", "Connection", "use_tls_errors"]
 
 
 class _NoTLSError(OSError):
@@ -56,6 +63,9 @@ BULK_FILE_SIZE = 1024 * 1024
 BULK_SEND_BUFFER = 4 * 1024 * 1024
 """``SO_SNDBUF`` asked for before sending a large file (the kernel caps it at wmem_max)."""
 
+BULK_WAIT = 1.0
+"""Longest single wait (``SO_SNDTIMEO``) of a blocking ``sendfile``; the rate is checked after."""
+
 # struct timeval for SO_SNDTIMEO; only on Linux, where its layout is two C longs.
 _SNDTIMEO_FORMAT = "ll" if sys.platform.startswith("linux") else None
 
@@ -71,6 +81,14 @@ _MSG_MORE = getattr(socket, "MSG_MORE", 0)
 
 class ClientGone(Exception):
     """The client closed the connection, reset it, or stopped reading or sending in time."""
+
+
+class BodyTimeout(ProtocolError):
+    """The request body stalled, came too slowly or took too long: answered with ``408``."""
+
+    def __init__(self, message: str) -> None:
+        """An error answered ``408 Request Timeout`` with ``message``."""
+        super().__init__(408, "Request Timeout", message)
 
 
 def _wait(sock: socket.socket, events: int, timeout: float) -> bool:
@@ -96,6 +114,7 @@ class Connection:
 
     __slots__ = (
         "__weakref__",
+        "body_slot",
         "bulk_ready",
         "deadline",
         "environ",
@@ -105,10 +124,19 @@ class Connection:
         "linger_budget",
         "owner",
         "parser",
+        "paused",
+        "rx_mark",
+        "rx_request",
+        "rx_since",
+        "rx_total",
+        "rx_window",
         "sent_continue",
         "served",
         "server",
         "sock",
+        "tx_mark",
+        "tx_sent",
+        "tx_window",
         "want_write",
     )
 
@@ -131,6 +159,22 @@ class Connection:
         self.bulk_ready = False
         # False until a first request was answered: a silent new connection gets a 408.
         self.served = False
+        # Whether this connection holds one of the server's body-reading worker slots, and
+        # whether it waits in the selector for one (not read meanwhile).
+        self.body_slot = False
+        self.paused = False
+        # Request body pace (see the module docstring): the request measured, the bytes
+        # received at the start of the current window, the seconds waited in that window and
+        # for the whole body, and when the selector started waiting.
+        self.rx_request: Request | None = None
+        self.rx_mark = 0
+        self.rx_window = 0.0
+        self.rx_total = 0.0
+        self.rx_since = 0.0
+        # Response pace: bytes sent, bytes sent when the window started, seconds waited in it.
+        self.tx_sent = 0
+        self.tx_mark = 0
+        self.tx_window = 0.0
 
     def __repr__(self) -> str:
         return f"<Connection fd={self.fd} {self.environ.get('REMOTE_ADDR')!r}>"
@@ -193,7 +237,66 @@ class Connection:
         except (OSError, SSLError):
             pass
 
-    # -- worker side (waits up to the server's timeout) -------------------------------------
+    # -- pace of the request body and of the response ---------------------------------------
+
+    def rx_account(self, request: Request, waited: float) -> float:
+        """Count ``waited`` seconds spent waiting for ``request``'s body and its progress.
+
+        Returns the seconds the server may still wait for the client before the body is
+        too slow (0 or less: it is).  Shared by the selector thread and the worker that
+        owns the connection (one at a time).
+        """
+        if self.rx_request is not request:
+            self.rx_request = request
+            self.rx_mark = 0
+            self.rx_window = 0.0
+            self.rx_total = 0.0
+        self.rx_window += waited
+        self.rx_total += waited
+        server = self.server
+        if request.received - self.rx_mark >= server.rx_quota:
+            self.rx_mark = request.received
+            self.rx_window = 0.0
+        left = server.rate_window - self.rx_window
+        limit = server.body_timeout
+        if limit and limit > 0:
+            left = min(left, limit - self.rx_total)
+        return left
+
+    def body_timeout_error(self, request: Request) -> BodyTimeout:
+        """Mark ``request`` as failed with ``408`` and return that error (to raise)."""
+        limit = self.server.body_timeout
+        if limit and limit > 0 and self.rx_total >= limit:
+            message = "The request body took too long."
+        else:
+            message = "The request body did not arrive in time."
+        error = BodyTimeout(message)
+        request.error = error
+        request.keep_alive = False
+        self.parser.halted = True
+        return error
+
+    def tx_reset(self) -> None:
+        """Start measuring the pace of a new response."""
+        self.tx_sent = self.tx_mark = 0
+        self.tx_window = 0.0
+
+    def _tx_progress(self, sent: int) -> None:
+        self.tx_sent += sent
+        if self.tx_sent - self.tx_mark >= self.server.tx_quota:
+            self.tx_mark = self.tx_sent
+            self.tx_window = 0.0
+
+    def _tx_wait(self, events: int) -> None:
+        """Wait for the client to read, within the response's pace; else :class:`ClientGone`."""
+        left = self.server.rate_window - self.tx_window
+        start = time.monotonic()
+        ready = _wait(self.sock, events, left)
+        self.tx_window += time.monotonic() - start
+        if not ready:
+            raise ClientGone("timed out sending the response (the client reads too slowly)")
+
+    # -- worker side (waits as long as the client keeps its pace) ---------------------------
 
     def send(self, data: bytes | bytearray | memoryview) -> None:
         """Send all of ``data``, waiting for the client to read; raise :class:`ClientGone`."""
@@ -204,23 +307,22 @@ class Connection:
             sent = 0
         except OSError as exc:
             raise ClientGone(str(exc)) from None
+        self._tx_progress(sent)
         if sent == len(data):
             return
         view = memoryview(data)[sent:]
-        timeout = self.server.timeout
         while view:
             try:
                 sent = sock.send(view)
             except (BlockingIOError, InterruptedError, SSLWantWriteError):
-                if not _wait(sock, _POLLOUT, timeout):
-                    raise ClientGone("timed out sending the response") from None
+                self._tx_wait(_POLLOUT)
                 continue
             except SSLWantReadError:
-                if not _wait(sock, _POLLIN, timeout):
-                    raise ClientGone("timed out sending the response") from None
+                self._tx_wait(_POLLIN)
                 continue
             except OSError as exc:
                 raise ClientGone(str(exc)) from None
+            self._tx_progress(sent)
             view = view[sent:]
 
     def send_head(self, head: bytes) -> None:
@@ -236,6 +338,7 @@ class Connection:
                 sent = 0
             except OSError as exc:
                 raise ClientGone(str(exc)) from None
+            self._tx_progress(sent)
             if sent < len(head):
                 self.send(memoryview(head)[sent:])
             return
@@ -254,6 +357,7 @@ class Connection:
             sent = 0
         except OSError as exc:
             raise ClientGone(str(exc)) from None
+        self._tx_progress(sent)
         if sent == total:
             return
         for part in parts:
@@ -276,23 +380,33 @@ class Connection:
         bulk = count >= BULK_FILE_SIZE and _SNDTIMEO_FORMAT is not None
         if bulk:
             bulk = self._enter_bulk()
+        window = self.server.rate_window
         done = 0
         try:
             while done < count:
+                start = time.monotonic() if bulk else 0.0
                 try:
                     sent = os.sendfile(out_fd, in_fd, offset + done, min(count - done, 1 << 30))
                 except (BlockingIOError, InterruptedError):
                     if bulk:
                         # A blocking socket says EAGAIN only when SO_SNDTIMEO ran out.
-                        raise ClientGone("timed out sending a file") from None
-                    if not _wait(self.sock, _POLLOUT, self.server.timeout):
-                        raise ClientGone("timed out sending a file") from None
+                        self.tx_window += time.monotonic() - start
+                        if self.tx_window >= window:
+                            raise ClientGone("timed out sending a file") from None
+                        continue
+                    self._tx_wait(_POLLOUT)
                     continue
                 except OSError as exc:
                     raise ClientGone(str(exc)) from None
                 if sent == 0:
                     break
                 done += sent
+                if bulk:
+                    # The call blocked while the client read: that time counts as waiting.
+                    self.tx_window += time.monotonic() - start
+                self._tx_progress(sent)
+                if bulk and self.tx_window >= window:
+                    raise ClientGone("timed out sending a file (the client reads too slowly)")
         finally:
             if bulk:
                 try:
@@ -306,7 +420,7 @@ class Connection:
         sock = self.sock
         try:
             if not self.bulk_ready:
-                timeout = max(0.001, float(self.server.timeout))
+                timeout = max(0.001, min(BULK_WAIT, float(self.server.timeout)))
                 seconds = int(timeout)
                 micros = int((timeout - seconds) * 1e6)
                 sock.setsockopt(
@@ -325,8 +439,9 @@ class Connection:
         """Wait for more body bytes of ``request`` and feed them to the parser.
 
         Sends ``100 Continue`` first when the client waits for it.  Raises
-        :class:`~cherrypy_server.protocol.ProtocolError` for a malformed or oversized body
-        and :class:`ClientGone` when the client closes or is silent for the timeout.
+        :class:`~cherrypy_server.protocol.ProtocolError` for a malformed or oversized body,
+        :class:`BodyTimeout` (a ``408``) when the body stalls or falls below its minimum
+        rate or overall deadline, and :class:`ClientGone` when the client closes.
         """
         if request.error is not None:
             raise request.error
@@ -334,17 +449,14 @@ class Connection:
             self.sent_continue = True
             self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
         sock = self.sock
-        timeout = self.server.timeout
         while True:
             try:
                 data = sock.recv(RECV_SIZE)
             except (BlockingIOError, InterruptedError, SSLWantReadError):
-                if not _wait(sock, _POLLIN, timeout):
-                    raise ClientGone("timed out reading the request body") from None
+                self._rx_wait(request, _POLLIN)
                 continue
             except SSLWantWriteError:
-                if not _wait(sock, _POLLOUT, timeout):
-                    raise ClientGone("timed out reading the request body") from None
+                self._rx_wait(request, _POLLOUT)
                 continue
             except OSError as exc:
                 raise ClientGone(str(exc)) from None
@@ -353,7 +465,19 @@ class Connection:
             self.parser.feed(data)
             if request.error is not None:
                 raise request.error
+            self.rx_account(request, 0.0)
+            if request.complete and self.body_slot:
+                self.server.release_body_slot(self)
             return
+
+    def _rx_wait(self, request: Request, events: int) -> None:
+        """Wait for body bytes within the body's pace, else raise :class:`BodyTimeout`."""
+        left = self.rx_account(request, 0.0)
+        start = time.monotonic()
+        ready = _wait(self.sock, events, left)
+        self.rx_account(request, time.monotonic() - start)
+        if not ready:
+            raise self.body_timeout_error(request)
 
     def drain(self, request: Request, budget: int) -> bool:
         """Read and discard the rest of ``request``'s body, at most ``budget`` bytes.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FileWrapper",
+    "MaxSizeExceeded",
     "RequestBody",
     "error_response",
     "http_date",
@@ -77,13 +78,31 @@ def _env_key(name: bytes) -> str:
     return key
 
 
+class MaxSizeExceeded(ProtocolError):
+    """A request body beyond ``max_request_body_size``, found while the application reads it.
+
+    Named like cheroot's exception, which CherryPy's request body reader turns into a
+    ``413`` response (``args[1]`` is the limit, as there).
+    """
+
+    def __init__(self, error: ProtocolError, limit: int) -> None:
+        """Wrap the parser's 413 ``error``; ``limit`` is the body size allowed."""
+        super().__init__(error.status, error.reason, error.message)
+        self.args = ("Request Entity Too Large", limit)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.reason}: {self.message}"
+
+
 class RequestBody:
     """``wsgi.input``: the request body, read from the socket only as the application asks.
 
     Reading returns ``b''`` at the end of the body whatever its framing, so applications
     may read to the end without looking at ``CONTENT_LENGTH``.  Reading past
-    ``max_request_body_size`` or a malformed chunked body raises
-    :class:`~cherrypy_server.protocol.ProtocolError` (the server answers 413 or 400).
+    ``max_request_body_size`` raises :class:`MaxSizeExceeded`, a malformed chunked body
+    :class:`~cherrypy_server.protocol.ProtocolError`, a stalled or too slow body
+    :class:`~cherrypy_server.connection.BodyTimeout` (the server answers 413, 400 or 408,
+    also when the application turns the exception into a 500).
     """
 
     __slots__ = ("_conn", "_request")
@@ -93,15 +112,25 @@ class RequestBody:
         self._conn = conn
         self._request = request
 
+    def _more(self) -> None:
+        """Wait for more body bytes."""
+        try:
+            self._conn.read_body(self._request)
+        except ProtocolError as exc:
+            if exc.status == 413 and not isinstance(exc, MaxSizeExceeded):
+                limit = self._conn.server.max_request_body_size
+                raise MaxSizeExceeded(exc, limit) from None
+            raise
+
     def read(self, size: int | None = -1) -> bytes:
         """Return up to ``size`` bytes (all remaining bytes when ``size`` is negative)."""
         request = self._request
         if size is None or size < 0:
             while not request.complete:
-                self._conn.read_body(request)
+                self._more()
             return request.take(-1)
         while request.buffered < size and not request.complete:
-            self._conn.read_body(request)
+            self._more()
         return request.take(size)
 
     def readline(self, size: int | None = -1) -> bytes:
@@ -114,7 +143,7 @@ class RequestBody:
                 return line
             if request.complete:
                 return request.take(-1)
-            self._conn.read_body(request)
+            self._more()
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         """Return the remaining lines, stopping once ``hint`` bytes were collected."""
@@ -326,6 +355,10 @@ class Response:
         if error is not None:
             raise ValueError(error)
         request = self.request
+        if code == 500 and request.error is not None:
+            # The application failed because reading its body failed (too large, malformed,
+            # too slow): the client gets the status that says why, not a 500.
+            raise request.error
         conn = self.conn
         server = conn.server
         method = request.method
@@ -535,7 +568,7 @@ def serve_request(conn: Connection, request: Request) -> bool:
     Returns True when the connection may carry another request.
     """
     server = conn.server
-    conn.sent_continue = False
+    conn.tx_reset()
     response = Response(conn, request)
     result: Any = None
     try:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["WorkerPool"]
+__all__ = ["DEFAULT_MAX_THREADS", "WorkerPool"]
 
 _log = logging.getLogger("cherrypy_server")
 
@@ -25,6 +25,9 @@ GROW_AFTER = 0.05
 
 IDLE_EXIT = 30.0
 """Seconds an extra worker waits for a job before leaving."""
+
+DEFAULT_MAX_THREADS = 100
+"""The default most worker threads (``server.thread_pool_max``); CherryPy 18 had no limit."""
 
 
 class _Worker:
@@ -43,7 +46,7 @@ class WorkerPool:
         self,
         handler: Callable[[Any], None],
         min_threads: int = 10,
-        max_threads: int = -1,
+        max_threads: int = DEFAULT_MAX_THREADS,
         name: str = "HTTPServer",
     ) -> None:
         """Prepare a pool; ``max_threads`` < 1 means no upper bound (CherryPy's ``-1``)."""

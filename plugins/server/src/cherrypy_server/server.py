@@ -7,6 +7,12 @@ heads, and enforces deadlines.  A connection goes to the worker pool only once a
 is complete and its body is buffered (up to :data:`BODY_BUFFER` bytes) or will be read by the
 worker.  After the response a keep-alive connection goes back to the selector thread, so
 idle and slow clients cost a file descriptor, never a thread.
+
+Only ``body_workers`` workers at a time may wait for request bodies (a "body slot" each): a
+request whose body is not fully buffered, or whose client waits for ``100 Continue``, goes to
+a worker only with a free slot.  Without one, the selector sends ``100 Continue`` itself and
+keeps buffering; a full buffer then waits (unread) for a slot.  Trickling uploads therefore
+hold at most ``body_workers`` threads, and the rest of the pool keeps serving.
 """
 
 from __future__ import annotations
@@ -18,22 +24,23 @@ import socket
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from . import connection as _connection
-from .connection import IN_SELECTOR, IN_WORKER, Connection, use_tls_errors
+from .connection import CLOSED, IN_SELECTOR, IN_WORKER, Connection, use_tls_errors
 from .gateway import FileWrapper, error_response, serve_request
 from .listeners import Listener, bind_listener
 from .poller import Poller, make_poller
-from .pool import WorkerPool
+from .pool import DEFAULT_MAX_THREADS, WorkerPool
 from .protocol import Limits, ProtocolError
 
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["BODY_BUFFER", "HTTPServer"]
+__all__ = ["BODY_BUFFER", "DEFAULT_MAX_THREADS", "HTTPServer"]
 
 BODY_BUFFER = 64 * 1024
 """Body bytes the selector thread buffers before handing a request to a worker."""
@@ -60,7 +67,7 @@ class HTTPServer:
         wsgi_app: Callable[..., Any],
         numthreads: int = 10,
         server_name: str | None = None,
-        max: int = -1,
+        max: int = DEFAULT_MAX_THREADS,
         request_queue_size: int = 5,
         timeout: float = 10,
         shutdown_timeout: float = 5,
@@ -71,12 +78,17 @@ class HTTPServer:
         max_request_header_size: int = 500 * 1024,
         max_request_uri_size: int = 64 * 1024,
         max_request_body_size: int = 100 * 1024 * 1024,
+        max_request_header_line_size: int = 64 * 1024,
         protocol: str = "HTTP/1.1",
         nodelay: bool = True,
         version: str | None = None,
         error_log: Callable[..., None] | None = None,
         use_epoll: bool = True,
         allow_connect: bool = False,
+        body_timeout: float = 300,
+        body_min_rate: float = 1024,
+        response_min_rate: float = 1024,
+        body_workers: int = -1,
     ) -> None:
         """Configure the server; nothing is bound or started until :meth:`prepare`."""
         self.bind_addr = bind_addr
@@ -93,6 +105,7 @@ class HTTPServer:
         self.max_request_header_size = max_request_header_size
         self.max_request_uri_size = max_request_uri_size
         self.max_request_body_size = max_request_body_size
+        self.max_request_header_line_size = max_request_header_line_size
         self.protocol = protocol
         self.nodelay = nodelay
         self.version = version or f"cherrypy-server/{__version__}"
@@ -100,6 +113,10 @@ class HTTPServer:
             self.error_log = error_log  # type: ignore[method-assign]
         self.use_epoll = use_epoll
         self.allow_connect = allow_connect
+        self.body_timeout = body_timeout
+        self.body_min_rate = body_min_rate
+        self.response_min_rate = response_min_rate
+        self.body_workers = body_workers
         self.use_sendfile = hasattr(os, "sendfile")
         self.ready = False
         self.stopping = False
@@ -117,6 +134,18 @@ class HTTPServer:
         self._accept_paused_until = 0.0
         self._paused: list[Listener] = []
         self._interrupt: Any = None
+        # Body slots (see the module docstring): taken by the selector thread or a worker,
+        # given back by workers, which then wake the selector if a connection waits for one.
+        self._body_lock = threading.Lock()
+        self._body_busy = 0
+        self._body_limit = 1
+        self._slot_waiters: deque[Connection] = deque()
+        # Connections workers give back with a request ready to route (appended by workers,
+        # taken by the selector thread; deque appends and pops are atomic).
+        self._returned: deque[Connection] = deque()
+        self.rate_window = 10.0
+        self.rx_quota = 1
+        self.tx_quota = 1
 
     # -- configuration derived at prepare time ----------------------------------------------
 
@@ -182,6 +211,7 @@ class HTTPServer:
             self.max_request_uri_size or 0,
             self.max_request_body_size or 0,
             bool(self.allow_connect),
+            self.max_request_header_line_size or 0,
         )
         self.timeout_text = (
             str(int(self.timeout)) if float(self.timeout).is_integer() else str(self.timeout)
@@ -200,8 +230,24 @@ class HTTPServer:
         self._poller = make_poller(self.use_epoll)
         self._poller.add(listener.sock.fileno(), listener, oneshot=False)
         self._pool = WorkerPool(self._work, self.minthreads, self.maxthreads)
+        self._prepare_pace(self._pool)
         self._pool.start()
         self.ready = True
+
+    def _prepare_pace(self, pool: WorkerPool) -> None:
+        """Derive the rate windows and the number of body slots from the settings."""
+        window = max(0.001, float(self.timeout))
+        self.rate_window = window
+        self.rx_quota = max(1, int(float(self.body_min_rate or 0) * window))
+        self.tx_quota = max(1, int(float(self.response_min_rate or 0) * window))
+        limit = int(self.body_workers if self.body_workers is not None else -1)
+        if limit <= 0:
+            most = pool.max_threads if pool.max_threads > 0 else DEFAULT_MAX_THREADS
+            limit = max(1, most // 2)
+        self._body_limit = limit
+        self._body_busy = 0
+        self._slot_waiters.clear()
+        self._returned.clear()
 
     def start(self) -> None:
         """Bind, start the workers and serve in the calling thread until :meth:`stop`."""
@@ -341,6 +387,10 @@ class HTTPServer:
                         if type(obj) is Connection:
                             self._close(obj)
                 now = time.monotonic()
+                if self._returned:
+                    self._take_returned(now)
+                if self._slot_waiters and self._body_busy < self._body_limit:
+                    self._resume_waiters(now)
                 if now >= next_sweep:
                     self._sweep(now)
                     next_sweep = now + _SWEEP_INTERVAL
@@ -374,6 +424,8 @@ class HTTPServer:
                     pass
         self._listeners = []
         self._paused = []
+        self._slot_waiters.clear()
+        self._returned.clear()
         for conn in list(self._conns.values()):
             if conn.owner == IN_SELECTOR:
                 self._close(conn)
@@ -449,10 +501,23 @@ class HTTPServer:
         if got is None:
             self._close(conn)
             return
-        if got and parser.requests and (was_idle or parser.requests[0].head_complete):
-            # A new request starts its clock; a body in progress extends it.
-            conn.deadline = time.monotonic() + self.timeout
+        if got and parser.requests:
+            request = parser.requests[0]
+            if request.head_complete and not request.complete:
+                # A body in progress: its deadline follows its pace.
+                self._track_body(conn, request, time.monotonic())
+            elif was_idle:
+                # A new request starts its clock.
+                conn.deadline = time.monotonic() + self.timeout
         self._route(conn)
+
+    def _track_body(self, conn: Connection, request: Any, now: float) -> None:
+        """Count the time the selector waited for ``request``'s body; set its deadline."""
+        if conn.rx_request is not request:
+            conn.rx_since = now
+        left = conn.rx_account(request, now - conn.rx_since)
+        conn.rx_since = now
+        conn.deadline = now + max(0.0, left)
 
     def _route(self, conn: Connection) -> None:
         """Hand a ready request to a worker, answer an error, or wait for more bytes."""
@@ -462,21 +527,85 @@ class HTTPServer:
             if request.error is not None:
                 self._reject(conn, request.error)
                 return
-            if request.head_complete and (
-                request.complete
-                or request.expect_continue
-                or request.buffered >= BODY_BUFFER
-                or conn.parser.halted
-            ):
-                self._dispatch(conn)
-                return
+            if request.head_complete:
+                if request.complete:
+                    self._dispatch(conn)
+                    return
+                if request.expect_continue and not conn.sent_continue and not request.received:
+                    # A free body slot: the application decides whether to read the body
+                    # (``100 Continue`` goes out when it does).  Otherwise the selector invites
+                    # the body itself, as cheroot always does, and buffers it meanwhile.
+                    if self._take_slot(conn):
+                        self._dispatch(conn)
+                        return
+                    conn.sent_continue = True
+                    conn.try_send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    self._track_body(conn, request, time.monotonic())
+                elif request.buffered >= BODY_BUFFER or conn.parser.halted:
+                    if self._take_slot(conn):
+                        self._dispatch(conn)
+                    else:
+                        # Not read until a slot frees: its pace is not counted meanwhile.
+                        conn.owner = IN_SELECTOR
+                        conn.paused = True
+                        self._slot_waiters.append(conn)
+                    return
         self._arm(conn)
+
+    def _take_slot(self, conn: Connection) -> bool:
+        """Give ``conn`` a body slot if one is free (True when it holds one)."""
+        if conn.body_slot:
+            return True
+        with self._body_lock:
+            if self._body_busy >= self._body_limit:
+                return False
+            self._body_busy += 1
+        conn.body_slot = True
+        return True
+
+    def release_body_slot(self, conn: Connection) -> None:
+        """Give back ``conn``'s body slot (if it holds one); wake the selector for waiters."""
+        if not conn.body_slot:
+            return
+        conn.body_slot = False
+        with self._body_lock:
+            self._body_busy = max(0, self._body_busy - 1)
+        if self._slot_waiters and self._poller is not None:
+            self._poller.wake()
+
+    def _resume_waiters(self, now: float) -> None:
+        """Hand connections waiting for a body slot to workers while slots are free."""
+        waiters = self._slot_waiters
+        while waiters:
+            conn = waiters[0]
+            if conn.owner == CLOSED or self._conns.get(conn.fd) is not conn:
+                waiters.popleft()
+                continue
+            if not self._take_slot(conn):
+                return
+            waiters.popleft()
+            conn.paused = False
+            conn.rx_since = now
+            self._dispatch(conn)
+
+    def _take_returned(self, now: float) -> None:
+        """Route the connections workers gave back with a request waiting for its body."""
+        returned = self._returned
+        while returned:
+            conn = returned.popleft()
+            if conn.owner == CLOSED or self._conns.get(conn.fd) is not conn:
+                continue
+            requests = conn.parser.requests
+            if requests and requests[0].head_complete and not requests[0].complete:
+                self._track_body(conn, requests[0], now)
+            self._route(conn)
 
     def _dispatch(self, conn: Connection) -> None:
         pool = self._pool
         assert pool is not None
         limit = self.accepted_queue_size
         if limit is not None and limit >= 0 and pool.backlog >= limit and not pool.idle:
+            self.release_body_slot(conn)
             self._reject(conn, ProtocolError(503, "Service Unavailable", "The server is busy."))
             return
         conn.owner = IN_WORKER
@@ -507,7 +636,7 @@ class HTTPServer:
 
     def _sweep(self, now: float) -> None:
         for conn in list(self._conns.values()):
-            if conn.owner != IN_SELECTOR or conn.deadline > now:
+            if conn.owner != IN_SELECTOR or conn.deadline > now or conn.paused:
                 continue
             if (
                 conn.linger_budget < 0
@@ -523,6 +652,7 @@ class HTTPServer:
             del self._conns[conn.fd]
             if self._poller is not None:
                 self._poller.remove(conn.fd)
+        self.release_body_slot(conn)
         conn.close()
 
     # -- worker side ------------------------------------------------------------------------
@@ -544,6 +674,11 @@ class HTTPServer:
                 if not request.head_complete:
                     self._hand_back(conn)
                     return
+                if not request.complete and not self._take_slot(conn):
+                    # A pipelined request whose body is still to come, and no body slot:
+                    # the selector buffers it (or invites it) until one frees.
+                    self._route_later(conn)
+                    return
                 if self.stats["Enabled"]:
                     self.stats["Requests"] = self.stats.get("Requests", 0) + 1
                 try:
@@ -554,6 +689,8 @@ class HTTPServer:
                     self._close(conn)
                     self.interrupt = exc
                     return
+                self.release_body_slot(conn)
+                conn.sent_continue = False
                 requests.popleft()
                 if not keep and not request.complete:
                     self._close_gently(conn)
@@ -577,6 +714,7 @@ class HTTPServer:
         Closing a socket with unread input makes the kernel send a reset, which can destroy
         the answer before the client reads it; the selector thread drains a little instead.
         """
+        self.release_body_slot(conn)
         if self.stopping:
             self._close(conn)
             return
@@ -589,12 +727,25 @@ class HTTPServer:
         self._arm(conn)
 
     def _hand_back(self, conn: Connection) -> None:
+        self.release_body_slot(conn)
         if self.stopping:
             self._close(conn)
             return
         conn.served = True
         conn.deadline = time.monotonic() + self.timeout
         self._arm(conn)
+
+    def _route_later(self, conn: Connection) -> None:
+        """Give ``conn`` back to the selector thread, which routes its next request."""
+        if self.stopping:
+            self._close(conn)
+            return
+        conn.served = True
+        conn.deadline = time.monotonic() + self.timeout
+        conn.owner = IN_SELECTOR
+        self._returned.append(conn)
+        if self._poller is not None:
+            self._poller.wake()
 
 
 class _ErrorStream:

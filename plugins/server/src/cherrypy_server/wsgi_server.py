@@ -69,10 +69,16 @@ class CPWSGIServer(HTTPServer):
             max_request_header_size=adapter.max_request_header_size or 0,
             max_request_uri_size=getattr(adapter, "max_request_uri_size", 64 * 1024) or 0,
             max_request_body_size=adapter.max_request_body_size or 0,
+            max_request_header_line_size=getattr(adapter, "max_request_header_line_size", 65536)
+            or 0,
             protocol=adapter.protocol_version,
             nodelay=adapter.nodelay,
             version=f"CherryPy/{_cherrypy_version()}",
             allow_connect=True,
+            body_timeout=getattr(adapter, "body_timeout", 300),
+            body_min_rate=getattr(adapter, "body_min_rate", 1024),
+            response_min_rate=getattr(adapter, "response_min_rate", 1024),
+            body_workers=getattr(adapter, "body_workers", -1),
         )
         self.stats["Enabled"] = bool(getattr(adapter, "statistics", False))
 

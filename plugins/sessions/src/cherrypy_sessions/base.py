@@ -96,8 +96,8 @@ class Session:
     """Log what the session does (to the error log, context ``TOOLS.SESSIONS``)."""
 
     lock_timeout: float | None = None
-    """Seconds to wait for the lock before :class:`~cherrypy_sessions.locks.LockTimeout`;
-    None waits for ever."""
+    """Seconds to wait for the lock before :class:`~cherrypy_sessions.locks.LockTimeout` (a
+    503 with ``Retry-After``); None waits for ever."""
 
     id_pattern: re.Pattern[str] = ids.ID_PATTERN
     """Ids from clients must match this in full before any storage method sees them."""

@@ -10,11 +10,18 @@ differs is how the files are handled:
   is killed mid-write or the machine loses power;
 * **inter-process locks**: ``session-<id>.lock`` is locked with an OS advisory lock
   (:class:`~cherrypy_sessions.locks.FileLock`), which the OS releases when a process dies, so
-  stale locks of killed processes are recovered at once; ``lock_timeout`` (seconds) bounds the
-  wait;
+  stale locks of killed processes are recovered at once; the requests of one process queue in
+  memory first, so only one of them per session waits on the file; ``lock_timeout`` (seconds)
+  bounds the whole wait (then 503);
+* **no litter**: the holder removes the lock file as it releases it, so a lock file exists
+  only while a request holds or waits for the session (a request without a cookie leaves
+  nothing behind, nor does one whose session is never loaded);
 * **safe cleanup**: a session is deleted only by someone holding its lock, so cleanup never
-  deletes a session a request is using; leftover lock files and temporary files of dead
-  writers are removed the same way;
+  deletes a session a request is using; lock files and temporary files left by a killed
+  process are harmless (no reader looks at them) and removed the same way by the cleanup
+  thread, so a server restarts on a crashed one's directory without manual cleanup;
+* **damaged files**: an unreadable, truncated or foreign session file (a crash of an older
+  version mid-write) is treated as no session: the client gets a new id, never a 500;
 * **clear errors**: a missing, non-directory or unwritable ``storage_path`` is reported by
   name when the first request configures the backend.
 
@@ -165,7 +172,12 @@ class FileSession(Session):
         except Exception as exc:
             _log(f"Unreadable session file {path!r} treated as missing: {exc!r}")
             return None
-        if not (isinstance(contents, tuple) and len(contents) == 2):
+        if not (
+            isinstance(contents, tuple)
+            and len(contents) == 2
+            and isinstance(contents[0], dict)
+            and isinstance(contents[1], datetime.datetime)
+        ):
             _log(f"Session file {path!r} does not hold (data, expiration); treated as missing")
             return None
         return contents
@@ -207,17 +219,10 @@ class FileSession(Session):
             _fsync_directory(self.storage_path)
 
     def _delete(self) -> None:
-        path = self._get_file_path()
         try:
-            os.unlink(path)
+            os.unlink(self._get_file_path())
         except FileNotFoundError:
             pass
-        if self.locked and getattr(self, "_lock_path", None) == path + self.LOCK_SUFFIX:
-            # We hold its lock, so the lock file may go too; waiters notice and start over.
-            try:
-                os.unlink(self._lock_path)
-            except OSError:
-                pass
 
     def acquire_lock(self, path: str | None = None) -> None:
         """Take the inter-process lock of this session (no-op if this object holds it)."""
@@ -233,9 +238,14 @@ class FileSession(Session):
             _log("Lock acquired.")
 
     def release_lock(self, path: str | None = None) -> None:
-        """Release the lock taken by :meth:`acquire_lock`."""
-        self._lock.release()
+        """Release the lock taken by :meth:`acquire_lock` and remove its lock file.
+
+        Removing it while still holding it is safe: a waiter that then wins the lock on the
+        removed file notices and locks the file now at the path instead (see
+        :class:`~cherrypy_sessions.locks.FileLock`).
+        """
         self.locked = False
+        self._lock.release(unlink=True)
 
     # -- maintenance --------------------------------------------------------------------------
 
@@ -243,7 +253,8 @@ class FileSession(Session):
         """Delete expired sessions, leftover lock files and temporary files of dead writers.
 
         Each removal happens while holding the session's lock, taken without waiting: a
-        session in use is skipped until the next pass.
+        session in use is skipped until the next pass.  Every lock file this takes is removed
+        again as it is released, so a pass leaves no lock file of its own.
         """
         try:
             names = os.listdir(self.storage_path)
@@ -278,7 +289,6 @@ class FileSession(Session):
         if held is None:
             return
         path, lock = held
-        removed = False
         try:
             contents = self._load(path)
             if contents is None:
@@ -288,29 +298,26 @@ class FileSession(Session):
                 expired = contents[1] < now
             if expired:
                 os.unlink(path)
-                removed = True
                 if self.debug:
                     _log(f"Cleanup removed expired session {sid}")
         finally:
-            lock.release(unlink=removed)
+            lock.release(unlink=True)
 
     def _clean_lock_file(self, sid: str) -> None:
-        """Remove the lock file of a session that has no data file (and no holder)."""
+        """Remove a lock file nobody holds (left by a killed process)."""
         held = self._idle_lock(sid)
         if held is not None:
-            path, lock = held
-            lock.release(unlink=not os.path.exists(path))
+            held[1].release(unlink=True)
 
     def _clean_temp_file(self, name: str, sid: str) -> None:
         """Remove a temporary file whose writer is gone (writers hold the session lock)."""
         held = self._idle_lock(sid)
         if held is None:
             return
-        path, lock = held
         try:
             os.unlink(f"{self.storage_path}{os.sep}{name}")
         finally:
-            lock.release(unlink=not os.path.exists(path))
+            held[1].release(unlink=True)
 
     def __len__(self) -> int:
         """The number of session files in ``storage_path``."""

@@ -15,6 +15,12 @@ locked) and starts again on the new file.
 
 Advisory file locks are reliable on local file systems; on NFS they depend on the server and
 client configuration, so keep ``storage_path`` on a local disk (or use a database backend).
+
+:class:`SessionQueue` is what every backend that locks through a shared store (a database
+connection, a memcached item) puts in front of that store: the requests of one process for one
+session wait here, in memory, and only the first of them goes on to the store, so waiting
+never holds a pooled connection or polls the server.  :class:`LockTimeout` is raised when
+``lock_timeout`` passes first; it answers the request with 503 and ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -25,15 +31,52 @@ import threading
 import time
 from collections.abc import Hashable
 
-__all__ = ["FileLock", "KeyedLocks", "LockTimeout"]
+import cherrypy
+
+__all__ = ["FileLock", "KeyedLocks", "LockTimeout", "SessionQueue", "deadline_after", "remaining"]
+
+RETRY_AFTER = "1"
+"""``Retry-After`` seconds sent with the 503 of a :class:`LockTimeout`."""
 
 
-class LockTimeout(Exception):
-    """A session lock could not be acquired within ``lock_timeout`` seconds."""
+class LockTimeout(cherrypy.HTTPError):
+    """A session lock could not be acquired within ``lock_timeout`` seconds.
+
+    An :class:`~cherrypy.HTTPError`: a request that raises it (and does not catch it) is
+    answered ``503 Service Unavailable`` with ``Retry-After: 1`` and a page that names no
+    session id or path (CherryPy 18 answers 500 with a traceback).  ``str()`` gives the detail,
+    for logs.
+    """
+
+    def __init__(self, detail: str = "Timeout acquiring a session lock") -> None:
+        super().__init__(503, "The session is busy with another request; try again shortly.")
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
+
+    def set_response(self) -> None:
+        """Write the 503 and its ``Retry-After`` header into ``cherrypy.response``."""
+        super().set_response()
+        cherrypy.serving.response.headers["Retry-After"] = RETRY_AFTER
+
+
+def deadline_after(timeout: float | None) -> float | None:
+    """The :func:`time.monotonic` instant ``timeout`` seconds from now (None: no deadline)."""
+    return None if timeout is None else time.monotonic() + max(timeout, 0.0)
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (never negative; None: no deadline)."""
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
 
 class KeyedLocks:
-    """One :class:`threading.Lock` per key, alive only while someone holds or waits for it."""
+    """One :class:`threading.Lock` per key, alive only while someone holds or waits for it.
+
+    The table holds at most one entry per key that a thread holds or waits for: its size is
+    bounded by the threads in flight, never by the number of keys ever seen.
+    """
 
     __slots__ = ("_entries", "_mutex")
 
@@ -87,11 +130,49 @@ class KeyedLocks:
         entry = self._entries.get(key)
         return entry is not None and entry[0].locked()
 
+    def users(self, key: Hashable) -> int:
+        """How many threads hold or wait for the lock of ``key`` now."""
+        entry = self._entries.get(key)
+        return 0 if entry is None else int(entry[1])
+
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class SessionQueue:
+    """The in-process queue in front of a shared store's session lock.
+
+    ``enter(key, deadline)`` waits (in memory) until no other thread of this process holds
+    ``key``, or raises :class:`LockTimeout` at ``deadline``; ``leave(key)`` lets the next one
+    in.  A backend calls :meth:`enter` before it takes a connection and waits on the store,
+    and :meth:`leave` after it released the store's lock and gave the connection back: one
+    request per session and process at a time uses the store for locking.
+    """
+
+    __slots__ = ("_locks",)
+
+    def __init__(self) -> None:
+        self._locks = KeyedLocks()
+
+    def enter(self, key: Hashable, deadline: float | None, what: str = "a session") -> None:
+        """Wait for our turn on ``key`` until ``deadline`` (monotonic; None: for ever)."""
+        if not self._locks.acquire(key, remaining(deadline)):
+            raise LockTimeout(f"Timeout acquiring the lock of {what} (queued in process)")
+
+    def leave(self, key: Hashable) -> None:
+        """Let the next waiter for ``key`` in (the caller entered it)."""
+        self._locks.release(key)
+
+    def depth(self, key: Hashable) -> int:
+        """How many threads of this process hold or wait for ``key`` now."""
+        return self._locks.users(key)
+
+    def __len__(self) -> int:
+        """The number of keys held or waited for now."""
+        return len(self._locks)
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
@@ -174,7 +255,7 @@ class FileLock:
         got = threads.acquire(self.path, timeout) if blocking else threads.try_acquire(self.path)
         if not got:
             if blocking:
-                raise LockTimeout(f"Timeout acquiring the session lock {self.path}")
+                raise LockTimeout(f"Timeout acquiring the session lock {self.path} (in process)")
             return False
         try:
             fd = self._lock_file(deadline, blocking)
@@ -211,21 +292,25 @@ class FileLock:
         while not _os_lock(fd, wait=False):
             if not blocking:
                 return False
-            remaining = deadline - time.monotonic()  # type: ignore[operator]
-            if remaining <= 0:
+            left = deadline - time.monotonic()  # type: ignore[operator]
+            if left <= 0:
                 raise LockTimeout(f"Timeout acquiring the session lock {self.path}")
-            time.sleep(min(delay, remaining))
+            time.sleep(min(delay, left))
             delay = min(delay * 2, 0.05)
         return True
 
     def release(self, unlink: bool = False) -> None:
-        """Release the lock; with ``unlink``, remove the lock file first (while still held)."""
+        """Release the lock; with ``unlink``, remove the lock file first (while still held).
+
+        The file is removed only if ``path`` still names the file this object locked (someone
+        outside the protocol may have replaced it).
+        """
         fd = self._fd
         if fd is None:
             raise RuntimeError(f"{self.path} is not locked by this FileLock")
         self._fd = None
         try:
-            if unlink:
+            if unlink and _names_same_file(fd, self.path):
                 try:
                     os.unlink(self.path)
                 except OSError:

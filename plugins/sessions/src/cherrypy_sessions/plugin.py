@@ -99,7 +99,7 @@ _SESSION_EXTRA = {
     "locking": (str, "implicit", "'implicit', 'early' or 'explicit' (acquire_lock() yourself)."),
     "storage_class": ("type | str", None, "A session class to use instead of storage_type."),
     "storage_path": (str, FileSession.storage_path, "The directory of the 'file' backend."),
-    "lock_timeout": ("float | None", None, "Seconds to wait for a session lock (None: forever)."),
+    "lock_timeout": ("float | None", None, "Seconds to wait for a lock, then 503 (None: forever)."),
     "fsync": (bool, FileSession.fsync, "'file' backend: fsync each saved session file."),
     "pickle_protocol": (int, FileSession.pickle_protocol, "'file' backend: the pickle protocol."),
 }

@@ -29,13 +29,17 @@ from cherrypy.testing import reset, serve
 __all__ = [
     "APP",
     "Counter",
+    "Gated",
     "ScriptedService",
     "app_processes",
     "counter",
+    "gated",
     "hammer",
     "hammer_session",
+    "in_background",
     "live",
     "reset_between_tests",
+    "wait_for",
 ]
 
 
@@ -68,6 +72,58 @@ class Counter:
     def logout(self) -> str:
         cherrypy.lib.sessions.expire()
         return "bye"
+
+
+class Gated(Counter):
+    """A :class:`Counter` whose ``/slow`` page counts, then waits for :attr:`gate` while it
+    holds the session lock (the test sets the gate; :attr:`entered` says one got there)."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    @cherrypy.expose
+    def untouched(self) -> str:
+        return "nothing read"
+
+    @cherrypy.expose
+    def slow(self) -> str:
+        count = cherrypy.session.get("count", 0) + 1
+        cherrypy.session["count"] = count
+        self.entered.set()
+        self.gate.wait(60)
+        return str(count)
+
+
+@pytest.fixture
+def gated() -> Iterator[Gated]:
+    """A fresh :class:`Gated` root; its gate opens at the end of the test in any case."""
+    root = Gated()
+    yield root
+    root.gate.set()
+
+
+def in_background(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """Run ``call`` in a daemon thread; the list receives its result (or its exception)."""
+    results: list[Any] = []
+
+    def run() -> None:
+        try:
+            results.append(call())
+        except BaseException as exc:  # the caller's assertions report it
+            results.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, results
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    """Poll ``condition`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """Tests every session storage backend runs, written once.
 
 A backend distribution's test folder provides the fixtures of :mod:`cherrypy_sessions.testkit`
-(``live``, ``counter``, ``app_processes``, ``hammer_session``) plus ``session_conf`` (the
-``tools.sessions`` config of its store) and ``service`` (its
-:class:`~cherrypy_sessions.testkit.ScriptedService`), then adopts these tests:
+(``live``, ``counter``, ``gated``, ``app_processes``, ``hammer_session``) plus
+``session_conf`` (the ``tools.sessions`` config of its store), ``service`` (its
+:class:`~cherrypy_sessions.testkit.ScriptedService`), ``scarce_conf`` (``session_conf`` with
+the store's connection pool shrunk to two connections) and ``lock_queue_depth`` (a callable
+``(conf, sid) -> int``: how many requests of this process hold or wait for the session's lock
+in the backend's in-process queue), then adopts these tests:
 
 * import the ``test_*`` functions below into a test module (pytest collects them there, with
   that folder's fixtures), for the lock and restart behaviour every shared store must have;
@@ -27,8 +30,12 @@ from typing import Any
 import pytest
 import requests
 
+from cherrypy_sessions.testkit import in_background, wait_for
+
 __all__ = [
     "adopt_tool_matrix",
+    "test_lock_timeout_answers_503_for_queued_waiters",
+    "test_one_visitors_parallel_requests_do_not_starve_others",
     "test_restart_mid_run_fails_in_flight_then_serves",
     "test_twenty_threads_lose_no_update",
     "test_two_processes_share_sessions_and_lose_no_update",
@@ -112,6 +119,58 @@ def test_restart_mid_run_fails_in_flight_then_serves(
             assert answers[-1].text == "30"
         else:
             assert int(answers[-1].text) >= 30
+
+
+def test_one_visitors_parallel_requests_do_not_starve_others(
+    live: Any, scarce_conf: dict, gated: Any, lock_queue_depth: Any
+) -> None:
+    """Six parallel requests of one visitor wait for the session lock in memory (only one of
+    them holds a connection), so another visitor is answered at once, even with a pool of
+    two connections; then all six are answered in turn."""
+    with live(gated, {"/": scarce_conf}) as base, requests.Session() as http:
+        http.get(base + "/", timeout=10)
+        sid = http.cookies["session_id"]
+        calls = [in_background(lambda: http.get(base + "/slow", timeout=60)) for _ in range(6)]
+        assert gated.entered.wait(20)
+        wait_for(lambda: lock_queue_depth(scarce_conf, sid) == 6, "six requests in the queue")
+        with requests.Session() as other:
+            assert [other.get(base + "/", timeout=10).text for _ in range(3)] == ["1", "2", "3"]
+        gated.gate.set()
+        for thread, _ in calls:
+            thread.join(60)
+        answers = sorted(int(response.text) for _, results in calls for response in results)
+        assert answers == [2, 3, 4, 5, 6, 7]
+        assert lock_queue_depth(scarce_conf, sid) == 0
+
+
+def test_lock_timeout_answers_503_for_queued_waiters(
+    live: Any, session_conf: dict, gated: Any, lock_queue_depth: Any
+) -> None:
+    """With ``lock_timeout``, requests queued behind a slow one get 503 with Retry-After
+    (the time in the in-process queue counts), and leave nothing in the queue."""
+    conf = dict(session_conf, **{"tools.sessions.lock_timeout": 0.3})
+    conf["request.show_tracebacks"] = False
+    with live(gated, {"/": conf}) as base, requests.Session() as http:
+        http.get(base + "/", timeout=10)
+        sid = http.cookies["session_id"]
+        holder = in_background(lambda: http.get(base + "/slow", timeout=60))
+        assert gated.entered.wait(20)
+        cookies = {"session_id": str(sid)}
+        waiters = [
+            in_background(lambda: requests.get(base + "/", cookies=cookies, timeout=30))
+            for _ in range(3)
+        ]
+        for thread, _ in waiters:
+            thread.join(30)
+        for _, (response,) in waiters:
+            assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+            assert sid not in response.text
+        assert lock_queue_depth(conf, sid) == 1  # the holder only
+        gated.gate.set()
+        holder[0].join(30)
+        assert holder[1][0].text == "2"
+        assert http.get(base + "/", timeout=10).text == "3"
+        assert lock_queue_depth(conf, sid) == 0
 
 
 _PLUGIN_TESTS = Path(__file__).resolve().parents[2] / "tests"
