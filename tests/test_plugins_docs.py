@@ -135,3 +135,29 @@ def test_the_own_hook_example(registered: list[str]) -> None:
     answer = types.SimpleNamespace(cherrypy_hello_text=plugin.hookimpl(lambda: "good morning"))
     register(answer, "docs-hello-answer", registered)  # type: ignore[arg-type]
     assert plugin.greeting() == "good morning"
+
+
+def test_the_take_over_example(registered: list[str]) -> None:
+    pytest.importorskip("cherrypy_server")
+    import socket
+    from urllib.parse import urlsplit
+
+    example = load(block("class Shout:"), "docs_shout")
+    cherrypy.tree.mount(example.ShoutRoot(), "")
+    with serve() as base:
+        address = urlsplit(base)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+            sock.sendall(
+                b"GET /shout HTTP/1.1\r\nHost: localhost\r\nUpgrade: shout\r\n"
+                b"Connection: Upgrade\r\n\r\n"
+            )
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(4096)
+                assert chunk
+                head += chunk
+            assert head.startswith(b"HTTP/1.1 101 ")
+            sock.sendall(b"hello")
+            assert sock.recv(5) == b"HELLO"
+            sock.sendall(b"bye")
+            assert sock.recv(10) == b""

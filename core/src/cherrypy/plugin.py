@@ -39,6 +39,11 @@ A dispatcher
     :func:`use_config` (the dispatcher seam).  Subclass :class:`Dispatcher` to reuse the
     object-tree walk.  Register factories by name with ``cherrypy_register_dispatchers``.
 
+A long-lived connection (WebSocket, Server-Sent Events)
+    Call :func:`take_over_connection` with a :class:`ConnectionHandler` while handling the
+    request; after the response head the server's selector thread drives the connection
+    through a :class:`Transport` (see ``docs/plugins.md``, "Taking over a connection").
+
 A session store
     Subclass ``cherrypy.lib.sessions.Session`` (from cherrypy-sessions) and register it with
     the ``cherrypy_register_session_backends(register)`` hook that cherrypy-sessions adds.
@@ -90,6 +95,15 @@ from cherrypy.kernel.httputil import HeaderMap, get_ranges, urljoin, valid_statu
 from cherrypy.kernel.pluginmanager import ensure_loaded
 from cherrypy.kernel.reprconf import attributes
 from cherrypy.kernel.response import prepare_iter
+from cherrypy.kernel.takeover import (
+    TAKEOVER_ENVIRON_KEY,
+    ConnectionHandler,
+    TakeoverUnavailable,
+    TimerHandle,
+    Transport,
+    take_over_connection,
+    takeover_available,
+)
 from cherrypy.kernel.tools import (
     ErrorTool,
     HandlerTool,
@@ -106,11 +120,13 @@ __all__ = [
     "ENGINE_CHANNELS",
     "PLUGIN_API_VERSION",
     "REQUEST_PHASES",
+    "TAKEOVER_ENVIRON_KEY",
     "UNSET",
     "ApplicationView",
     "BackgroundTask",
     "BusView",
     "CherryPyException",
+    "ConnectionHandler",
     "Dispatcher",
     "ErrorTool",
     "HTTPDate",
@@ -131,9 +147,12 @@ __all__ = [
     "ResponseView",
     "ServerView",
     "SimplePlugin",
+    "TakeoverUnavailable",
     "ThreadLocalProxy",
+    "TimerHandle",
     "Tool",
     "Toolbox",
+    "Transport",
     "add_handler_config",
     "attributes",
     "defer_response_cookie",
@@ -150,6 +169,8 @@ __all__ = [
     "published",
     "request_cookie_value",
     "serving",
+    "take_over_connection",
+    "takeover_available",
     "url",
     "urljoin",
     "use_config",

@@ -73,6 +73,7 @@ _SNDTIMEO_FORMAT = "ll" if sys.platform.startswith("linux") else None
 IN_SELECTOR = 0
 IN_WORKER = 1
 CLOSED = 2
+TAKEN = 3  # handed over to a plugin (``cherrypy.plugin.take_over_connection``)
 
 _POLLIN = getattr(select, "POLLIN", 1)
 _POLLOUT = getattr(select, "POLLOUT", 4)
@@ -134,6 +135,9 @@ class Connection:
         "served",
         "server",
         "sock",
+        "taken",
+        "takeover",
+        "transport",
         "tx_mark",
         "tx_sent",
         "tx_window",
@@ -175,9 +179,24 @@ class Connection:
         self.tx_sent = 0
         self.tx_mark = 0
         self.tx_window = 0.0
+        # Connection take-over: the handler offered by the application for the current
+        # request, what the response confirmed (environ, chunked), and the transport after.
+        self.takeover: Any = None
+        self.taken: tuple[dict[str, Any], bool] | None = None
+        self.transport: Any = None
 
     def __repr__(self) -> str:
         return f"<Connection fd={self.fd} {self.environ.get('REMOTE_ADDR')!r}>"
+
+    def offer_takeover(self, handler: Any) -> None:
+        """The environ's ``cherrypy.take_over``: hand this connection to ``handler`` after
+        the current response head (see :mod:`cherrypy_server.takeover`)."""
+        for name in ("connection_made", "data_received", "connection_lost"):
+            if not callable(getattr(handler, name, None)):
+                raise TypeError(
+                    f"{type(handler).__qualname__} is not a ConnectionHandler: it has no {name}()"
+                )
+        self.takeover = handler
 
     # -- selector side (never blocks) -------------------------------------------------------
 

@@ -303,6 +303,7 @@ class Response:
         "headers_sent",
         "request",
         "status",
+        "taken",
     )
 
     def __init__(self, conn: Connection, request: Request) -> None:
@@ -317,6 +318,7 @@ class Response:
         self.has_body = True
         self.content_length: int | None = None
         self.bytes_sent = 0
+        self.taken = False
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -404,6 +406,9 @@ class Response:
         parts.append(b"\r\n")
         self.close = close
         self.headers_sent = True
+        if conn.takeover is not None:
+            # Handed over after this head: a 101, or a 2xx whose body the handler streams.
+            self.taken = code == 101 or (200 <= code < 300 and self.has_body)
         return b"".join(parts)
 
     def _frame(self, data: bytes, parts: list[bytes]) -> None:
@@ -444,7 +449,7 @@ class Response:
 
     def send_result(self, result: Iterable[bytes]) -> None:
         """Send what the application returned, then end the response."""
-        if type(result) is list or type(result) is tuple:
+        if (type(result) is list or type(result) is tuple) and self.conn.takeover is None:
             if not self.headers_sent and all(type(item) is bytes for item in result):
                 parts = [self._head(sum(map(len, result)))]
                 if self.has_body:
@@ -493,7 +498,12 @@ class Response:
     def finish(self) -> None:
         """Send the headers if still pending, and the end of a chunked body."""
         if not self.headers_sent:
-            self.conn.send(self._head(0))
+            self.conn.send(self._head(None if self.conn.takeover is not None else 0))
+            if self.taken:
+                return
+        elif self.taken:
+            # The body goes on through the transport, which ends it.
+            return
         elif self.chunked:
             self.conn.send(b"0\r\n\r\n")
         if (
@@ -549,6 +559,7 @@ def build_environ(conn: Connection, request: Request) -> dict[str, Any]:
     env["PATH_INFO"], env["QUERY_STRING"], env["REQUEST_URI"] = strings
     env["SERVER_PROTOCOL"] = "HTTP/1.1" if request.version == "1.1" else "HTTP/1.0"
     env["wsgi.input"] = RequestBody(conn, request)
+    env["cherrypy.take_over"] = conn.offer_takeover
     keys = _env_keys
     for name, value in request.headers:
         key = keys.get(name) or _env_key(name)
@@ -569,12 +580,16 @@ def serve_request(conn: Connection, request: Request) -> bool:
     """
     server = conn.server
     conn.tx_reset()
+    conn.takeover = None
+    conn.taken = None
     response = Response(conn, request)
     result: Any = None
     try:
         env = build_environ(conn, request)
         result = server.app(env, response.start_response)
         response.send_result(result)
+        if response.taken:
+            conn.taken = (env, response.chunked)
     except ClientGone:
         return False
     except ProtocolError as exc:

@@ -39,6 +39,10 @@ class Poller:
         """Arm a one-shot ``fd`` again; safe to call from any thread."""
         raise NotImplementedError
 
+    def arm(self, fd: int, read: bool, write: bool) -> None:
+        """Arm a one-shot ``fd`` for reading, writing, both or neither (selector thread)."""
+        raise NotImplementedError
+
     def remove(self, fd: int) -> None:
         """Stop watching ``fd`` (call before closing it); safe from any thread."""
         raise NotImplementedError
@@ -88,6 +92,18 @@ class EpollPoller(Poller):
     def rearm(self, fd: int, write: bool = False) -> None:
         """Arm ``fd`` again."""
         mask = (select.EPOLLOUT if write else select.EPOLLIN) | select.EPOLLONESHOT
+        try:
+            self._epoll.modify(fd, mask)
+        except (OSError, ValueError):
+            pass
+
+    def arm(self, fd: int, read: bool, write: bool) -> None:
+        """Arm ``fd`` for the events asked (none: disarmed)."""
+        mask = select.EPOLLONESHOT
+        if read:
+            mask |= select.EPOLLIN
+        if write:
+            mask |= select.EPOLLOUT
         try:
             self._epoll.modify(fd, mask)
         except (OSError, ValueError):
@@ -164,6 +180,22 @@ class SelectorPoller(Poller):
         except KeyError:
             self._selector.modify(fd, events)
         except (OSError, ValueError):
+            pass
+
+    def arm(self, fd: int, read: bool, write: bool) -> None:
+        """Arm ``fd`` for the events asked (none: unregistered until armed again)."""
+        if fd not in self.objects:
+            return
+        events = (selectors.EVENT_READ if read else 0) | (selectors.EVENT_WRITE if write else 0)
+        try:
+            if not events:
+                self._selector.unregister(fd)
+            else:
+                try:
+                    self._selector.register(fd, events)
+                except KeyError:
+                    self._selector.modify(fd, events)
+        except (KeyError, OSError, ValueError):
             pass
 
     def remove(self, fd: int) -> None:

@@ -209,6 +209,9 @@ _CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]+)[^\n]*\n")
 
 _MAX_CHUNK_SIZE = 1 << 64  # llhttp refuses larger sizes; counting further is wasted work
 
+HELD_LIMIT = 1024 * 1024
+"""Most bytes held after an upgrade request while the application decides (see resume())."""
+
 _MERGE_ABOVE = 32
 """Headers beyond which repeated fields are joined by the parser (see ``_merge_repeated``)."""
 
@@ -322,6 +325,7 @@ class RequestParser:
         "_resuming",
         "_skipped_crlf",
         "halted",
+        "held",
         "limits",
         "requests",
     )
@@ -331,6 +335,9 @@ class RequestParser:
         self.limits = limits
         self.requests: deque[Request] = deque()
         self.halted = False
+        # Bytes after a request that may switch protocols (see _accept_upgrade): kept raw
+        # until the server either hands them to the new protocol or resumes HTTP with them.
+        self.held: bytearray | None = None
         self._current: Request | None = None
         self._phase = _START
         self._line_start = True
@@ -357,6 +364,9 @@ class RequestParser:
         Data fed after an error, or after a CONNECT request, is ignored.
         """
         if self.halted or not data:
+            held = self.held
+            if held is not None and len(held) < HELD_LIMIT:
+                held += data
             return
         partial = self._partial
         if partial:
@@ -464,6 +474,9 @@ class RequestParser:
                 self._parser.feed_data(chunk)
             except httptools.HttpParserUpgrade:
                 if not self._upgrade():
+                    held = self.held
+                    if held is not None and stop < end:
+                        held += data[stop:end]
                     return end
             except httptools.HttpParserError as exc:
                 self._fail(self._error or self._explain(exc, chunk))
@@ -681,8 +694,13 @@ class RequestParser:
             request.keep_alive = False
             self.halted = True
             return False
-        if self._accept_upgrade(request):  # pragma: no cover - no protocol is accepted yet
+        if self._accept_upgrade(request):
+            # Whether the protocol switches is the application's answer: until then the
+            # bytes after this head are held raw (take_held() or resume()).
+            request.complete = True
             self.halted = True
+            self.held = bytearray()
+            self._done()
             return False
         # RFC 9110 section 7.8: the server ignores Upgrade and goes on with HTTP/1.1.  llhttp
         # skipped the body, taking it for the new protocol's bytes: a new llhttp parser reads
@@ -703,13 +721,32 @@ class RequestParser:
         return True
 
     def _accept_upgrade(self, request: Request) -> bool:
-        """Whether to hand the connection to another protocol after ``request``.
+        """Whether the connection may switch to another protocol after ``request``.
 
-        The one place an upgrade would be accepted (a websocket take-over would answer 101
-        and take the connection's remaining bytes).  None is, so the ``Upgrade`` header is
-        ignored and the request is an ordinary HTTP/1.1 one, its body parsed as such.
+        The one place an upgrade is considered: a ``GET`` without a body (a WebSocket
+        handshake) may be answered ``101`` by the application, which then takes the
+        connection over (``cherrypy.plugin.take_over_connection``); the bytes after its head
+        are held until the answer.  Any other ``Upgrade`` is ignored (RFC 9110 section 7.8)
+        and the request is an ordinary HTTP/1.1 one, its body parsed as such.
         """
-        return False
+        return request.method == "GET" and not request.chunked and not request.content_length
+
+    def take_held(self) -> bytes:
+        """The bytes held after an upgrade request, for the protocol taking over."""
+        held = self.held
+        self.held = None
+        return bytes(held) if held else b""
+
+    def resume(self) -> None:
+        """Go on with HTTP after an upgrade request that was not taken over."""
+        held = self.held
+        if held is None:
+            return
+        self.held = None
+        self.halted = False
+        self._parser = httptools.HttpRequestParser(self)
+        if held:
+            self.feed(bytes(held))
 
     def _fail(self, error: ProtocolError) -> None:
         self.halted = True

@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from . import connection as _connection
-from .connection import CLOSED, IN_SELECTOR, IN_WORKER, Connection, use_tls_errors
+from .connection import CLOSED, IN_SELECTOR, IN_WORKER, TAKEN, Connection, use_tls_errors
 from .gateway import FileWrapper, error_response, serve_request
 from .listeners import Listener, bind_listener
 from .poller import Poller, make_poller
 from .pool import DEFAULT_MAX_THREADS, WorkerPool
 from .protocol import Limits, ProtocolError
+from .takeover import TakeoverTransport, TimerQueue
 
 if TYPE_CHECKING:
     import ssl
@@ -143,6 +144,12 @@ class HTTPServer:
         # Connections workers give back with a request ready to route (appended by workers,
         # taken by the selector thread; deque appends and pops are atomic).
         self._returned: deque[Connection] = deque()
+        # Taken-over connections (cherrypy_server.takeover): their transports, those that
+        # other threads asked the selector to service, and those to start.
+        self._transports: set[TakeoverTransport] = set()
+        self.pending_transports: deque[TakeoverTransport] = deque()
+        self._starting: deque[tuple[TakeoverTransport, bytes]] = deque()
+        self.timers = TimerQueue()
         self.rate_window = 10.0
         self.rx_quota = 1
         self.tx_quota = 1
@@ -196,6 +203,40 @@ class HTTPServer:
 
     def __repr__(self) -> str:
         return f"{type(self).__module__}.{type(self).__qualname__}({self.bind_addr!r})"
+
+    # -- services for taken-over connections (cherrypy_server.takeover) ---------------------
+
+    @property
+    def poller(self) -> Poller | None:
+        """The selector thread's poller (None before :meth:`prepare`)."""
+        return self._poller
+
+    @property
+    def open_takeovers(self) -> int:
+        """Connections handed over to plugins and still open."""
+        return len(self._transports)
+
+    def in_selector_thread(self) -> bool:
+        """True in the thread running :meth:`serve`."""
+        return self._serving.is_set() and self._in_serve_thread()
+
+    def wake(self) -> None:
+        """Make the selector thread look at its queues now (any thread)."""
+        poller = self._poller
+        if poller is not None:
+            poller.wake()
+
+    def submit_job(self, job: Callable[[], Any]) -> None:
+        """Run ``job()`` in the worker pool (any thread); exceptions are logged."""
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("the server is not started")
+        pool.submit(job)
+
+    def forget_transport(self, transport: TakeoverTransport) -> None:
+        """Close a taken-over connection and forget it (selector thread)."""
+        self._transports.discard(transport)
+        self._close(transport.conn)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -300,7 +341,7 @@ class HTTPServer:
         if not pool.wait_idle(deadline):
             self._aborting = True
             for conn in pool.current_jobs():
-                if conn is own:
+                if conn is own or type(conn) is not Connection:
                     continue
                 try:
                     conn.sock.shutdown(socket.SHUT_RDWR)
@@ -374,8 +415,12 @@ class HTTPServer:
             self._serving.set()
         next_sweep = time.monotonic() + _SWEEP_INTERVAL
         try:
+            timers = self.timers
             while not self.stopping:
                 wait = 0.05 if pool.backlog else _SWEEP_INTERVAL
+                due = timers.next_due()
+                if due is not None:
+                    wait = min(wait, max(0.0, due - time.monotonic()))
                 for obj, _events in poller.poll(wait):
                     try:
                         if type(obj) is Connection:
@@ -387,6 +432,10 @@ class HTTPServer:
                         if type(obj) is Connection:
                             self._close(obj)
                 now = time.monotonic()
+                if self._starting or self.pending_transports:
+                    self._service_transports()
+                if due is not None:
+                    self._run_timers(now)
                 if self._returned:
                     self._take_returned(now)
                 if self._slot_waiters and self._body_busy < self._body_limit:
@@ -401,6 +450,10 @@ class HTTPServer:
                     self._paused = []
         finally:
             self._close_selector_side()
+            try:
+                self._finish_takeovers()
+            except Exception:
+                self.error_log("Unexpected error closing taken-over connections", 40, True)
             self._serving.clear()
             self._served.set()
         if self._interrupt is not None:
@@ -409,6 +462,61 @@ class HTTPServer:
                 time.sleep(0.01)
             if self._interrupt is not None:
                 raise self._interrupt
+
+    def _service_transports(self) -> None:
+        """Start transports handed over by workers; service those other threads poked."""
+        starting = self._starting
+        while starting:
+            transport, initial = starting.popleft()
+            conn = transport.conn
+            if conn.owner != TAKEN or self._conns.get(conn.fd) is not conn:
+                continue
+            self._transports.add(transport)
+            transport.start(initial)
+        pending = self.pending_transports
+        while pending:
+            transport = pending.popleft()
+            if transport in self._transports:
+                transport.service()
+
+    def _run_timers(self, now: float) -> None:
+        for timer in self.timers.pop_due(now):
+            try:
+                timer.callback()
+            except Exception:
+                self.error_log(f"Error in timer callback {timer.callback!r}", 40, True)
+
+    def _finish_takeovers(self) -> None:
+        """Graceful stop: let every taken-over connection say goodbye, then close the rest."""
+        poller = self._poller
+        if poller is None:
+            return
+        if self._starting or self.pending_transports:
+            self._service_transports()
+        if not self._transports:
+            return
+        for transport in list(self._transports):
+            transport.stopping()
+        deadline = time.monotonic() + max(0.5, min(float(self.shutdown_timeout), 10.0))
+        while self._transports:
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            for obj, _events in poller.poll(min(0.05, deadline - now)):
+                if type(obj) is Connection and obj.owner == TAKEN:
+                    try:
+                        obj.transport.on_event()
+                    except Exception:
+                        self.error_log(f"Unexpected error handling {obj!r}", 40, True)
+                        self._close(obj)
+            if self._starting or self.pending_transports:
+                self._service_transports()
+            self._run_timers(time.monotonic())
+        for transport in list(self._transports):
+            transport.abort()
+            transport.service()
+        self._transports.clear()
+        self.timers.clear()
 
     def _close_selector_side(self) -> None:
         """Close the listening sockets and every connection the selector thread holds."""
@@ -489,6 +597,9 @@ class HTTPServer:
         self._arm(conn)
 
     def _on_event(self, conn: Connection) -> None:
+        if conn.owner == TAKEN:
+            conn.transport.on_event()
+            return
         if conn.handshaking:
             self._handshake(conn)
             return
@@ -659,6 +770,13 @@ class HTTPServer:
 
     def _work(self, conn: Connection) -> None:
         """Serve the ready requests of ``conn`` in order, then give it back or close it."""
+        if type(conn) is not Connection:
+            # A job submitted for a taken-over connection (Transport.submit).
+            try:
+                conn()  # type: ignore[operator]
+            except Exception:
+                self.error_log(f"Error in job {conn!r}", 40, True)
+            return
         try:
             requests = conn.parser.requests
             while requests and not self._aborting:
@@ -692,6 +810,11 @@ class HTTPServer:
                 self.release_body_slot(conn)
                 conn.sent_continue = False
                 requests.popleft()
+                if conn.taken is not None:
+                    self._take_over(conn)
+                    return
+                if conn.parser.held is not None:
+                    conn.parser.resume()
                 if not keep and not request.complete:
                     self._close_gently(conn)
                     return
@@ -707,6 +830,21 @@ class HTTPServer:
         except Exception:
             self.error_log(f"Unexpected error serving {conn!r}", 40, True)
         self._close(conn)
+
+    def _take_over(self, conn: Connection) -> None:
+        """Hand ``conn`` to the handler its application offered (from the worker)."""
+        handler = conn.takeover
+        environ, chunked = conn.taken  # type: ignore[misc]
+        conn.takeover = None
+        conn.taken = None
+        if self.stopping:
+            self._close(conn)
+            return
+        transport = TakeoverTransport(self, conn, handler, environ, chunked)
+        conn.transport = transport
+        conn.owner = TAKEN
+        self._starting.append((transport, conn.parser.take_held()))
+        self.wake()
 
     def _close_gently(self, conn: Connection) -> None:
         """Close after an answer while the client may still be sending: linger first.
