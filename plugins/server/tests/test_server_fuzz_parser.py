@@ -392,7 +392,13 @@ def test_limits_refuse_with_their_status(
     target = expected["target"]
     assert isinstance(target, bytes)
     if len(target) > SMALL_LIMITS.max_uri_size:
-        assert parsed.error is not None and parsed.error.status == 414
+        assert parsed.error is not None
+        if parsed.error.status == 431:
+            # The head broke its own limit before the whole target was seen.
+            head_end = wire.find(b"\r\n\r\n")
+            assert head_end < 0 or head_end + 4 > SMALL_LIMITS.max_header_size
+        else:
+            assert parsed.error.status == 414
     elif parsed.error is None:
         head_size = wire.find(b"\r\n\r\n") + 4
         body = expected["body"]

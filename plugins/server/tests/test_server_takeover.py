@@ -171,7 +171,7 @@ def test_streamed_response_to_http10_is_close_delimited(start_server, connect):
     assert response.body == b"head-only"
 
 
-def test_error_answer_cancels_the_takeover(start_server, connect):
+def test_error_answer_cancels_the_takeover(start_server, connect, until):
     """An application that offers, then answers 4xx, keeps an ordinary HTTP connection."""
     handlers: list[Recorder] = []
 
@@ -193,6 +193,9 @@ def test_error_answer_cancels_the_takeover(start_server, connect):
     client.send(upgrade_request(b"/boom"))
     assert client.read_response().status == 500
     assert all(handler.transport is None for handler in handlers)
+    # Each handler offered and not taken is told, without connection_made.
+    # (the worker tells it right after sending the answer)
+    assert until(lambda: [handler.calls for handler in handlers] == [["lost"]] * 3)
 
 
 def test_upgrade_not_answered_101_keeps_http(start_server, connect):

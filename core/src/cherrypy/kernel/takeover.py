@@ -95,7 +95,8 @@ class Transport(Protocol):
 
         Jobs of one connection are not ordered among themselves by the pool: a handler that
         needs order keeps its own queue and submits one job at a time.  Exceptions a job
-        raises are logged by the server.
+        raises are logged by the server.  Jobs submitted while the server stops gracefully
+        still run; after it stopped they may not.
         """
 
     def call_later(self, delay: float, callback: Callable[[], Any]) -> TimerHandle:
@@ -123,7 +124,12 @@ class ConnectionHandler(Protocol):
         """The client closed its side; the server closes the connection afterwards."""
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        """The connection is closed (``exc`` is the error, or None for a clean close)."""
+        """The connection is closed (``exc`` is the error, or None for a clean close).
+
+        Also called, without ``connection_made`` before it, when the server does not take
+        the connection over after all (the application answered an error, the server is
+        stopping), so that a handler registered somewhere is always cleaned up.
+        """
 
     def server_stopping(self) -> None:
         """The server is stopping gracefully: say goodbye and :meth:`Transport.close`.

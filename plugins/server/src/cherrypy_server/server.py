@@ -470,6 +470,7 @@ class HTTPServer:
             transport, initial = starting.popleft()
             conn = transport.conn
             if conn.owner != TAKEN or self._conns.get(conn.fd) is not conn:
+                self._lost_without_connection(transport.handler)
                 continue
             self._transports.add(transport)
             transport.start(initial)
@@ -813,6 +814,8 @@ class HTTPServer:
                 if conn.taken is not None:
                     self._take_over(conn)
                     return
+                if conn.takeover is not None:
+                    self._cancel_offer(conn)
                 if conn.parser.held is not None:
                     conn.parser.resume()
                 if not keep and not request.complete:
@@ -831,6 +834,19 @@ class HTTPServer:
             self.error_log(f"Unexpected error serving {conn!r}", 40, True)
         self._close(conn)
 
+    def _cancel_offer(self, conn: Connection) -> None:
+        """The application offered a handler but answered otherwise: tell the handler."""
+        handler = conn.takeover
+        conn.takeover = None
+        conn.taken = None
+        self._lost_without_connection(handler)
+
+    def _lost_without_connection(self, handler: Any) -> None:
+        try:
+            handler.connection_lost(None)
+        except Exception:
+            self.error_log(f"Error in {type(handler).__qualname__}.connection_lost", 40, True)
+
     def _take_over(self, conn: Connection) -> None:
         """Hand ``conn`` to the handler its application offered (from the worker)."""
         handler = conn.takeover
@@ -839,6 +855,7 @@ class HTTPServer:
         conn.taken = None
         if self.stopping:
             self._close(conn)
+            self._lost_without_connection(handler)
             return
         transport = TakeoverTransport(self, conn, handler, environ, chunked)
         conn.transport = transport
