@@ -49,6 +49,9 @@ BODY_BUFFER = 64 * 1024
 LINGER_BYTES = 1024 * 1024
 """Bytes read and discarded after an error answer, so the client can read that answer."""
 
+TRANSPORT_BATCH = 256
+"""Taken-over connections serviced per turn of the selector loop (see _service_transports)."""
+
 _SWEEP_INTERVAL = 0.25
 _STOPPING_FOR_INTERRUPT = object()
 _logger = logging.getLogger("cherrypy_server")
@@ -150,6 +153,7 @@ class HTTPServer:
         self.pending_transports: deque[TakeoverTransport] = deque()
         self._starting: deque[tuple[TakeoverTransport, bytes]] = deque()
         self.timers = TimerQueue()
+        self._transport_wake = False
         self.rate_window = 10.0
         self.rx_quota = 1
         self.tx_quota = 1
@@ -225,6 +229,12 @@ class HTTPServer:
         poller = self._poller
         if poller is not None:
             poller.wake()
+
+    def wake_for_transports(self) -> None:
+        """Wake the selector for queued transports, once per batch (any thread)."""
+        if not self._transport_wake:
+            self._transport_wake = True
+            self.wake()
 
     def submit_job(self, job: Callable[[], Any]) -> None:
         """Run ``job()`` in the worker pool (any thread); exceptions are logged."""
@@ -418,6 +428,8 @@ class HTTPServer:
             timers = self.timers
             while not self.stopping:
                 wait = 0.05 if pool.backlog else _SWEEP_INTERVAL
+                if self.pending_transports or self._starting:
+                    wait = 0.0
                 due = timers.next_due()
                 if due is not None:
                     wait = min(wait, max(0.0, due - time.monotonic()))
@@ -463,8 +475,14 @@ class HTTPServer:
             if self._interrupt is not None:
                 raise self._interrupt
 
-    def _service_transports(self) -> None:
-        """Start transports handed over by workers; service those other threads poked."""
+    def _service_transports(self, batch: int = TRANSPORT_BATCH) -> None:
+        """Start transports handed over by workers; service those other threads poked.
+
+        At most ``batch`` of the poked ones per call, so that a broadcast to thousands of
+        connections does not keep the selector from new requests (the loop polls without
+        waiting while some are left).
+        """
+        self._transport_wake = False
         starting = self._starting
         while starting:
             transport, initial = starting.popleft()
@@ -475,9 +493,11 @@ class HTTPServer:
             self._transports.add(transport)
             transport.start(initial)
         pending = self.pending_transports
-        while pending:
+        transports = self._transports
+        while pending and batch > 0:
+            batch -= 1
             transport = pending.popleft()
-            if transport in self._transports:
+            if transport in transports:
                 transport.service()
 
     def _run_timers(self, now: float) -> None:

@@ -231,7 +231,7 @@ class TakeoverTransport:
                 return
             self._scheduled = True
         server.pending_transports.append(self)
-        server.wake()
+        server.wake_for_transports()
 
     def start(self, initial: bytes) -> None:
         """Hand the connection to the handler (selector thread); feed ``initial`` bytes."""
