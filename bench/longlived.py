@@ -41,9 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def serve_ours(port: int) -> None:
     import threading
 
-    from cherrypy_websocket import EventHub, EventStream, WebSocket
-
     import cherrypy
+    from cherrypy_websocket import EventHub, EventStream, WebSocket
 
     hub = EventHub()
 

@@ -15,8 +15,9 @@ No connection holds a worker thread while it waits.
 import json
 from pathlib import Path
 
-import cherrypy
 from cherrypy_websocket import EventHub, EventStream, WebSocket
+
+import cherrypy
 
 PAGE = (Path(__file__).resolve().parent / "chat.html").read_text(encoding="utf-8")
 MAX_NAME = 40
@@ -44,7 +45,7 @@ class ChatSocket(WebSocket):
             data = json.loads(str(message))
             name, text = data["name"], data["text"]
         except (ValueError, KeyError, TypeError):
-            self.close(1003, "send JSON: {\"name\": ..., \"text\": ...}")
+            self.close(1003, 'send JSON: {"name": ..., "text": ...}')
             return
         say(name, text)
 

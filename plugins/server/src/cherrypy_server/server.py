@@ -442,7 +442,7 @@ class HTTPServer:
                     except Exception:
                         self.error_log(f"Unexpected error handling {obj!r}", 40, True)
                         if type(obj) is Connection:
-                            self._close(obj)
+                            self._drop(obj)
                 now = time.monotonic()
                 if self._starting or self.pending_transports:
                     self._service_transports()
@@ -491,14 +491,24 @@ class HTTPServer:
                 self._lost_without_connection(transport.handler)
                 continue
             self._transports.add(transport)
-            transport.start(initial)
+            try:
+                transport.start(initial)
+            except Exception:
+                self.error_log(f"Unexpected error starting {transport!r}", 40, True)
+                transport.abort()
+                transport.service()
         pending = self.pending_transports
         transports = self._transports
         while pending and batch > 0:
             batch -= 1
             transport = pending.popleft()
             if transport in transports:
-                transport.service()
+                try:
+                    transport.service()
+                except Exception:
+                    self.error_log(f"Unexpected error servicing {transport!r}", 40, True)
+                    transport.abort()
+                    transport.service()
 
     def _run_timers(self, now: float) -> None:
         for timer in self.timers.pop_due(now):
@@ -529,7 +539,7 @@ class HTTPServer:
                         obj.transport.on_event()
                     except Exception:
                         self.error_log(f"Unexpected error handling {obj!r}", 40, True)
-                        self._close(obj)
+                        self._drop(obj)
             if self._starting or self.pending_transports:
                 self._service_transports()
             self._run_timers(time.monotonic())
@@ -776,6 +786,19 @@ class HTTPServer:
                 and (conn.parser.requests or not conn.served)
             ):
                 conn.try_send(error_response(self, "408 Request Timeout", "Request Timeout"))
+            self._close(conn)
+
+    def _drop(self, conn: Connection) -> None:
+        """Close ``conn`` after an unexpected error; a taken-over one tells its handler."""
+        transport = conn.transport if conn.owner == TAKEN else None
+        if transport is None:
+            self._close(conn)
+            return
+        try:
+            transport.abort()
+            transport.service()
+        finally:
+            self._transports.discard(transport)
             self._close(conn)
 
     def _close(self, conn: Connection) -> None:

@@ -329,12 +329,14 @@ class TakeoverTransport:
             return False
         if sent:
             with self._lock:
-                head = self._out[0]
-                if sent >= len(head):
-                    self._out.pop(0)
-                else:
-                    self._out[0] = head[sent:]
-                self._out_size = max(0, self._out_size - sent)
+                out = self._out
+                # abort() from another thread may have emptied the queue meanwhile.
+                if out and out[0] is data:
+                    if sent >= len(data):
+                        out.pop(0)
+                    else:
+                        out[0] = data[sent:]
+                    self._out_size = max(0, self._out_size - sent)
         return True
 
     def _finish(self, exc: BaseException | None) -> None:
