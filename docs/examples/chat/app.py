@@ -15,9 +15,8 @@ No connection holds a worker thread while it waits.
 import json
 from pathlib import Path
 
-from cherrypy_websocket import EventHub, EventStream, WebSocket
-
 import cherrypy
+from cherrypy_websocket import EventHub, EventStream, WebSocket
 
 PAGE = (Path(__file__).resolve().parent / "chat.html").read_text(encoding="utf-8")
 MAX_NAME = 40

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import requests
-from cherrypy_websocket.sse import EventHub, EventStream
 
 import cherrypy
 from cherrypy.kernel.pytest_fixtures import clean_kernel  # noqa: F401
 from cherrypy.testing import serve
 from cherrypy_server import HTTPServer
+from cherrypy_websocket.sse import EventHub, EventStream
 
 DEADLINE = 10.0
 

@@ -15,6 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+import cherrypy
+from cherrypy.kernel.pytest_fixtures import clean_kernel  # noqa: F401
+from cherrypy.plugin import TAKEOVER_ENVIRON_KEY, ConnectionHandler, TakeoverUnavailable
+from cherrypy.testing import Client
 from cherrypy_websocket import sse
 from cherrypy_websocket.sse import (
     KEEP_ALIVE,
@@ -23,11 +28,6 @@ from cherrypy_websocket.sse import (
     format_comment,
     format_event,
 )
-
-import cherrypy
-from cherrypy.kernel.pytest_fixtures import clean_kernel  # noqa: F401
-from cherrypy.plugin import TAKEOVER_ENVIRON_KEY, ConnectionHandler, TakeoverUnavailable
-from cherrypy.testing import Client
 
 
 class FakeTimer:
@@ -540,3 +540,39 @@ def test_concurrent_publishers_keep_every_stream_consistent(app: App) -> None:
     for who in range(4):
         seen = [int(line.split(":")[2]) for line in text.splitlines() if f"data: {who}:" in line]
         assert seen == list(range(200))
+
+
+def test_a_stream_lost_while_writing_does_not_deadlock_a_publisher(app: App) -> None:
+    """The selector thread loses a connection inside ``Transport.write`` (a heartbeat hits a
+    dead socket) while another thread publishes: the stream leaves the hub without waiting
+    for the publisher, which waits for the stream."""
+    first, second = Call("/events"), Call("/events")
+    first.connect()
+    publisher_inside = threading.Event()
+
+    class Reporting(FakeTransport):
+        def write(self, data: bytes) -> None:
+            publisher_inside.set()  # the publisher holds the hub while it writes here
+            super().write(data)
+
+    class Failing(FakeTransport):
+        armed = False
+
+        def write(self, data: bytes) -> None:
+            if self.armed:
+                assert publisher_inside.wait(10)
+                second.stream.connection_lost(BrokenPipeError())  # as the selector does
+            super().write(data)
+
+    first.stream._transport = Reporting()  # the stream's own attribute (not the kernel's)
+    failing = Failing()
+    second.stream.connection_made(failing)
+    failing.armed = True
+    selector = threading.Thread(target=second.stream.comment, args=("beat",), daemon=True)
+    publisher = threading.Thread(target=app.hub.publish, args=("news",), daemon=True)
+    selector.start()
+    publisher.start()
+    selector.join(10)
+    publisher.join(10)
+    assert not selector.is_alive() and not publisher.is_alive(), "deadlock"
+    assert app.hub.streams == [first.stream]

@@ -14,13 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .connection import Limits, WebSocketConnection
 from .manager import WebSocketManager, WebSocketPlugin, manager
 from .messaging import BinaryMessage, Message, PongControlMessage, TextMessage
 from .tool import WebSocketTool
 from .websocket import EchoWebSocket, WebSocket
 
 if TYPE_CHECKING:
+    from .connection import Limits, WebSocketConnection
     from .sse import EventHub, EventStream
 
 __all__ = [
@@ -40,7 +40,13 @@ __all__ = [
     "manager",
 ]
 
-_LAZY = {"EventStream": "sse", "EventHub": "sse"}
+# Imported on first use: wsproto (and hashlib with it) is not paid for at start-up.
+_LAZY = {
+    "EventStream": "sse",
+    "EventHub": "sse",
+    "Limits": "connection",
+    "WebSocketConnection": "connection",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -435,7 +435,11 @@ class EventHub:
         if isinstance(replay, bool) or not isinstance(replay, int) or replay < 0:
             raise ValueError(f"replay must be a number of events >= 0, not {replay!r}")
         self.replay = replay
+        # _lock orders publications (and replays) among themselves; _members guards the set
+        # alone.  A stream that ends leaves the set under _members only, so a stream ending
+        # in the selector thread never waits for a publisher (which may be waiting for it).
         self._lock = threading.RLock()
+        self._members = threading.Lock()
         self._streams: dict[EventStream, None] = {}
         self._recent: deque[tuple[str | None, bytes]] = deque(maxlen=replay or None)
         # Automatic ids start from the clock, so that they do not repeat after a restart (a
@@ -455,11 +459,13 @@ class EventHub:
                 for chunk in self._missed(stream.last_event_id):
                     if not stream.write_raw(chunk):
                         return
-            self._streams[stream] = None
+            with self._members:
+                if not stream.closed:  # else it has left already (or is leaving)
+                    self._streams[stream] = None
 
     def discard(self, stream: EventStream) -> None:
         """Forget ``stream`` (it is not closed); nothing happens if the hub does not hold it."""
-        with self._lock:
+        with self._members:
             self._streams.pop(stream, None)
 
     def publish(
@@ -478,7 +484,7 @@ class EventHub:
             key = None if id is None else str(id)
             if self.replay:
                 self._recent.append((key, chunk))
-            for stream in list(self._streams):
+            for stream in self.streams:
                 stream.write_raw(chunk)
             return key
 
@@ -486,20 +492,18 @@ class EventHub:
         """Send a comment to every stream (not replayed)."""
         chunk = format_comment(text)
         with self._lock:
-            for stream in list(self._streams):
+            for stream in self.streams:
                 stream.write_raw(chunk)
 
     def close(self) -> None:
         """End every stream the hub holds."""
-        with self._lock:
-            streams = list(self._streams)
-        for stream in streams:
+        for stream in self.streams:
             stream.close()
 
     @property
     def streams(self) -> list[EventStream]:
         """The open streams, as a list (a snapshot)."""
-        with self._lock:
+        with self._members:
             return list(self._streams)
 
     def __len__(self) -> int:

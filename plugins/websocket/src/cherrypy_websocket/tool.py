@@ -23,10 +23,12 @@ from typing import Any
 import cherrypy
 from cherrypy.plugin import PipelineBuilder, Tool, take_over_connection, takeover_available
 
-from .connection import MIB, Limits, WebSocketConnection
-from .handshake import negotiate
 from .manager import manager, subscribe_broadcast
 from .websocket import WebSocket
+
+# wsproto (with hashlib, h11...) is imported on the first handshake, not when the plugin
+# loads: every application pays for what the plugin imports at start-up.
+MIB = 1024 * 1024
 
 __all__ = ["WebSocketTool", "complete", "spell_headers", "upgrade"]
 
@@ -74,6 +76,9 @@ def upgrade(
     close_timeout: float = 5.0,
 ) -> None:
     """Check the WebSocket handshake and prepare the ``101`` (``before_handler``)."""
+    from .connection import Limits, WebSocketConnection
+    from .handshake import negotiate
+
     request = cherrypy.serving.request
     if request.handler is None:  # a tool before us answered (session_auth's login page...)
         return
