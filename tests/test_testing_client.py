@@ -717,6 +717,26 @@ def case_staticfile(c: Factory, tmp: Path, log: list[str]) -> None:
     assert reply.body == b"\x89PNG fake" and reply.headers["Content-Type"] == "image/png"
 
 
+def case_websocket(c: Factory, tmp: Path, log: list[str]) -> None:
+    """The in-process client has no connection to hand over: the handshake is refused with a
+    501 naming the cure; a malformed handshake is still a 400, a wrong version or a plain GET
+    a 426."""
+    client = c(_page("", **{"tools.websocket.on": True}))
+    handshake = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version": "13",
+    }
+    refused = client.get("/", headers=handshake)
+    assert refused.status_code == 501 and "cherrypy-server" in refused.text
+    assert client.get("/").status_code == 426
+    bad_key = client.get("/", headers={**handshake, "Sec-WebSocket-Key": "short"})
+    assert bad_key.status_code == 400
+    old = client.get("/", headers={**handshake, "Sec-WebSocket-Version": "8"})
+    assert old.status_code == 426 and old.headers["Sec-WebSocket-Version"] == "13"
+
+
 TOOL_CASES: dict[str, Callable[[Factory, Path, list[str]], None]] = {
     name.removeprefix("case_"): case
     for name, case in dict(globals()).items()
