@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,75 @@ def need(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set: this test must run)")
     pytest.skip(reason)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",  # the tests run as root
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def need_chromium() -> None:
+    """Skip (fail under CI=true) unless Debian's chromium, chromedriver and selenium are here."""
+    need(Path(CHROMIUM).is_file(), "Debian's chromium is not installed (apt-get install chromium)")
+    need(
+        Path(CHROMEDRIVER).is_file(),
+        "Debian's chromedriver is not installed (apt-get install chromium-driver)",
+    )
+    try:
+        import selenium  # noqa: F401
+    except ImportError:  # pragma: no cover - selenium is in the dev dependency group
+        need(False, "selenium is not installed")
+
+
+def headless_chromium(profile: Path, extra_flags: Sequence[str] = ()) -> Any:
+    """Start headless Debian Chromium under chromedriver (Selenium's WebDriver); the caller
+    quits it.  Call :func:`need_chromium` first."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra_flags):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(10)
+    return driver
+
+
+@pytest.fixture
+def chromium_available() -> None:
+    """Skip (fail under CI=true) unless chromium, chromedriver and selenium are installed."""
+    need_chromium()
+
+
+@pytest.fixture(name="headless_chromium")
+def headless_chromium_fixture() -> Iterator[Callable[..., Any]]:
+    """``headless_chromium(profile, extra_flags=())`` -> a WebDriver, quit at teardown."""
+    drivers: list[Any] = []
+
+    def start(profile: Path, extra_flags: Sequence[str] = ()) -> Any:
+        need_chromium()
+        driver = headless_chromium(profile, extra_flags)
+        drivers.append(driver)
+        return driver
+
+    try:
+        yield start
+    finally:
+        for driver in drivers:
+            driver.quit()
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -12,60 +12,27 @@ Without chromium or chromedriver the test skips locally and fails under CI=true,
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 CHAT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "chat" / "app.py"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 BASE = "http://127.0.0.1:8080"
 WAIT = 15
 
 
 @pytest.fixture
-def browser(need: Any, tmp_path: Path) -> Iterator[Any]:
-    """Headless Debian Chromium under chromedriver (Selenium's WebDriver)."""
-    need(Path(CHROMIUM).is_file(), "Debian's chromium is not installed (apt-get install chromium)")
-    need(
-        Path(CHROMEDRIVER).is_file(),
-        "Debian's chromedriver is not installed (apt-get install chromium-driver)",
+def browser(headless_chromium: Any, tmp_path: Path) -> Any:
+    """Headless Debian Chromium; two windows of it must not be throttled as background pages."""
+    return headless_chromium(
+        tmp_path / "chromium-profile",
+        (
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--disable-backgrounding-occluded-windows",
+        ),
     )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:  # pragma: no cover - selenium is in the dev dependency group
-        need(False, "selenium is not installed")
-        raise
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",  # the tests run as root
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        # Two windows of one browser: neither may be throttled as a background page.
-        "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(10)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 class ChatWindow:

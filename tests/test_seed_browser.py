@@ -15,7 +15,6 @@ served unchanged.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +24,6 @@ from typing import Any
 import pytest
 
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")  # Debian's libjs-jquery
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 BASE = "http://127.0.0.1:8080"
 
 
@@ -64,44 +61,19 @@ def jquery_cdn(need: Any) -> Iterator[int]:
 
 
 @pytest.fixture
-def browser(need: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """Headless Debian Chromium under chromedriver (Selenium's WebDriver)."""
-    need(Path(CHROMIUM).is_file(), "Debian's chromium is not installed (apt-get install chromium)")
-    need(
-        Path(CHROMEDRIVER).is_file(),
-        "Debian's chromedriver is not installed (apt-get install chromium-driver)",
-    )
+def browser(
+    chromium_available: None,
+    headless_chromium: Any,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> Iterator[Any]:
+    """Headless Debian Chromium under chromedriver, with code.jquery.com mapped to a local copy."""
     # Only now: its teardown checks that the page fetched jQuery, which a skip never does.
     jquery_cdn: int = request.getfixturevalue("jquery_cdn")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:  # pragma: no cover - selenium is in the dev dependency group
-        need(False, "selenium is not installed")
-        raise
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",  # the tests run as root
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        f"--host-resolver-rules=MAP code.jquery.com 127.0.0.1:{jquery_cdn}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(10)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield headless_chromium(
+        tmp_path / "chromium-profile",
+        (f"--host-resolver-rules=MAP code.jquery.com 127.0.0.1:{jquery_cdn}",),
+    )
 
 
 def _fetch_generator(driver: Any) -> list[Any]:

@@ -61,9 +61,11 @@ class Recorder:
         self.transport.close()
 
 
-def upgrade_app(handlers: list[Recorder], greeting: bytes = b"hi"):
+def upgrade_app(handlers: list[Any], greeting: bytes = b"hi", factory: Any = None):
+    """A WSGI app answering 101 and handing the connection to a new handler (recorded)."""
+
     def app(environ, start_response):
-        handler = Recorder(greeting)
+        handler = factory() if factory is not None else Recorder(greeting)
         handlers.append(handler)
         environ[TAKEOVER_ENVIRON_KEY](handler)
         start_response("101 Switching Protocols", [("Upgrade", "echo"), ("Connection", "Upgrade")])
@@ -271,12 +273,7 @@ def test_submit_runs_jobs_in_the_worker_pool(start_server, connect, until):
 
             self.transport.submit(job)
 
-    def app(environ, start_response):
-        environ[TAKEOVER_ENVIRON_KEY](Submitter())
-        start_response("101 Switching Protocols", [("Upgrade", "x"), ("Connection", "Upgrade")])
-        return []
-
-    server = start_server(app)
+    server = start_server(upgrade_app([], factory=Submitter))
     client = connect(server)
     client.send(upgrade_request() + b"go")
     assert client.read_response().status == 101
@@ -291,15 +288,7 @@ def test_pause_and_resume_reading(start_server, connect, until):
             self.transport.pause_reading()
 
     handlers: list[Pausing] = []
-
-    def app(environ, start_response):
-        handler = Pausing()
-        handlers.append(handler)
-        environ[TAKEOVER_ENVIRON_KEY](handler)
-        start_response("101 Switching Protocols", [("Upgrade", "x"), ("Connection", "Upgrade")])
-        return []
-
-    server = start_server(app)
+    server = start_server(upgrade_app(handlers, factory=Pausing))
     client = connect(server)
     client.send(upgrade_request())
     assert client.read_response().status == 101
@@ -319,15 +308,9 @@ def test_failing_handler_is_logged_and_its_connection_closed(start_server, conne
             raise ValueError("bug in a plugin")
 
     handlers: list[Broken] = []
-
-    def app(environ, start_response):
-        handler = Broken()
-        handlers.append(handler)
-        environ[TAKEOVER_ENVIRON_KEY](handler)
-        start_response("101 Switching Protocols", [("Upgrade", "x"), ("Connection", "Upgrade")])
-        return []
-
-    server = start_server(app, error_log=lambda msg="", *a, **k: logged.append(msg))
+    server = start_server(
+        upgrade_app(handlers, factory=Broken), error_log=lambda msg="", *a, **k: logged.append(msg)
+    )
     client = connect(server)
     client.send(upgrade_request())
     assert client.read_response().status == 101
