@@ -1,0 +1,1 @@
+"""OpenTelemetry tracing for cherrypy-kernel (issue 22, in progress)."""

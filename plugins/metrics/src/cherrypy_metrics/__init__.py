@@ -1,0 +1,1 @@
+"""Prometheus metrics for cherrypy-kernel (issue 22, in progress)."""
