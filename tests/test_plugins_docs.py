@@ -5,6 +5,7 @@ registers it and exercised over real HTTP."""
 from __future__ import annotations
 
 import re
+import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,3 +162,29 @@ def test_the_take_over_example(registered: list[str]) -> None:
             assert sock.recv(5) == b"HELLO"
             sock.sendall(b"bye")
             assert sock.recv(10) == b""
+
+
+def test_the_observer_example(registered: list[str]) -> None:
+    from cherrypy.kernel import observe
+
+    plugin = load(block("cherrypy_counts/plugin.py"), "docs_counts")
+    assert plugin.CHERRYPY_PLUGIN_API == ">=1.2,<2"
+    try:
+        register(plugin, "docs-counts", registered)  # the historic hook is replayed to it
+        assert plugin.counter in observe.observers
+        cherrypy.tree.mount(Root(), "")
+        with serve() as base, requests.Session() as client:
+            ok = client.get(base + "/", timeout=10)
+            client.get(base + "/", timeout=10)
+            client.get(base + "/nowhere", timeout=10)
+            client.get(base + "/nowhere/else", timeout=10)
+        # The last request may still be closing when the client has read its answer.
+        for _ in range(100):
+            if sum(plugin.counter.counts.values()) == 4:
+                break
+            threading.Event().wait(0.05)
+        assert plugin.counter.counts == {("/", "2xx"): 2, (None, "4xx"): 2}
+        assert plugin.counter.seconds > 0
+        assert ok.headers["X-Request-ID"]
+    finally:
+        observe.reset()

@@ -36,13 +36,20 @@ A tool
 A dispatcher
     A callable ``dispatcher(path_info)`` put in config as ``request.dispatch``; it sets
     ``request.handler`` and hands the config dicts that apply to the path to
-    :func:`use_config` (the dispatcher seam).  Subclass :class:`Dispatcher` to reuse the
+    :func:`use_config` (the dispatcher seam), and names what it found with :func:`set_route`.  Subclass :class:`Dispatcher` to reuse the
     object-tree walk.  Register factories by name with ``cherrypy_register_dispatchers``.
 
 A long-lived connection (WebSocket, Server-Sent Events)
     Call :func:`take_over_connection` with a :class:`ConnectionHandler` while handling the
     request; after the response head the server's selector thread drives the connection
     through a :class:`Transport` (see ``docs/plugins.md``, "Taking over a connection").
+
+Observing requests (metrics, tracing, request ids)
+    Register a :class:`RequestObserver` with :func:`add_request_observer`: its
+    ``request_started(request)`` and ``request_finished(request, response, state, error,
+    body_bytes)`` are called for every request ``cherrypy.tree`` serves.  ``request.route``
+    names what handled it (bounded cardinality), ``request.id`` is its request id;
+    :func:`want_request_id_header` echoes that id as ``X-Request-ID``.
 
 A session store
     Subclass ``cherrypy.lib.sessions.Session`` (from cherrypy-sessions) and register it with
@@ -70,6 +77,7 @@ from cherrypy.kernel.dispatch import (
     PageHandler,
     add_handler_config,
     expose,
+    set_route,
     use_config,
 )
 from cherrypy.kernel.engine_plugins import BackgroundTask, Monitor, SimplePlugin
@@ -92,6 +100,12 @@ from cherrypy.kernel.hookspecs import (
 )
 from cherrypy.kernel.httpdate import HTTPDate, parse_http_date
 from cherrypy.kernel.httputil import HeaderMap, get_ranges, urljoin, valid_status
+from cherrypy.kernel.observe import (
+    RequestObserver,
+    add_request_observer,
+    remove_request_observer,
+    want_request_id_header,
+)
 from cherrypy.kernel.pluginmanager import ensure_loaded
 from cherrypy.kernel.reprconf import attributes
 from cherrypy.kernel.response import prepare_iter
@@ -143,6 +157,7 @@ __all__ = [
     "PageHandler",
     "PipelineBuilder",
     "RegisterDispatcher",
+    "RequestObserver",
     "RequestView",
     "ResponseView",
     "ServerView",
@@ -154,6 +169,7 @@ __all__ = [
     "Toolbox",
     "Transport",
     "add_handler_config",
+    "add_request_observer",
     "attributes",
     "defer_response_cookie",
     "expose",
@@ -167,14 +183,17 @@ __all__ = [
     "prepare_iter",
     "publish",
     "published",
+    "remove_request_observer",
     "request_cookie_value",
     "serving",
+    "set_route",
     "take_over_connection",
     "takeover_available",
     "url",
     "urljoin",
     "use_config",
     "valid_status",
+    "want_request_id_header",
     "watched_files",
 ]
 

@@ -13,6 +13,9 @@ The variables a route matched become keyword arguments of the handler (``control
 and the app's path sections along the URL, then the controller's and the handler's
 ``_cp_config``, then the app section of the full path.  ``Mapper.redirect`` routes answer with
 their redirect, and ``routes.redirect_to`` inside a handler raises an ``HTTPRedirect``.
+
+``request.route`` is the matched route's template after the mount point
+(``/users/{id}``), never the requested URL; ``None`` when no route matched.
 """
 
 from __future__ import annotations
@@ -27,12 +30,26 @@ from cherrypy.plugin import (
     NotFound,
     RequestView,
     serving,
+    set_route,
     use_config,
 )
 
 __all__ = ["RoutesDispatcher"]
 
 _section_dicts: dict[str, dict[str, str]] = {}
+_route_names: dict[tuple[str, str], str] = {}
+"""(mount point, route template) -> ``request.route``: made once per route."""
+
+
+def _route_name(script_name: str, template: str) -> str:
+    """The mount point followed by the route template (with one leading ``/``)."""
+    key = (script_name, template)
+    found = _route_names.get(key)
+    if found is None:
+        if len(_route_names) > 4096:
+            _route_names.clear()
+        found = _route_names[key] = script_name + "/" + template.lstrip("/")
+    return found
 
 
 def _staticdir_section(section: str) -> dict[str, str]:
@@ -134,7 +151,11 @@ class RoutesDispatcher:
                     if conf:
                         found.append(conf)
         self._set_config(request, path_info, found)
-        return handler if callable(handler) else None
+        if callable(handler) and route is not None:
+            set_route(request, _route_name(request.script_name, route.routepath))
+            return handler
+        set_route(request, None)
+        return None
 
     def _controller(self, name: Any) -> Any:
         """The controller object for the matched ``controller`` value (None if unknown)."""

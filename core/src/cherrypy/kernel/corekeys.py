@@ -42,6 +42,8 @@ _LOG_DOCS = {
     "appid": "The application id in log records (None for the global log).",
     "error_log": "The logging.Logger receiving error messages.",
     "access_log": "The logging.Logger receiving one line per request.",
+    "format": "'text' (CherryPy's lines) or 'json' (one JSON object per line, with request ids; "
+    "see docs/logging.md).",
 }
 
 _CHECKER_DOCS = {
@@ -79,6 +81,7 @@ def declare_kernel_keys(checker: KeyDeclarer) -> None:
             "access_file",
             "wsgi",
             "access_log_format",
+            "format",
             "logger_root",
             "appid",
             "error_log",
@@ -90,6 +93,7 @@ def declare_kernel_keys(checker: KeyDeclarer) -> None:
             "error_file": "",
             "access_file": "",
             "wsgi": False,
+            "format": "text",
             "error_log": UNSET,
             "access_log": UNSET,
         },

@@ -29,6 +29,8 @@ __all__ = [
     "expose",
     "popargs",
     "punctuation_to_underscores",
+    "route_name",
+    "set_route",
     "test_callable_spec",
     "use_config",
     "validate_translator",
@@ -275,7 +277,7 @@ class Dispatcher:
         key = (id(self), id(app), path, _pipeline_module._generation, _config_module.generation())
         hit = _walk_cache.get(key)
         if hit is not None and hit[0] is app:
-            _app, cached_reads, func, vpath, entry, is_index = hit
+            _app, cached_reads, func, vpath, entry, is_index, route, route_sn, suffix = hit
             for owner, attr, value in cached_reads:
                 current = getattr(owner, attr, None)
                 # Bound methods are new objects on every access: compare them by equality
@@ -299,6 +301,10 @@ class Dispatcher:
                 else:
                     request.config = entry.config.copy()
                 request.is_index = is_index
+                script_name = request.script_name
+                if script_name is not route_sn and suffix is not None:
+                    route = script_name + suffix  # an app mounted where the environ says
+                request.route = route
                 return func, list(vpath)
         reads: list[tuple[Any, str, Any]] = []
         result = self._walk(request, app, path, reads)
@@ -306,6 +312,8 @@ class Dispatcher:
             if len(_walk_cache) >= 4096:
                 _walk_cache.clear()
             func, vpath = result
+            route = request.route
+            script_name = request.script_name
             _walk_cache[key] = (
                 app,
                 _plain_owners(reads),
@@ -313,6 +321,9 @@ class Dispatcher:
                 tuple(vpath),
                 request._pipeline_entry,
                 request.is_index,
+                route,
+                script_name,
+                None if route is None else route[len(script_name) :],
             )
         if getattr(request, "_walk_dynamic", False):
             request._walk_dynamic = False  # (not stored when unset: fewer instance attributes)
@@ -342,6 +353,9 @@ class Dispatcher:
             node_sources.append(section)
         # trail entries: (node, its config sources, segments left after it)
         trail: list[tuple[Any, list[dict[str, Any]], int]] = [(root, node_sources, fullpath_len)]
+        # The attribute name each trail entry was found under ("*" where _cp_dispatch chose):
+        # what request.route is made of.
+        steps: list[str] = [""]
 
         node = root
         names = fullpath[:]
@@ -368,6 +382,7 @@ class Dispatcher:
                     subnode = dispatch(vpath=names)
                     names.append(index_name)
                     request._walk_dynamic = True  # _cp_dispatch: never cached
+                    objname = "*"
                 else:
                     reads.append((node, dispatch_name, dispatch))
                     del names[0]
@@ -398,6 +413,7 @@ class Dispatcher:
                 if section is not None:
                     node_sources.append(section)
             trail.append((node, node_sources, segleft))
+            steps.append(objname)
 
         last = len(trail) - 1
         for i in range(last, -1, -1):
@@ -412,12 +428,15 @@ class Dispatcher:
                 trail.insert(i + 1, (default, [conf] if conf else [], segleft))
                 self._set_config(request, app, trail, fullpath, path)
                 request.is_index = path.endswith("/")
+                request.route = route_name(request.script_name, [*steps[1 : i + 1], "default"])
                 return default, fullpath[fullpath_len - segleft : -1]
             if getattr(candidate, "exposed", False):
                 self._set_config(request, app, trail, fullpath, path)
                 request.is_index = i == last
+                request.route = route_name(request.script_name, steps[1 : i + 1])
                 return candidate, fullpath[fullpath_len - segleft : -1]
         self._set_config(request, app, trail, fullpath, path)
+        request.route = None
         return None, []
 
     @staticmethod
@@ -441,6 +460,34 @@ class Dispatcher:
                     section = "/" + "/".join(fullpath[: len(fullpath) - left])
                     sources.append(_staticdir_section(section))
         use_config(request, sources, path)
+
+
+def route_name(script_name: str, names: Sequence[str]) -> str:
+    """``request.route`` for a handler found under attribute ``names`` of the app's root.
+
+    The mount point, then the names joined by ``/``; an ``index`` handler is named after the
+    path it serves, with a trailing slash (``/`` for ``root.index``, ``/users/`` for
+    ``root.users.index``); a ``default`` handler keeps its name (``/users/default``); runs of
+    ``_cp_dispatch`` steps become one ``*``.  Virtual-path segments never appear, so the
+    number of routes is bounded by the object tree, whatever clients request.
+    """
+    parts: list[str] = []
+    for name in names:
+        if name != "*" or not parts or parts[-1] != "*":
+            parts.append(name)
+    if parts and parts[-1] == "index":
+        parts[-1] = ""
+    return script_name + "/" + "/".join(parts)
+
+
+def set_route(request: RequestView, route: str | None) -> None:
+    """Name what handled ``request`` (``request.route``): for dispatchers.
+
+    ``route`` must come from a bounded set whatever clients send (a route template such as
+    ``/users/{id}``, the mount point included; never the requested URL); ``None`` when
+    nothing matched.  Metrics and traces label requests with it.
+    """
+    request.route = route
 
 
 def use_config(request: RequestView, sources: Sequence[dict[str, Any]], path: str) -> None:

@@ -8,6 +8,9 @@ A :class:`LogManager` owns two stdlib loggers, ``<root>.error[.<appid>]`` and
 The access log is written once per request, so :meth:`LogManager.access` works from a format
 compiled once per ``access_log_format`` string: only the atoms the format names are computed,
 and values that need no escaping (the common case) are passed through unchanged.
+
+``log.format = "json"`` (:attr:`LogManager.format`) writes both logs as one JSON object per
+line instead (:class:`JSONFormatter`, field names in ``docs/logging.md``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,22 @@ import time as _time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
+from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.context import serving
 
 if TYPE_CHECKING:
     from cherrypy.kernel.request import Request
     from cherrypy.kernel.response import Response
 
-__all__ = ["LazyRfc3339UtcTime", "LogManager", "NullHandler", "WSGIErrorHandler", "logfmt"]
+__all__ = [
+    "LOG_FORMATS",
+    "JSONFormatter",
+    "LazyRfc3339UtcTime",
+    "LogManager",
+    "NullHandler",
+    "WSGIErrorHandler",
+    "logfmt",
+]
 
 logfmt = _stdlib_logging.Formatter("%(message)s")
 """The formatter of every built-in handler: the message alone, already carrying its time."""
@@ -39,6 +51,80 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 # (epoch second, rendered text) of the last call to LogManager.time(); swapped atomically.
 _time_cache: tuple[int, str] = (-1, "")
+
+LOG_FORMATS = ("text", "json")
+"""The values of ``log.format``."""
+
+_json_by_default = False
+"""True when the global log's ``format`` is ``"json"`` (applications' logs follow it)."""
+
+# (epoch second, "YYYY-MM-DDTHH:MM:SS" in UTC) for JSON log lines; swapped atomically.
+_iso_cache: tuple[int, str] = (-1, "")
+
+
+def _iso_time(created: float) -> str:
+    """``created`` (epoch seconds) as RFC 3339 UTC with milliseconds: ``...T12:00:00.123Z``."""
+    global _iso_cache
+    second = int(created)
+    cached = _iso_cache
+    if cached[0] != second:
+        cached = _iso_cache = (second, _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(second)))
+    millis = min(int((created - second) * 1000), 999)
+    return f"{cached[1]}.{millis:03d}Z"
+
+
+def _current_request() -> Any:
+    """The request this thread is serving, or None outside a request."""
+    request = serving.request
+    if request is None or getattr(request, "app", None) is None:
+        return None
+    return request
+
+
+class JSONFormatter(_stdlib_logging.Formatter):
+    """Format a record as one line of JSON (``log.format = "json"``).
+
+    Every record has ``time`` (RFC 3339, UTC, milliseconds), ``level`` and ``logger``.  An
+    access-log record adds the request's fields (see ``docs/logging.md``); any other record
+    adds ``message``, ``context`` (CherryPy's ``ENGINE``/``HTTP`` tag, when given),
+    ``request_id`` (when logged while serving a request) and ``traceback`` (when it has one).
+    Newlines and non-ASCII characters are escaped, so a line is always one parseable object.
+    """
+
+    def format(self, record: _stdlib_logging.LogRecord) -> str:
+        """Return ``record`` as a JSON object on one line."""
+        import json
+
+        fields: dict[str, Any] = {
+            "time": _iso_time(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        access = getattr(record, "cherrypy_access", None)
+        if access is not None:
+            fields.update(access)
+        else:
+            fields["message"] = record.getMessage()
+            context = getattr(record, "cherrypy_context", None)
+            if context:
+                fields["context"] = context
+            request_id = getattr(record, "cherrypy_request_id", None)
+            if request_id is None:
+                request = _current_request()
+                if request is not None:
+                    request_id = request.id
+            if request_id is not None:
+                fields["request_id"] = request_id
+            if record.exc_info and not record.exc_text:
+                record.exc_text = self.formatException(record.exc_info)
+            if record.exc_text:
+                fields["traceback"] = record.exc_text
+            if record.stack_info:
+                fields["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(fields, separators=(",", ":"), default=str)
+
+
+_json_formatter = JSONFormatter()
 
 
 class NullHandler(_stdlib_logging.Handler):
@@ -286,6 +372,40 @@ def _compile_format(fmt: str) -> _CompiledFormat:
     return compiled
 
 
+def _access_fields(request: Any, response: Any) -> dict[str, Any]:
+    """The fields of a JSON access-log line (names documented in ``docs/logging.md``)."""
+    status = response.output_status
+    try:
+        code: int | None = int(status[:3]) if status else None
+    except ValueError:
+        code = None
+    length = response.headers.get("Content-Length")
+    try:
+        size: int | None = int(length) if length is not None and length != "" else None
+    except (TypeError, ValueError):
+        size = None
+    headers = request.headers
+    line = request.request_line
+    started = response.time
+    app = request.app
+    return {
+        "request_id": request.id,
+        "remote_addr": request.remote.ip,
+        "method": request.method,
+        "path": request.script_name + request.path_info,
+        "query": request.query_string,
+        "protocol": line.rsplit(" ", 1)[-1] if line else None,
+        "status": code,
+        "bytes": size,
+        "duration_ms": round((_clock() - started) * 1000, 3) if started else None,
+        "referer": headers.get("Referer"),
+        "user_agent": headers.get("User-Agent"),
+        "user": getattr(request, "login", None),
+        "app": app.script_name if app is not None else None,
+        "route": getattr(request, "route", None),
+    }
+
+
 # ------------------------------------------------------------------------------ LogManager ---
 
 
@@ -313,6 +433,8 @@ class LogManager:
 
     logger_root: str = "cherrypy"
     """The first segment of both logger names (``<root>.error``, ``<root>.access``)."""
+
+    _format: str | None = None  # this manager's own log.format (None: the global one's)
 
     def __init__(self, appid: Any = None, logger_root: str = "cherrypy") -> None:
         self.logger_root = logger_root
@@ -356,6 +478,22 @@ class LogManager:
         exc_info = sys.exc_info() if traceback else None
         if exc_info is not None and exc_info[0] is None:
             exc_info = None  # nothing is being handled: no "NoneType: None" line
+        if self._is_json():
+            request = _current_request()
+            extra = {
+                "cherrypy_context": context,
+                "cherrypy_request_id": None if request is None else request.id,
+            }
+            log.log(severity, msg, exc_info=exc_info, extra=extra)
+            return
+        if _observe.request_id_header_wanted:
+            request = _current_request()
+            if request is not None:
+                context = (
+                    f"{context} request_id={request.id}"
+                    if context
+                    else (f"request_id={request.id}")
+                )
         log.log(severity, f"{self.time()} {context} {msg}", exc_info=exc_info)
 
     def __call__(
@@ -382,15 +520,54 @@ class LogManager:
             fmt = self.access_log_format
             if compiled.fmt is not fmt and compiled.fmt != fmt:
                 compiled = self._compiled = _compile_format(fmt)
-            line = compiled.render(self, serving.request, serving.response)
+            request = serving.request
+            response = serving.response
+            fields = None
+            if self._format == "json" or (self._format is None and _json_by_default):
+                fields = _access_fields(request, response)
+                line = _escape(request.request_line)  # what handlers without JSON show
+            else:
+                line = compiled.render(self, request, response)
             # Logger.log() would walk the stack to find the caller, which costs more than
             # building the line; the caller is known to be this method.
             record = log.makeRecord(
                 log.name, _stdlib_logging.INFO, __file__, _ACCESS_LINENO, line, (), None, "access"
             )
+            if fields is not None:
+                record.cherrypy_access = fields
             log.handle(record)
         except Exception:
             self.error(traceback=True)
+
+    def _is_json(self) -> bool:
+        own = self._format
+        return _json_by_default if own is None else own == "json"
+
+    @property
+    def format(self) -> str:
+        """``"text"`` (CherryPy's lines, the default) or ``"json"`` (one JSON object a line).
+
+        Set through ``log.format`` in the global config; an application's log follows the
+        global one unless given its own.  ``"json"`` also makes every response carry
+        ``X-Request-ID`` (:func:`cherrypy.plugin.want_request_id_header`).
+        """
+        return "json" if self._is_json() else "text"
+
+    @format.setter
+    def format(self, value: str) -> None:
+        global _json_by_default
+        if value not in LOG_FORMATS:
+            raise ValueError(f"log.format must be one of {LOG_FORMATS}, not {value!r}")
+        self._format = value
+        if self.appid is None:
+            _json_by_default = value == "json"
+        owner = "log.format" if self.appid is None else f"log.format {self.appid}"
+        _observe.want_request_id_header(owner, value == "json")
+        formatter = _json_formatter if value == "json" else logfmt
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if getattr(handler, "_cpbuiltin", None) is not None:
+                    handler.setFormatter(formatter)
 
     def time(self) -> str:
         """Return the current local time as ``[24/Feb/2014:21:01:46]`` (Apache, no zone)."""
@@ -436,9 +613,8 @@ class LogManager:
                 return handler
         return None
 
-    @staticmethod
-    def _add_builtin(log: _stdlib_logging.Logger, handler: Any, key: str) -> None:
-        handler.setFormatter(logfmt)
+    def _add_builtin(self, log: _stdlib_logging.Logger, handler: Any, key: str) -> None:
+        handler.setFormatter(_json_formatter if self._is_json() else logfmt)
         handler._cpbuiltin = key
         log.addHandler(handler)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import sys
 from http.cookies import CookieError
 from typing import Any
 
 from cherrypy.kernel import dispatch as _dispatch_module
+from cherrypy.kernel import observe as _observe
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving, set_idle_factory
 from cherrypy.kernel.cookies import LazyCookie, load_request_cookie
@@ -65,6 +67,33 @@ class _LazyUniqueId:
             return None
         unique_id = obj.__dict__["unique_id"] = LazyUUID4()
         return unique_id
+
+
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+"""What an incoming ``X-Request-ID`` must look like to be kept as ``request.id``."""
+
+
+class _LazyRequestId:
+    """Descriptor for ``request.id``: the client's ``X-Request-ID`` when it is valid (1-128
+    characters among letters, digits and ``._:-``), else ``str(request.unique_id)``; after an
+    internal redirect, the id of the request redirected from.  Worked out on first access
+    (None on the class); assignment replaces it as usual."""
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return None
+        prev = obj.prev
+        if prev is not None:
+            value = prev.id  # an internal redirect serves the same HTTP request
+        else:
+            environ = obj.wsgi_environ
+            value = environ.get("HTTP_X_REQUEST_ID") if environ else None
+            if value is None:
+                value = dict.get(obj.headers, "X-Request-Id")
+            if value is None or _VALID_REQUEST_ID.fullmatch(value) is None:
+                value = str(obj.unique_id)
+        obj.__dict__["id"] = value
+        return value
 
 
 class LazyUUID4:
@@ -187,6 +216,11 @@ class Request:
     closed = False
     stage: str | None = None
     unique_id = _LazyUniqueId()
+    id: str = _LazyRequestId()  # type: ignore[assignment]
+    """The request id: a valid incoming ``X-Request-ID``, else ``str(unique_id)``."""
+    route: str | None = None
+    """What handled the request, from a bounded set (set by the dispatcher; None: 404)."""
+    _observation: Any = None  # the observe.Observation of an observed request
     _pipeline_entry: Any = None
     _walk_dynamic = False  # set by a _cp_dispatch walk the dispatcher must not cache
     wsgi_environ: dict[str, Any] = {}
@@ -318,11 +352,15 @@ class Request:
         except Exception:
             if self.throw_errors:
                 raise
+            if _observe.active:
+                _observe.begin_late(self, response, sys.exc_info()[1])
             site.log(traceback=True, severity=40)
             if self.stage in _EARLY_STAGES:
                 self._apply_early_error_config()
             body = format_exc() if self.show_tracebacks else ""
             response.output_status, response.header_list, response.body = bare_error(body)
+            if _observe.request_id_header_wanted:
+                response.header_list.append((b"X-Request-ID", self.id.encode("ascii")))
         if self.method == "HEAD":
             response.body = []
         try:
@@ -338,6 +376,8 @@ class Request:
                 try:
                     self._do_respond(path_info)
                 except (HTTPRedirect, HTTPError) as inst:
+                    if _observe.active:
+                        _observe.begin_late(self, serving.response)
                     if self.stage in _EARLY_STAGES:
                         self._apply_early_error_config()
                     inst.set_response()
@@ -353,6 +393,8 @@ class Request:
         except self.throws:
             raise
         except Exception:
+            if _observe.active:
+                _observe.begin_late(self, serving.response, sys.exc_info()[1])
             if self.throw_errors:
                 raise
             if failed_stage == "compile":
@@ -392,6 +434,8 @@ class Request:
         self.hooks = dict.__new__(HookMap)  # hooks attached before the pipeline is installed
         self.stage = "process_headers"
         self.process_headers()
+        if _observe.active:
+            _observe.begin(self, response)
         self.stage = "get_resource"
         self._pipeline_entry = None
         if self._own_config is not None:  # ``config`` is None until dispatched

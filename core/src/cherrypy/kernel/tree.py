@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, MutableMapping
 from threading import get_ident
 from typing import Any
 
+from cherrypy.kernel import observe as _observe
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.httputil import urljoin
@@ -161,6 +162,8 @@ class Application:
             request.close()
         except Exception:
             site.log(traceback=True, severity=40)
+        if request is not None and request._observation is not None:
+            _observe.finish(request, serving.response)
         serving.clear()
 
     def __call__(
@@ -258,6 +261,8 @@ class Tree:
         else:
             sn = self.script_name(path)
         if sn is None:
+            if _observe.active:
+                return _observed_not_found(environ, start_response)
             start_response(
                 "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")]
             )
@@ -285,3 +290,46 @@ def _favicon_handler() -> Any:
     if not os.path.exists(path):
         return None
     return staticfile.handler(path)
+
+
+def _observed_not_found(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The tree's own 404 (no application at the path), observed.
+
+    The observers see a minimal request (method, path, query string, headers, ``id``; ``app``
+    and ``route`` None) and a finalized 404 response with an empty body.
+    """
+    from cherrypy.kernel.httputil import Host
+    from cherrypy.kernel.wsgi import AppResponse, port_number
+
+    get = environ.get
+    request = Request(
+        Host("", port_number(get("SERVER_PORT", 80)), get("SERVER_NAME", "")),
+        Host(get("REMOTE_ADDR", ""), port_number(get("REMOTE_PORT", -1)), get("REMOTE_HOST", "")),
+        get("wsgi.url_scheme", "http"),
+    )
+    request.wsgi_environ = environ
+    request.method = get("REQUEST_METHOD", "GET")
+    request.path_info = urljoin(get("SCRIPT_NAME", ""), get("PATH_INFO", ""))
+    request.query_string = get("QUERY_STRING", "")
+    protocol = get("SERVER_PROTOCOL", "HTTP/1.0")
+    url = request.path_info + ("?" + request.query_string if request.query_string else "")
+    request.request_line = f"{request.method} {url} {protocol}"
+    request.header_list = AppResponse.translate_headers(environ)
+    headers = request.headers = type(request.headers)()
+    for name, value in request.header_list:
+        headers[name] = value
+    response = Response()
+    dict.clear(response.headers)
+    response.headers["Content-Type"] = "text/plain"
+    response.headers["Content-Length"] = 0
+    response.status = 404
+    response.body = []
+    _observe.begin(request, response)
+    response.finalize()
+    header_list = response.header_list or []
+    start_response(
+        response.output_status.decode("latin-1"),
+        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in header_list],
+    )
+    _observe.finish(request, response)
+    return []

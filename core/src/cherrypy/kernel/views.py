@@ -43,6 +43,13 @@ class RequestView(Protocol):
     error_response: Callable[[], Any]
     rfile: Any
     wsgi_environ: dict[str, Any]
+    route: str | None
+    """What handled the request, from a bounded set: the mount point plus the handler's
+    attribute path (default dispatcher) or the route template (routes); None when nothing
+    matched.  Set by the dispatcher (:func:`cherrypy.plugin.set_route`)."""
+    id: str
+    """The request id: a valid incoming ``X-Request-ID`` (1-128 characters among letters,
+    digits and ``._:-``), else ``str(request.unique_id)`` (a UUID4); computed on first use."""
 
     @property
     def local(self) -> Host:
@@ -67,6 +74,7 @@ class ResponseView(Protocol):
     body: Any
     stream: bool
     time: float
+    output_status: bytes
 
     def collapse_body(self) -> bytes:
         """Join the body into bytes (and keep it as the body)."""

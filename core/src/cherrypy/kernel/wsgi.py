@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
@@ -21,6 +22,7 @@ __all__ = [
     "VirtualHost",
     "downgrade_wsgi_ux_to_1x",
     "is_closable_iterator",
+    "port_number",
 ]
 
 _SPECIAL_HEADERS = {
@@ -92,11 +94,15 @@ class InternalRedirector:
                     new_uri = sn + ir.path + ("?" + ir.query_string if ir.query_string else "")
                     if new_uri in visited:
                         ir.request.close()
-                        raise RuntimeError(
+                        error = RuntimeError(
                             f"InternalRedirector visited the same URL twice: {new_uri!r}"
                         )
+                        _observe.abandon(environ, ir.request, error)
+                        raise error
                     if len(visited) > 100:
-                        raise RuntimeError("InternalRedirector followed more than 100 redirects")
+                        error = RuntimeError("InternalRedirector followed more than 100 redirects")
+                        _observe.abandon(environ, ir.request, error)
+                        raise error
                 environ = environ.copy()  # the next attempt gets its own, rewritten environ
                 environ["REQUEST_METHOD"] = "GET"
                 environ["PATH_INFO"] = ir.path
@@ -232,6 +238,14 @@ _port_numbers: dict[Any, int] = {}
 _native_statuses: dict[bytes, str] = {}
 
 
+def port_number(value: Any) -> int:
+    """A port from the environ (``SERVER_PORT``, ``REMOTE_PORT``); -1 when it is no number."""
+    try:
+        return _port_number(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _port_number(value: Any) -> int:
     """``int(value or -1)``, remembered for the port strings seen most."""
     found = _port_numbers.get(value) if value.__class__ is str else None
@@ -262,7 +276,11 @@ class AppResponse:
             self.body_object = body
             if not response.stream and body.__class__ is list:
                 self.buffered_body = body
-            self.iter_response = iter(body)
+                self.iter_response = iter(body)
+            elif serving.request._observation is not None and not _is_file_wrapper(body, environ):
+                self.iter_response = _observe.wrap_body(serving.request, iter(body))
+            else:
+                self.iter_response = iter(body)
             status = response.output_status
             native_status = _native_statuses.get(status) if status.__class__ is bytes else None
             if native_status is None:
@@ -270,7 +288,9 @@ class AppResponse:
                 if status.__class__ is bytes and len(_native_statuses) < 64:
                     _native_statuses[status] = native_status
             self.write = start_response(native_status, _native_headers(response.header_list))
-        except BaseException:
+        except BaseException as exc:
+            if _observe.active:
+                _observe.escaped(environ, serving.request, exc)
             self.close()
             raise
 

@@ -220,6 +220,31 @@ class HTTPServer:
         """Connections handed over to plugins and still open."""
         return len(self._transports)
 
+    # -- gauges (read by cherrypy-metrics when scraped; cheap, any thread) -------------------
+
+    @property
+    def workers(self) -> int:
+        """Worker threads alive (0 before :meth:`prepare`)."""
+        pool = self._pool
+        return pool.size if pool is not None else 0
+
+    @property
+    def busy_workers(self) -> int:
+        """Worker threads running a request or a job."""
+        pool = self._pool
+        return pool.busy if pool is not None else 0
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections open, idle keep-alive ones held by the selector included."""
+        return len(self._conns)
+
+    @property
+    def queued_requests(self) -> int:
+        """Requests read and waiting for a free worker."""
+        pool = self._pool
+        return pool.backlog if pool is not None else 0
+
     def in_selector_thread(self) -> bool:
         """True in the thread running :meth:`serve`."""
         return self._serving.is_set() and self._in_serve_thread()

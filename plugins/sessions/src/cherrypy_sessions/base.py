@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from cherrypy_sessions import cleanup, ids
+from cherrypy_sessions.events import report_store_error
 
 __all__ = ["Session", "missing"]
 
@@ -200,7 +201,11 @@ class Session:
         If the client's id turns out to have no live data (it expired or was deleted since
         the request started), the session moves to a fresh id instead of reviving the old one.
         """
-        data = self._load()
+        try:
+            data = self._load()
+        except Exception as exc:
+            report_store_error(self, "load", exc)
+            raise
         if data is None or data[1] < self.now():
             self._data = {}
             if self._id is not None and self._id == self.originalid:
@@ -226,7 +231,11 @@ class Session:
                 expiration_time = self.now() + delta
                 if self.debug:
                     _log(f"Saving session {self._id!r} with expiry {expiration_time}")
-                self._save(expiration_time)
+                try:
+                    self._save(expiration_time)
+                except Exception as exc:
+                    report_store_error(self, "save", exc)
+                    raise
             elif self.debug:
                 _log(f"Skipping save of session {self._id!r} (not loaded or deleted).")
         finally:
@@ -237,7 +246,11 @@ class Session:
 
     def delete(self) -> None:
         """Delete the stored data of this id; the session is not saved again afterwards."""
-        self._delete()
+        try:
+            self._delete()
+        except Exception as exc:
+            report_store_error(self, "delete", exc)
+            raise
         self.deleted = True
         if self.debug:
             _log(f"Deleted session {self._id}.")

@@ -34,8 +34,11 @@ class _CleanupPass:
     def __call__(self) -> None:
         try:
             self.cleaner.clean_up()
-        except Exception:
+        except Exception as exc:
             import cherrypy
+            from cherrypy_sessions.events import report_store_error
+
+            report_store_error(self.cleaner, "clean_up", exc)
 
             cherrypy.log(
                 f"Session cleanup of {type(self.cleaner).__name__} failed",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 from cherrypy.plugin import (
@@ -42,6 +43,7 @@ from cherrypy.plugin import (
 from cherrypy_sessions import ids, registry
 from cherrypy_sessions.base import Session
 from cherrypy_sessions.cookies import CookieSpec
+from cherrypy_sessions.events import LOCK_CHANNEL, listened, report_store_error
 from cherrypy_sessions.ram import RamSession
 
 __all__ = [
@@ -258,8 +260,19 @@ def start_session(settings: SessionSettings) -> None:
 
 
 def lock_session() -> None:
-    """Take the lock of the current session."""
-    serving.session.acquire_lock()
+    """Take the lock of the current session (publishing the wait on :data:`LOCK_CHANNEL`
+    and failures on :data:`STORE_ERROR_CHANNEL` when someone listens)."""
+    session = serving.session
+    engine = listened(LOCK_CHANNEL)
+    started = time.time_ns() if engine is not None else 0
+    try:
+        session.acquire_lock()
+    except Exception as exc:
+        report_store_error(session, "lock", exc)
+        raise
+    if engine is not None:
+        storage = type(session).__name__.removesuffix("Session").lower() or "session"
+        engine.publish(LOCK_CHANNEL, storage, started, time.time_ns())
 
 
 def save() -> None:

@@ -255,7 +255,36 @@ def _send(
         headers["Content-Length"] = multipart.content_length
         body = multipart.iter_from(source, CHUNK_SIZE)
     response.body = body
+    _announce_send(reopen or file, headers.get("Content-Length"))
     return response.body
+
+
+SENT_CHANNEL = "static_file_sent"
+"""Engine channel published once a file body was sent: ``(path, started_ns, ended_ns, size)``.
+
+``path`` is the file's path (None for a file object without one), the times are
+:func:`time.time_ns` values (when serving started, when the request ended) and ``size`` the
+body's length in bytes (None when unknown).  Nothing is measured while no one listens.
+"""
+
+
+def _announce_send(file: Any, size: Any) -> None:
+    import cherrypy
+
+    engine = cherrypy.engine
+    if not engine.listeners.get(SENT_CHANNEL):
+        return
+    import time
+
+    started = time.time_ns()
+    name = file if isinstance(file, str) else getattr(file, "name", None)
+    path = name if isinstance(name, str) else None
+    length = int(size) if size is not None else None
+
+    def announce() -> None:
+        engine.publish(SENT_CHANNEL, path, started, time.time_ns(), length)
+
+    serving.request.hooks.attach("on_end_request", announce)
 
 
 def _is_plain_ok(status: Any) -> bool:

@@ -1,0 +1,152 @@
+"""What metrics, tracing and JSON logs cost: the same hello world, four ways, in one run.
+
+    python bench/observability.py [--seconds 5] [--repeats 3] [--rounds 3] [--connections 8]
+
+Each variant runs the same application in its own server process pinned to CPU 0, with wrk on
+CPU 1 (Debian packages ``wrk`` and ``util-linux``); the variants are interleaved ``--rounds``
+times so a busy machine slows all of them alike.  Reported: the median server CPU time per
+request (utime + stime from /proc over requests served) and its ratio to the plain variant:
+
+- ``plain``: the app with CherryPy's text access log written to a file (a production set-up);
+- ``metrics``: the same plus ``metrics.on`` (cherrypy-metrics);
+- ``json``: ``log.format = "json"`` instead of the text access log;
+- ``all``: metrics, tracing (cherrypy-otel with the SDK's tracer provider and a batch span
+  processor whose exporter drops the spans) and JSON logs.
+
+Issue 22's bounds: metrics alone <= 1.10, all three <= 1.20.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from http_server import cpu_seconds, free_port, parse_wrk, wait_port  # noqa: E402
+
+VARIANTS = ("plain", "metrics", "json", "all")
+
+APP = r"""
+import sys
+
+import cherrypy
+
+variant, port, log_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "Hello World!"
+
+
+config = {
+    "server.socket_port": port,
+    "environment": "production",
+    "log.screen": False,
+    "log.access_file": f"{log_dir}/access-{variant}.log",
+    "log.error_file": f"{log_dir}/error-{variant}.log",
+}
+if variant in ("metrics", "all"):
+    config["metrics.on"] = True
+if variant in ("json", "all"):
+    config["log.format"] = "json"
+if variant == "all":
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class Drop(SpanExporter):
+        def export(self, spans):
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Drop()))
+    trace.set_tracer_provider(provider)
+    config["otel.on"] = True
+cherrypy.config.update(config)
+cherrypy.quickstart(Root())
+"""
+
+
+def bench_variant(variant: str, log_dir: str, args: argparse.Namespace) -> dict[str, float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, "-c", APP, variant, str(port), log_dir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port)
+        url = f"http://127.0.0.1:{port}/"
+        wrk = ["taskset", "-c", "1", "wrk", "-t1", "-c", str(args.connections)]
+        subprocess.run([*wrk, "-d1s", url], capture_output=True, check=True)  # warm-up
+        runs = []
+        for _ in range(args.repeats):
+            before = cpu_seconds(proc.pid)
+            out = subprocess.run(
+                [*wrk, f"-d{args.seconds}s", "--latency", url],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            used = cpu_seconds(proc.pid) - before
+            result = parse_wrk(out)
+            result["cpu_us_per_req"] = used / max(result["requests"], 1) * 1e6
+            runs.append(result)
+        return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+    per_variant: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}
+    with tempfile.TemporaryDirectory() as log_dir:
+        for _ in range(args.rounds):
+            for variant in VARIANTS:
+                per_variant[variant].append(bench_variant(variant, log_dir, args))
+        json_lines = Path(log_dir, "access-json.log").read_text().splitlines()
+    summary = {}
+    for variant, results in per_variant.items():
+        summary[variant] = {
+            key: statistics.median(result[key] for result in results) for key in results[0]
+        }
+    plain = summary["plain"]["cpu_us_per_req"]
+    for values in summary.values():
+        values["ratio"] = values["cpu_us_per_req"] / plain
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return
+    print(f"hello world, wrk -c{args.connections}, {args.rounds} rounds x {args.repeats} runs")
+    print("| variant | server CPU per request | ratio to plain | req/s | p99 |")
+    print("|---|---|---|---|---|")
+    for variant, values in summary.items():
+        print(
+            f"| {variant} | {values['cpu_us_per_req']:.1f} us | {values['ratio']:.3f} "
+            f"| {values['rps']:.0f} | {values['p99_ms']:.2f} ms |"
+        )
+    if json_lines:
+        json.loads(json_lines[-1])  # the JSON access log really is JSON
+    print(f"(json access log lines checked: {len(json_lines)})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
