@@ -147,21 +147,24 @@ def reset() -> None:
 
 
 class Observation:
-    """What the kernel keeps about one observed request (``request._observation``)."""
+    """What the kernel keeps about one observed request (``request._observation``).
 
-    __slots__ = ("body", "error", "escaped", "observers", "redirected", "states")
+    The class attributes are the defaults; an instance sets only what differs (a request
+    that goes well sets ``observers`` and ``states`` alone).
+    """
+
+    error: BaseException | None = None
+    """The unexpected exception the request failed with."""
+    escaped = False
+    """True when ``error`` escaped the kernel (the server answers 500)."""
+    body: CountingBody | None = None
+    """The counting wrapper around a body that is not a list (streamed, file chunks)."""
+    redirected = False
+    """True while an internal redirect carries the observation to the next request."""
 
     def __init__(self, observers: tuple[RequestObserver, ...]) -> None:
         self.observers = observers
         self.states: list[object] = []
-        self.error: BaseException | None = None
-        """The unexpected exception the request failed with."""
-        self.escaped = False
-        """True when ``error`` escaped the kernel (the server answers 500)."""
-        self.body: CountingBody | None = None
-        """The counting wrapper around a body that is not a list (streamed, file chunks)."""
-        self.redirected = False
-        """True while an internal redirect carries the observation to the next request."""
 
     def start(self, request: Any) -> None:
         """Call every observer's ``request_started``."""
@@ -192,6 +195,11 @@ def _log_failure(observer: Any, method: str) -> None:
         pass  # logging must not fail the request either
 
 
+_set_header = dict.__setitem__
+_STORED_HEADER_NAME = "X-Request-Id"
+"""``REQUEST_ID_HEADER`` as ``response.headers`` stores it (title case)."""
+
+
 def begin(request: Any, response: Any) -> None:
     """Start observing ``request`` (the kernel calls it while :data:`active`).
 
@@ -200,17 +208,25 @@ def begin(request: Any, response: Any) -> None:
     observers' ``request_started``.
     """
     if request_id_header_wanted:
-        response.headers[REQUEST_ID_HEADER] = request.id
+        _set_header(response.headers, _STORED_HEADER_NAME, request.id)
     if request._observation is not None:
         return
-    carried = request.wsgi_environ.get(OBSERVATION_KEY)
-    if carried is not None and carried.redirected:
-        carried.redirected = False
-        request._observation = carried
-        return
-    if observers:
-        observation = request._observation = Observation(observers)
-        observation.start(request)
+    if request.prev is not None:
+        carried = request.wsgi_environ.get(OBSERVATION_KEY)
+        if carried is not None and carried.redirected:
+            carried.redirected = False
+            request._observation = carried
+            return
+    current = observers
+    if current:
+        observation = request._observation = Observation(current)
+        states = observation.states
+        for observer in current:
+            try:
+                states.append(observer.request_started(request))
+            except Exception:
+                states.append(None)
+                _log_failure(observer, "request_started")
 
 
 def begin_late(request: Any, response: Any, error: BaseException | None = None) -> None:
@@ -298,9 +314,17 @@ def _finish(observation: Observation, request: Any, response: Any) -> None:
                     observation.error = pending
     elif observation.escaped:
         body_bytes = 0
+        response.status = "500 Internal Server Error"
+        response.output_status = b"500 Internal Server Error"
     else:
-        body_bytes = _sent_bytes(response)
-    if observation.escaped:
+        body = response.body
+        if body.__class__ is list:
+            body_bytes = 0
+            for chunk in body:
+                body_bytes += len(chunk)
+        else:
+            body_bytes = _sent_bytes(response)
+    if observation.escaped and counted is not None:
         response.status = "500 Internal Server Error"
         response.output_status = b"500 Internal Server Error"
     observation.notify_finished(request, response, body_bytes)

@@ -7,6 +7,7 @@ import ipaddress
 import re
 import sys
 from http.cookies import CookieError
+from os import urandom as _urandom
 from typing import Any
 
 from cherrypy.kernel import dispatch as _dispatch_module
@@ -69,8 +70,8 @@ class _LazyUniqueId:
         return unique_id
 
 
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-"""What an incoming ``X-Request-ID`` must look like to be kept as ``request.id``."""
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}").fullmatch
+"""Whether an incoming ``X-Request-ID`` is kept as ``request.id``."""
 
 
 class _LazyRequestId:
@@ -82,6 +83,7 @@ class _LazyRequestId:
     def __get__(self, obj: Any, objclass: Any = None) -> Any:
         if obj is None:
             return None
+        state = obj.__dict__
         prev = obj.prev
         if prev is not None:
             value = prev.id  # an internal redirect serves the same HTTP request
@@ -90,10 +92,25 @@ class _LazyRequestId:
             value = environ.get("HTTP_X_REQUEST_ID") if environ else None
             if value is None:
                 value = dict.get(obj.headers, "X-Request-Id")
-            if value is None or _VALID_REQUEST_ID.fullmatch(value) is None:
-                value = str(obj.unique_id)
-        obj.__dict__["id"] = value
+            if value is None or _VALID_REQUEST_ID(value) is None:
+                unique_id = state.get("unique_id")
+                if unique_id is None:
+                    value = _uuid4_text()
+                    state["unique_id"] = LazyUUID4(value)
+                else:
+                    value = str(unique_id)
+        state["id"] = value
         return value
+
+
+_VARIANT_NIBBLE = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _uuid4_text() -> str:
+    """``str(uuid.uuid4())`` from 16 random bytes (the version and RFC 4122 variant nibbles
+    set), without building a ``uuid.UUID``: request ids make one per request."""
+    h = _urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_NIBBLE[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 class LazyUUID4:
@@ -101,14 +118,12 @@ class LazyUUID4:
 
     __slots__ = ("_uuid",)
 
-    def __init__(self) -> None:
-        self._uuid: str | None = None
+    def __init__(self, text: str | None = None) -> None:
+        self._uuid: str | None = text
 
     def __str__(self) -> str:
         if self._uuid is None:
-            import uuid  # on first use: uuid imports platform, which start-up does not need
-
-            self._uuid = str(uuid.uuid4())
+            self._uuid = _uuid4_text()
         return self._uuid
 
     @property
@@ -360,7 +375,7 @@ class Request:
             body = format_exc() if self.show_tracebacks else ""
             response.output_status, response.header_list, response.body = bare_error(body)
             if _observe.request_id_header_wanted:
-                response.header_list.append((b"X-Request-ID", self.id.encode("ascii")))
+                response.header_list.append((b"X-Request-Id", self.id.encode("ascii")))
         if self.method == "HEAD":
             response.body = []
         try:

@@ -81,6 +81,11 @@ _header_pairs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 _int_header_pairs: dict[tuple[str, int], tuple[bytes, bytes]] = {}
 
 
+_VOLATILE_NAMES = frozenset({"X-Request-Id"})
+"""Headers whose value changes with every response: encoded, never cached (they would
+crowd the values responses repeat out of the caches)."""
+
+
 def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     """``headers.output()``, with a fast path for printable ASCII text and int values.
 
@@ -101,6 +106,9 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
         if cls is str and value.isascii() and value.isprintable():
             encoded: bytes | None = value.encode("ascii")
             name_bytes = names.get(name)
+            if name_bytes is not None and name in _VOLATILE_NAMES:
+                out.append((name_bytes, encoded))  # type: ignore[arg-type]
+                continue
             if name_bytes is not None:
                 if len(pairs) >= 512:
                     pairs.clear()

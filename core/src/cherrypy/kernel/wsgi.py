@@ -411,18 +411,31 @@ def _header_name(key: str) -> str | None:
 
 
 _native_cache: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+_VOLATILE_NAMES = frozenset({b"X-Request-Id"})
+"""Response headers whose value changes with every response: never cached."""
 
 
 def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """The response headers as PEP 3333 native strings (latin-1), with a cache for the
     pairs every response repeats (Server, Content-Type, ...)."""
     cache = _native_cache
+    get = cache.get
     try:
-        return [cache[pair] for pair in header_list]
-    except KeyError:
-        pass  # a pair not seen yet (or a malformed one): the loop below encodes and checks
+        found = [get(pair) for pair in header_list]
     except TypeError:
         pass  # an unhashable entry: the loop below says what is wrong with it
+    else:
+        if None not in found:
+            return found
+        if found.count(None) == 1 and header_list[found.index(None)][0] in _VOLATILE_NAMES:
+            # Only the request id is new: decode it alone.
+            index = found.index(None)
+            name, value = header_list[index]
+            if value.__class__ is bytes:
+                found[index] = (name.decode("latin-1"), value.decode("latin-1"))
+                return found
+    # A pair not seen yet, a volatile one (X-Request-ID) or a malformed one: the loop below
+    # encodes and checks.
     out = []
     for pair in header_list:
         native = cache.get(pair)
@@ -431,6 +444,9 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
                 native = (pair[0].decode("latin-1"), pair[1].decode("latin-1"))
             except AttributeError:
                 raise TypeError(_not_bytes_message(pair)) from None
+            if pair[0] in _VOLATILE_NAMES:
+                out.append(native)  # a value made for this response only
+                continue
             if len(cache) >= 256:
                 cache.clear()  # values that keep changing (lengths) must not crowd out the rest
             cache[pair] = native

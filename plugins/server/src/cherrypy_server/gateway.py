@@ -223,6 +223,23 @@ _heads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 _HEADS_MAX = 512
 
 
+_VOLATILE_NAMES = frozenset({"x-request-id"})
+"""Response headers (lower case) whose value changes with every response: never part of a
+cached head, or each response would miss the cache and crowd the others out of it."""
+
+
+def _volatile_block(headers: list[tuple[str, str]]) -> bytes:
+    """The header lines of ``headers`` (checked like any other) as bytes."""
+    text = "".join([f"{name}: {value}\r\n" for name, value in headers])
+    newlines = len(headers)
+    if text.count("\n") != newlines or text.count("\r") != newlines:
+        raise ValueError("WSGI response headers must not contain CR or LF characters")
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError("WSGI response headers must be latin-1 strings") from None
+
+
 def _check_start(status: Any, headers: Any) -> None:
     """Raise the error PEP 3333 calls for when ``status`` or ``headers`` are malformed."""
     if type(status) is not str:
@@ -298,6 +315,7 @@ class Response:
         "close",
         "conn",
         "content_length",
+        "extra_headers",
         "has_body",
         "headers",
         "headers_sent",
@@ -312,6 +330,7 @@ class Response:
         self.request = request
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
+        self.extra_headers: list[tuple[str, str]] | None = None
         self.headers_sent = False
         self.chunked = False
         self.close = False
@@ -332,12 +351,23 @@ class Response:
                 exc_info = None
         elif self.status is not None:
             raise RuntimeError("start_response was called a second time without exc_info")
+        self.extra_headers = None
         try:
             known = (status, *headers) in _heads
         except TypeError:
             known = False
         if not known:
             _check_start(status, headers)
+            for name, _value in headers:
+                if name.lower() in _VOLATILE_NAMES:
+                    # A value made for this response only (X-Request-ID): kept out of the
+                    # cached head, serialized on its own.
+                    extra = self.extra_headers = []
+                    stable = []
+                    for item in headers:
+                        (extra if item[0].lower() in _VOLATILE_NAMES else stable).append(item)
+                    headers = stable
+                    break
         self.status = status
         self.headers = headers
         return self.write
@@ -356,6 +386,9 @@ class Response:
         code, block, content_length, connection, has_date, has_server, has_te, error = info
         if error is not None:
             raise ValueError(error)
+        extra = self.extra_headers
+        if extra is not None:
+            block += _volatile_block(extra)
         request = self.request
         if code == 500 and request.error is not None:
             # The application failed because reading its body failed (too large, malformed,
