@@ -363,7 +363,7 @@ class Response:
                     # A value made for this response only (X-Request-ID): kept out of the
                     # cached head, serialized on its own.
                     extra = self.extra_headers = []
-                    stable = []
+                    stable: list[tuple[str, str]] = []
                     for item in headers:
                         (extra if item[0].lower() in _VOLATILE_NAMES else stable).append(item)
                     headers = stable
