@@ -10,8 +10,12 @@ request (utime + stime from /proc over requests served) and its ratio to the pla
 - ``plain``: the app with CherryPy's text access log written to a file (a production set-up);
 - ``metrics``: the same plus ``metrics.on`` (cherrypy-metrics);
 - ``json``: ``log.format = "json"`` instead of the text access log;
-- ``all``: metrics, tracing (cherrypy-otel with the SDK's tracer provider and a batch span
-  processor whose exporter drops the spans) and JSON logs.
+- ``otel``: tracing alone (cherrypy-otel with the SDK's tracer provider, a batch span
+  processor whose exporter drops the spans, every request recorded);
+- ``all``: metrics, tracing and JSON logs, tracing as a production site sets it up: the SDK's
+  ``ParentBased(TraceIdRatioBased(0.1))`` sampler (10% of new traces recorded, a caller's
+  decision followed), batch processor;
+- ``all-every``: the same with every request recorded (the SDK's default sampler).
 
 Issue 22's bounds: metrics alone <= 1.10, all three <= 1.20.
 """
@@ -31,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from http_server import cpu_seconds, free_port, parse_wrk, wait_port  # noqa: E402
 
-VARIANTS = ("plain", "metrics", "json", "all")
+VARIANTS = ("plain", "metrics", "json", "otel", "all", "all-every")
 
 APP = r"""
 import sys
@@ -54,20 +58,24 @@ config = {
     "log.access_file": f"{log_dir}/access-{variant}.log",
     "log.error_file": f"{log_dir}/error-{variant}.log",
 }
-if variant in ("metrics", "all"):
+if variant in ("metrics", "all", "all-every"):
     config["metrics.on"] = True
-if variant in ("json", "all"):
+if variant in ("json", "all", "all-every"):
     config["log.format"] = "json"
-if variant == "all":
+if variant in ("otel", "all", "all-every"):
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
     class Drop(SpanExporter):
         def export(self, spans):
             return SpanExportResult.SUCCESS
 
-    provider = TracerProvider()
+    if variant == "all":
+        provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.1)))
+    else:
+        provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(Drop()))
     trace.set_tracer_provider(provider)
     config["otel.on"] = True

@@ -133,3 +133,25 @@ def test_the_header_goes_when_its_last_owner_lets_go() -> None:
         cherrypy.config.update({"log.format": "text"})
         assert "X-Request-ID" not in get(base, "/").headers
     assert not observe.active
+
+
+def test_generated_ids_are_uuid4_and_never_repeat_across_a_fork() -> None:
+    import os
+
+    from cherrypy.kernel.request import _uuid4_text
+
+    first = _uuid4_text()  # the parent now holds a pool of random bytes
+    assert uuid.UUID(first).version == 4
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id must not be the parent's next one
+        os.write(write, _uuid4_text().encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent = _uuid4_text()
+    assert uuid.UUID(child).version == 4
+    assert child != parent
+    assert len({_uuid4_text() for _ in range(1000)}) == 1000

@@ -93,37 +93,61 @@ class JSONFormatter(_stdlib_logging.Formatter):
 
     def format(self, record: _stdlib_logging.LogRecord) -> str:
         """Return ``record`` as a JSON object on one line."""
-        import json
-
+        access = getattr(record, "cherrypy_access", None)
+        if access is not None:
+            return _json_line(
+                {
+                    "time": _iso_time(record.created),
+                    "level": record.levelname,
+                    "logger": record.name,
+                    **access,
+                }
+            )
         fields: dict[str, Any] = {
             "time": _iso_time(record.created),
             "level": record.levelname,
             "logger": record.name,
         }
-        access = getattr(record, "cherrypy_access", None)
-        if access is not None:
-            fields.update(access)
-        else:
-            fields["message"] = record.getMessage()
-            context = getattr(record, "cherrypy_context", None)
-            if context:
-                fields["context"] = context
-            request_id = getattr(record, "cherrypy_request_id", None)
-            if request_id is None:
-                request = _current_request()
-                if request is not None:
-                    request_id = request.id
-            if request_id is not None:
-                fields["request_id"] = request_id
-            if record.exc_info and not record.exc_text:
-                record.exc_text = self.formatException(record.exc_info)
-            if record.exc_text:
-                fields["traceback"] = record.exc_text
-            if record.stack_info:
-                fields["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(fields, separators=(",", ":"), default=str)
+        fields["message"] = record.getMessage()
+        context = getattr(record, "cherrypy_context", None)
+        if context:
+            fields["context"] = context
+        request_id = getattr(record, "cherrypy_request_id", None)
+        if request_id is None:
+            request = _current_request()
+            if request is not None:
+                request_id = request.id
+        if request_id is not None:
+            fields["request_id"] = request_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            fields["traceback"] = record.exc_text
+        if record.stack_info:
+            fields["stack"] = self.formatStack(record.stack_info)
+        return _json_line(fields)
 
 
+def _make_json_line() -> Any:
+    """``fields`` -> one compact line of JSON (ASCII, non-JSON values as ``str()``).
+
+    The C encoder is made once here; ``json.dumps`` with non-default arguments would build a
+    new encoder for every line.
+    """
+    import json
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return lambda fields: json.dumps(fields, separators=(",", ":"), default=str)
+    iterencode = make(
+        None, str, encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    join = "".join
+    return lambda fields: join(iterencode(fields, 0))
+
+
+_json_line = _make_json_line()
 _json_formatter = JSONFormatter()
 
 

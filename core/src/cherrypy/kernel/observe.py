@@ -223,10 +223,11 @@ def begin(request: Any, response: Any) -> None:
         states = observation.states
         for observer in current:
             try:
-                states.append(observer.request_started(request))
+                state = observer.request_started(request)
             except Exception:
-                states.append(None)
+                state = None
                 _log_failure(observer, "request_started")
+            states.append(state)
 
 
 def begin_late(request: Any, response: Any, error: BaseException | None = None) -> None:

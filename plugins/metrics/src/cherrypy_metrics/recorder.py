@@ -244,12 +244,13 @@ class ShardObserver:
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
+        self.local = recorder.local
 
     def request_started(self, request: Any) -> tuple[float, Any]:
         """Count the request in flight; remember when it started."""
         app = request.app
         try:
-            shard = self.recorder.local.shard
+            shard = self.local.shard
         except AttributeError:
             shard = self.recorder.new_shard()
         started = shard.started
@@ -268,7 +269,7 @@ class ShardObserver:
         elapsed = perf_counter() - state[0]
         recorder = self.recorder
         try:
-            shard = recorder.local.shard
+            shard = self.local.shard
         except AttributeError:
             shard = recorder.new_shard()
         app = state[1]

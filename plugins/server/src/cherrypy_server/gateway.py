@@ -352,6 +352,18 @@ class Response:
         elif self.status is not None:
             raise RuntimeError("start_response was called a second time without exc_info")
         self.extra_headers = None
+        if headers.__class__ is list and headers:
+            last = headers[-1]
+            if (
+                last.__class__ is tuple
+                and len(last) == 2
+                and last[0].__class__ is str
+                and last[1].__class__ is str
+                and last[0].lower() in _VOLATILE_NAMES
+            ):
+                # The request id, last as the kernel sends it: the rest is a cached head.
+                self.extra_headers = [last]
+                headers = headers[:-1]
         try:
             known = (status, *headers) in _heads
         except TypeError:
@@ -362,7 +374,7 @@ class Response:
                 if name.lower() in _VOLATILE_NAMES:
                     # A value made for this response only (X-Request-ID): kept out of the
                     # cached head, serialized on its own.
-                    extra = self.extra_headers = []
+                    extra = self.extra_headers = self.extra_headers or []
                     stable: list[tuple[str, str]] = []
                     for item in headers:
                         (extra if item[0].lower() in _VOLATILE_NAMES else stable).append(item)
