@@ -79,44 +79,35 @@ def bench_one(
         env=env,
     )
     try:
-        wait_port(port)
-        url = f"http://127.0.0.1:{port}{path}"
-        subprocess.run(
-            ["taskset", "-c", "1", "wrk", "-t1", "-c", str(connections), "-d1s", url],
-            capture_output=True,
-            check=True,
-        )
-        runs = []
-        for _ in range(repeats):
-            c0 = cpu_seconds(proc.pid)
-            out = subprocess.run(
-                [
-                    "taskset",
-                    "-c",
-                    "1",
-                    "wrk",
-                    "-t1",
-                    "-c",
-                    str(connections),
-                    f"-d{seconds}s",
-                    "--latency",
-                    url,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            used = cpu_seconds(proc.pid) - c0
-            result = parse_wrk(out)
-            result["cpu_us_per_req"] = used / max(result["requests"], 1) * 1e6
-            runs.append(result)
-        return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        return measure_server(proc, port, path, connections, seconds, repeats)
     finally:
         proc.terminate()
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def measure_server(
+    proc: subprocess.Popen, port: int, path: str, connections: int, seconds: int, repeats: int
+) -> dict:
+    """Warm up, then run wrk (pinned to CPU 1) ``repeats`` times against the server ``proc``
+    listening on ``port``; the medians of wrk's figures and of the server's CPU per request."""
+    wait_port(port)
+    url = f"http://127.0.0.1:{port}{path}"
+    wrk = ["taskset", "-c", "1", "wrk", "-t1", "-c", str(connections)]
+    subprocess.run([*wrk, "-d1s", url], capture_output=True, check=True)
+    runs = []
+    for _ in range(repeats):
+        before = cpu_seconds(proc.pid)
+        out = subprocess.run(
+            [*wrk, f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+        ).stdout
+        used = cpu_seconds(proc.pid) - before
+        result = parse_wrk(out)
+        result["cpu_us_per_req"] = used / max(result["requests"], 1) * 1e6
+        runs.append(result)
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def big_file() -> Path:

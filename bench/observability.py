@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from http_server import cpu_seconds, free_port, parse_wrk, wait_port  # noqa: E402
+from http_server import free_port, measure_server  # noqa: E402
 
 VARIANTS = ("plain", "metrics", "json", "otel", "all", "all-every")
 
@@ -92,24 +92,7 @@ def bench_variant(variant: str, log_dir: str, args: argparse.Namespace) -> dict[
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_port(port)
-        url = f"http://127.0.0.1:{port}/"
-        wrk = ["taskset", "-c", "1", "wrk", "-t1", "-c", str(args.connections)]
-        subprocess.run([*wrk, "-d1s", url], capture_output=True, check=True)  # warm-up
-        runs = []
-        for _ in range(args.repeats):
-            before = cpu_seconds(proc.pid)
-            out = subprocess.run(
-                [*wrk, f"-d{args.seconds}s", "--latency", url],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            used = cpu_seconds(proc.pid) - before
-            result = parse_wrk(out)
-            result["cpu_us_per_req"] = used / max(result["requests"], 1) * 1e6
-            runs.append(result)
-        return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+        return measure_server(proc, port, "/", args.connections, args.seconds, args.repeats)
     finally:
         proc.terminate()
         try:

@@ -105,6 +105,8 @@ class _LazyRequestId:
         return value
 
 
+_set_header = dict.__setitem__
+
 _VARIANT_NIBBLE = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
@@ -425,6 +427,8 @@ class Request:
                     inst.set_response()
                     self.stage = "before_finalize (HTTPError)"
                     self.hooks.run("before_finalize")
+                    if _observe.request_id_header_wanted:
+                        _set_header(serving.response.headers, "X-Request-Id", self.id)
                     serving.response.finalize()
             finally:
                 failed_stage = self.stage  # where an exception (if any) came from
@@ -514,6 +518,10 @@ class Request:
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
             hooks.run("before_finalize")
+        if _observe.request_id_header_wanted:
+            # Again: a tool may have replaced the headers (a cached response carries the id
+            # of the request that filled the cache).
+            _set_header(response.headers, "X-Request-Id", self.id)
         response.finalize()
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:
@@ -609,9 +617,13 @@ class Request:
             if self.error_response:
                 self.error_response()
             self.hooks.run("after_error_response")
+            if _observe.request_id_header_wanted:
+                _set_header(serving.response.headers, "X-Request-Id", self.id)
             serving.response.finalize()
         except HTTPRedirect as inst:
             inst.set_response()
+            if _observe.request_id_header_wanted:
+                _set_header(serving.response.headers, "X-Request-Id", self.id)
             serving.response.finalize()
 
 
