@@ -295,8 +295,29 @@ def abandon(environ: dict[str, Any], request: Any, error: BaseException) -> None
 def finish(request: Any, response: Any) -> None:
     """Call ``request_finished`` for ``request`` unless an internal redirect carries it on."""
     observation = request._observation
-    if observation is not None:
-        _finish(observation, request, response)
+    if observation is None:
+        return
+    observers = observation.observers
+    if (
+        observers
+        and observation.body is None
+        and not observation.escaped
+        and not observation.redirected
+        and response.body.__class__ is list
+    ):
+        # The common case, inline: a whole body, no escaped error, no redirect pending.
+        body_bytes = 0
+        for chunk in response.body:
+            body_bytes += len(chunk)
+        observation.observers = ()  # never twice, whatever happens next
+        error = observation.error
+        for observer, state in zip(observers, observation.states, strict=False):
+            try:
+                observer.request_finished(request, response, state, error, body_bytes)
+            except Exception:
+                _log_failure(observer, "request_finished")
+        return
+    _finish(observation, request, response)
 
 
 def _finish(observation: Observation, request: Any, response: Any) -> None:

@@ -91,8 +91,9 @@ class _LazyRequestId:
             value = prev.id  # an internal redirect serves the same HTTP request
         else:
             environ = obj.wsgi_environ
-            value = environ.get("HTTP_X_REQUEST_ID") if environ else None
-            if value is None:
+            if environ:
+                value = environ.get("HTTP_X_REQUEST_ID")
+            else:  # a request built without an environ (tests, tools)
                 value = dict.get(obj.headers, "X-Request-Id")
             if value is None or _VALID_REQUEST_ID(value) is None:
                 unique_id = state.get("unique_id")
@@ -111,7 +112,7 @@ _VARIANT_NIBBLE = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 _random_hex = threading.local()
-"""Per thread: ``pool`` (hex digits of ``os.urandom`` bytes) and ``pos`` (the next unused)."""
+"""Per thread: ``pending``, the UUID4 strings made and not handed out yet."""
 
 
 def _forget_random_hex() -> None:
@@ -125,21 +126,23 @@ os.register_at_fork(after_in_child=_forget_random_hex)
 
 def _uuid4_text() -> str:
     """``str(uuid.uuid4())``: 16 bytes from ``os.urandom`` with the version and RFC 4122 variant
-    nibbles set, without building a ``uuid.UUID``.  The random bytes are read 1 KiB at a
-    time per thread (one system call per 64 ids): request ids make one per request."""
-    local = _random_hex
+    nibbles set, without building a ``uuid.UUID``.  Request ids make one per request, so each
+    thread formats them 64 at a time from one ``os.urandom`` call."""
     try:
-        pool = local.pool
-        pos = local.pos
-    except AttributeError:
-        pool = ""
-        pos = 0
-    if pos >= len(pool):
-        pool = local.pool = _urandom(1024).hex()
-        pos = 0
-    local.pos = pos + 32
-    h = pool[pos : pos + 32]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_NIBBLE[h[16]]}{h[17:20]}-{h[20:]}"
+        return _random_hex.pending.pop()
+    except (AttributeError, IndexError):
+        pending = _random_hex.pending = _new_uuid4_texts()
+        return pending.pop()
+
+
+def _new_uuid4_texts() -> list[str]:
+    """64 UUID4 strings from one ``os.urandom(1024)``."""
+    pool = _urandom(1024).hex()
+    variant = _VARIANT_NIBBLE
+    return [
+        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}"
+        for h in [pool[i : i + 32] for i in range(0, 2048, 32)]
+    ]
 
 
 class LazyUUID4:
