@@ -454,3 +454,26 @@ def test_application_request_and_response_classes(wsgi):
     assert res.text == "hello /custom"
     assert res.headers["x-response-class"] == "custom"
     assert CountingRequest.served == 1
+
+
+def test_the_mount_point_lookups_follow_every_change_of_the_apps(wsgi):
+    cherrypy.tree.mount(Hello())
+    cherrypy.tree.graft(wsgi_app, "/w")
+    assert wsgi.get("/a/where").code == 404  # the root app, which has no 'a'
+    cherrypy.tree.mount(Hello(), "/a")  # remembered lookups must not hide the new app
+    assert wsgi.get("/a/").text == "hello /a"
+    del cherrypy.tree.apps["/a"]
+    assert wsgi.get("/a/").code == 404
+    cherrypy.tree.apps.update({"/a": cherrypy.Application(Hello(), "/a")})
+    assert wsgi.get("/a/").text == "hello /a"
+    cherrypy.tree.apps.pop("/a")
+    cherrypy.tree.apps.pop("")
+    assert wsgi.get("/").status == "404 Not Found"
+    cherrypy.tree.apps.setdefault("", cherrypy.Application(Hello()))
+    assert wsgi.get("/").text == "hello "
+    # Paths clients choose do not make the lookups grow without bound.
+    for n in range(3000):
+        wsgi.get(f"/{n}")
+    assert len(cherrypy.tree.apps.lookups) <= 1024
+    cherrypy.tree.apps.clear()
+    assert wsgi.get("/").status == "404 Not Found"

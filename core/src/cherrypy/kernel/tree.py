@@ -182,13 +182,64 @@ def _already_acquired(engine: Any, acquirers: Any) -> bool:
     return get_ident() in manager.threads
 
 
+class MountPoints(dict):  # type: ignore[type-arg]
+    """``Tree.apps``: a dict of mount point -> application that remembers which mount point
+    serves each path requested, and forgets it whenever the mount points change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookups: dict[str, str | None] = {}
+        """Path -> the mount point serving it (None: no application); bounded."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.lookups = {}
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.lookups = {}
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> MountPoints:  # type: ignore[override,misc]
+        self.lookups = {}
+        super().__ior__(other)
+        return self
+
+    def pop(self, *args: Any) -> Any:
+        """Like ``dict.pop`` (and forget the lookups)."""
+        self.lookups = {}
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Any]:
+        """Like ``dict.popitem`` (and forget the lookups)."""
+        self.lookups = {}
+        return super().popitem()
+
+    def clear(self) -> None:
+        """Like ``dict.clear`` (and forget the lookups)."""
+        self.lookups = {}
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Like ``dict.update`` (and forget the lookups)."""
+        self.lookups = {}
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Like ``dict.setdefault`` (and forget the lookups)."""
+        self.lookups = {}
+        return super().setdefault(key, default)
+
+
+_NOT_LOOKED_UP: Any = object()
+
+
 class Tree:
     """The registry of mounted applications; itself a WSGI application routing by path."""
 
     apps: dict[str, Any]
 
     def __init__(self) -> None:
-        self.apps = {}
+        self.apps = MountPoints()
 
     def mount(self, root: Any, script_name: str | None = "", config: Any = None) -> Application:
         """Mount ``root`` (an object or an :class:`Application`) at ``script_name``."""
@@ -258,6 +309,14 @@ class Tree:
             sn = path
         elif len(apps) == 1 and "" in apps:
             sn = ""  # the lone root app serves every path (what script_name() finds)
+        elif apps.__class__ is MountPoints:
+            lookups = apps.lookups
+            sn = lookups.get(path, _NOT_LOOKED_UP)
+            if sn is _NOT_LOOKED_UP:
+                sn = self.script_name(path)
+                if len(lookups) >= 1024:
+                    lookups.clear()  # clients choose the paths: the memory stays bounded
+                lookups[path] = sn
         else:
             sn = self.script_name(path)
         if sn is None:
