@@ -309,13 +309,7 @@ def finish(request: Any, response: Any) -> None:
         body_bytes = 0
         for chunk in response.body:
             body_bytes += len(chunk)
-        observation.observers = ()  # never twice, whatever happens next
-        error = observation.error
-        for observer, state in zip(observers, observation.states, strict=False):
-            try:
-                observer.request_finished(request, response, state, error, body_bytes)
-            except Exception:
-                _log_failure(observer, "request_finished")
+        observation.notify_finished(request, response, body_bytes)
         return
     _finish(observation, request, response)
 
