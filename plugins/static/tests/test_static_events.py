@@ -45,7 +45,18 @@ def test_each_file_sent_is_published_with_its_path_times_and_size(
         assert isinstance(started, int) and started <= ended
 
 
-def test_nothing_is_published_without_listeners(mount_static: Callable[..., Any], web: Any) -> None:
+def test_nothing_is_published_without_listeners(
+    mount_static: Callable[..., Any], web: Any, monkeypatch: Any
+) -> None:
+    published: list[str] = []
+    publish = cherrypy.engine.publish
+
+    def recording_publish(channel: str, *args: Any, **kwargs: Any) -> Any:
+        published.append(channel)
+        return publish(channel, *args, **kwargs)
+
+    monkeypatch.setattr(cherrypy.engine, "publish", recording_publish)
     mount_static()
     assert not cherrypy.engine.listeners.get(SENT_CHANNEL)
     assert web.get("/static/alpha.txt").status == 200
+    assert SENT_CHANNEL not in published

@@ -93,21 +93,15 @@ class JSONFormatter(_stdlib_logging.Formatter):
 
     def format(self, record: _stdlib_logging.LogRecord) -> str:
         """Return ``record`` as a JSON object on one line."""
-        access = getattr(record, "cherrypy_access", None)
-        if access is not None:
-            return _json_line(
-                {
-                    "time": _iso_time(record.created),
-                    "level": record.levelname,
-                    "logger": record.name,
-                    **access,
-                }
-            )
         fields: dict[str, Any] = {
             "time": _iso_time(record.created),
             "level": record.levelname,
             "logger": record.name,
         }
+        access = getattr(record, "cherrypy_access", None)
+        if access is not None:
+            fields.update(access)
+            return _json_line(fields)
         fields["message"] = record.getMessage()
         context = getattr(record, "cherrypy_context", None)
         if context:
@@ -513,11 +507,7 @@ class LogManager:
         if _observe.request_id_header_wanted:
             request = _current_request()
             if request is not None:
-                context = (
-                    f"{context} request_id={request.id}"
-                    if context
-                    else (f"request_id={request.id}")
-                )
+                context = f"{context} request_id={request.id}".lstrip()
         log.log(severity, f"{self.time()} {context} {msg}", exc_info=exc_info)
 
     def __call__(
@@ -547,7 +537,7 @@ class LogManager:
             request = serving.request
             response = serving.response
             fields = None
-            if self._format == "json" or (self._format is None and _json_by_default):
+            if self._is_json():
                 fields = _access_fields(request, response)
                 line = _escape(request.request_line)  # what handlers without JSON show
             else:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OBSERVATION_KEY",
     "REQUEST_ID_HEADER",
+    "STORED_HEADER_NAME",
     "CountingBody",
     "Observation",
     "RequestObserver",
@@ -196,7 +197,7 @@ def _log_failure(observer: Any, method: str) -> None:
 
 
 _set_header = dict.__setitem__
-_STORED_HEADER_NAME = "X-Request-Id"
+STORED_HEADER_NAME = "X-Request-Id"
 """``REQUEST_ID_HEADER`` as ``response.headers`` stores it (title case)."""
 
 
@@ -208,7 +209,7 @@ def begin(request: Any, response: Any) -> None:
     observers' ``request_started``.
     """
     if request_id_header_wanted:
-        _set_header(response.headers, _STORED_HEADER_NAME, request.id)
+        _set_header(response.headers, STORED_HEADER_NAME, request.id)
     if request._observation is not None:
         return
     if request.prev is not None:
@@ -297,20 +298,6 @@ def finish(request: Any, response: Any) -> None:
     observation = request._observation
     if observation is None:
         return
-    observers = observation.observers
-    if (
-        observers
-        and observation.body is None
-        and not observation.escaped
-        and not observation.redirected
-        and response.body.__class__ is list
-    ):
-        # The common case, inline: a whole body, no escaped error, no redirect pending.
-        body_bytes = 0
-        for chunk in response.body:
-            body_bytes += len(chunk)
-        observation.notify_finished(request, response, body_bytes)
-        return
     _finish(observation, request, response)
 
 
@@ -330,17 +317,9 @@ def _finish(observation: Observation, request: Any, response: Any) -> None:
                     observation.error = pending
     elif observation.escaped:
         body_bytes = 0
-        response.status = "500 Internal Server Error"
-        response.output_status = b"500 Internal Server Error"
     else:
-        body = response.body
-        if body.__class__ is list:
-            body_bytes = 0
-            for chunk in body:
-                body_bytes += len(chunk)
-        else:
-            body_bytes = _sent_bytes(response)
-    if observation.escaped and counted is not None:
+        body_bytes = _sent_bytes(response)
+    if observation.escaped:
         response.status = "500 Internal Server Error"
         response.output_status = b"500 Internal Server Error"
     observation.notify_finished(request, response, body_bytes)
@@ -350,7 +329,10 @@ def _sent_bytes(response: Any) -> int:
     """The body bytes of a response whose body was not counted chunk by chunk."""
     body = response.body
     if body.__class__ is list:
-        return sum([len(chunk) for chunk in body])
+        total = 0
+        for chunk in body:
+            total += len(chunk)
+        return total
     length = response.headers.get("Content-Length")
     try:
         return int(length) if length is not None else 0

@@ -94,7 +94,7 @@ class _LazyRequestId:
             if environ:
                 value = environ.get("HTTP_X_REQUEST_ID")
             else:  # a request built without an environ (tests, tools)
-                value = dict.get(obj.headers, "X-Request-Id")
+                value = dict.get(obj.headers, _observe.STORED_HEADER_NAME)
             if value is None or _VALID_REQUEST_ID(value) is None:
                 unique_id = state.get("unique_id")
                 if unique_id is None:
@@ -107,6 +107,7 @@ class _LazyRequestId:
 
 
 _set_header = dict.__setitem__
+_ID_HEADER_BYTES = _observe.STORED_HEADER_NAME.encode("ascii")
 
 _VARIANT_NIBBLE = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
@@ -407,7 +408,7 @@ class Request:
             body = format_exc() if self.show_tracebacks else ""
             response.output_status, response.header_list, response.body = bare_error(body)
             if _observe.request_id_header_wanted:
-                response.header_list.append((b"X-Request-Id", self.id.encode("ascii")))
+                response.header_list.append((_ID_HEADER_BYTES, self.id.encode("ascii")))
         if self.method == "HEAD":
             response.body = []
         try:
@@ -430,9 +431,7 @@ class Request:
                     inst.set_response()
                     self.stage = "before_finalize (HTTPError)"
                     self.hooks.run("before_finalize")
-                    if _observe.request_id_header_wanted:
-                        _set_header(serving.response.headers, "X-Request-Id", self.id)
-                    serving.response.finalize()
+                    self._finalize(serving.response)
             finally:
                 failed_stage = self.stage  # where an exception (if any) came from
                 self.stage = "on_end_resource"
@@ -521,11 +520,7 @@ class Request:
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
             hooks.run("before_finalize")
-        if _observe.request_id_header_wanted:
-            # Again: a tool may have replaced the headers (a cached response carries the id
-            # of the request that filled the cache).
-            _set_header(response.headers, "X-Request-Id", self.id)
-        response.finalize()
+        self._finalize(response)
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:
         pairs = list(self.namespaces.items())
@@ -613,6 +608,14 @@ class Request:
         dispatch = self.app.find_config(path, "request.dispatch", self.dispatch)
         dispatch(path)
 
+    def _finalize(self, response: Any) -> None:
+        """``response.finalize()``, with this request's ``X-Request-ID`` when ids are echoed:
+        set again here because a tool may have replaced the headers since the request began
+        (a cached response carries the id of the request that filled the cache)."""
+        if _observe.request_id_header_wanted:
+            _set_header(response.headers, _observe.STORED_HEADER_NAME, self.id)
+        response.finalize()
+
     def handle_error(self) -> None:
         """Turn the exception being handled into a response (``request.error_response``)."""
         try:
@@ -620,14 +623,10 @@ class Request:
             if self.error_response:
                 self.error_response()
             self.hooks.run("after_error_response")
-            if _observe.request_id_header_wanted:
-                _set_header(serving.response.headers, "X-Request-Id", self.id)
-            serving.response.finalize()
+            self._finalize(serving.response)
         except HTTPRedirect as inst:
             inst.set_response()
-            if _observe.request_id_header_wanted:
-                _set_header(serving.response.headers, "X-Request-Id", self.id)
-            serving.response.finalize()
+            self._finalize(serving.response)
 
 
 _REQUEST_ATTRS = Request.__dict__

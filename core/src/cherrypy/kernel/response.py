@@ -81,7 +81,7 @@ _header_pairs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 _int_header_pairs: dict[tuple[str, int], tuple[bytes, bytes]] = {}
 
 
-_VOLATILE_NAMES = frozenset({"X-Request-Id"})
+_VOLATILE_NAMES = frozenset({"X-Request-Id"})  # observe.STORED_HEADER_NAME (no import: a cycle)
 """Headers whose value changes with every response: encoded, never cached (they would
 crowd the values responses repeat out of the caches)."""
 

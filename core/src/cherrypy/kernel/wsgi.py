@@ -411,7 +411,7 @@ def _header_name(key: str) -> str | None:
 
 
 _native_cache: dict[tuple[bytes, bytes], tuple[str, str]] = {}
-_VOLATILE_NAMES = frozenset({b"X-Request-Id"})
+_VOLATILE_NAMES = frozenset({_observe.STORED_HEADER_NAME.encode("ascii")})
 """Response headers whose value changes with every response: never cached."""
 
 

@@ -22,7 +22,9 @@ __all__ = [
     "NO_APP",
     "UNMATCHED",
     "app_label",
+    "label_values",
     "method_label",
+    "request_key",
     "status_class",
 ]
 
@@ -75,3 +77,23 @@ def status_class(response: Any, error: BaseException | None = None) -> str:
         if found is not None:
             return found
     return "5xx" if error is not None else "2xx" if status is None else "5xx"
+
+
+def request_key(
+    request: Any, response: Any, error: BaseException | None
+) -> tuple[Any, str, str, Any]:
+    """What a finished request is counted under, before the app and route become labels:
+    ``(request.app, method label, status class, request.route)`` (the app object and the
+    route as they are, so that the label strings are worked out once per key)."""
+    return (
+        request.app,
+        method_label(request.method),
+        status_class(response, error),
+        request.route,
+    )
+
+
+def label_values(key: tuple[Any, str, str, Any]) -> tuple[str, str, str, str]:
+    """The label values (:data:`LABEL_NAMES` order) of a :func:`request_key`."""
+    app, method, status, route = key
+    return (app_label(app), method, status, route if route is not None else UNMATCHED)

@@ -23,7 +23,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.registry import CollectorRegistry
 
 from .collectors import DOCS
-from .labels import LABEL_NAMES, UNMATCHED, app_label, method_label, status_class
+from .labels import LABEL_NAMES, app_label, label_values, request_key
 
 __all__ = ["MultiProcessObserver"]
 
@@ -91,21 +91,11 @@ class MultiProcessObserver:
         state[1].dec()
         if getattr(request, "metrics_skip", False):
             return
-        key = (
-            request.app,
-            method_label(request.method),
-            status_class(response, error),
-            request.route,
-        )
+        key = request_key(request, response, error)
         children = self._children.get(key)
         if children is None:
             with self._lock:
-                labels = (
-                    app_label(key[0]),
-                    key[1],
-                    key[2],
-                    key[3] if key[3] is not None else UNMATCHED,
-                )
+                labels = label_values(key)
                 children = self._children[key] = (
                     self.requests.labels(*labels),
                     self.durations.labels(*labels),

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from time import perf_counter
 from typing import Any
 
-from .labels import METHODS, UNMATCHED, app_label, method_label, status_class
+from .labels import app_label, label_values, request_key
 
 __all__ = [
     "DEFAULT_DURATION_BUCKETS",
@@ -57,8 +57,8 @@ DEFAULT_SIZE_BUCKETS = (100.0, 1_000.0, 10_000.0, 100_000.0, 1_000_000.0, 10_000
 # bucket of each histogram is +Inf); cumulative counts are computed when scraped.
 _COUNT, _DURATION_SUM, _SIZE_SUM, _FIRST_BUCKET = 0, 1, 2, 3
 
-RawKey = tuple[Any, str, bytes, Any]
-"""``(request.app, method label, first byte of the status line, request.route)``."""
+RawKey = tuple[Any, str, str, Any]
+"""``(request.app, method label, status class, request.route)`` (:func:`.labels.request_key`)."""
 
 
 class Shard:
@@ -181,7 +181,7 @@ class Recorder:
             finished: dict[Any, int] = {}
             for shard in shards:
                 for raw, record in shard.records.copy().items():
-                    key = _labels(raw)
+                    key = label_values(raw)
                     total = records.get(key)
                     if total is None:
                         records[key] = list(record)
@@ -218,19 +218,6 @@ class Recorder:
             ):
                 for app, n in counts.items():
                     into[app] = into.get(app, 0) + n
-
-
-def _labels(raw: RawKey) -> tuple[str, str, str, str]:
-    app, method, status, route = raw
-    return (
-        app_label(app),
-        method,
-        _STATUS_OF_BYTE.get(status, "5xx"),
-        route if route is not None else UNMATCHED,
-    )
-
-
-_STATUS_OF_BYTE = {str(n).encode(): f"{n}xx" for n in range(1, 6)}
 
 
 class ShardObserver:
@@ -277,11 +264,7 @@ class ShardObserver:
         finished[app] = finished.get(app, 0) + 1
         if getattr(request, "metrics_skip", False):
             return
-        status = response.output_status[:1] if response is not None else b""
-        if status not in _STATUS_OF_BYTE:
-            status = status_class(response, error)[:1].encode()
-        method = request.method
-        key = (request.app, METHODS.get(method) or method_label(method), status, request.route)
+        key = request_key(request, response, error)
         records = shard.records
         record = records.get(key)
         if record is None:
