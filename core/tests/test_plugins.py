@@ -632,7 +632,7 @@ def test_an_incompatible_plugin_is_refused_in_one_line_and_the_rest_load(site):
     assert failure.message == (
         "cherrypy plugin 'future' from distribution 'cherrypy-future 2.1' failed to load: "
         "IncompatiblePluginError: it supports plugin API >=2.0,<3, "
-        "but this kernel provides plugin API 1.2"
+        "but this kernel provides plugin API 1.3"
     )
     assert "\n" not in failure.message
     assert [str(w.message) for w in caught] == [failure.message]
@@ -657,15 +657,15 @@ def test_listing_shows_the_declared_range_or_its_absence(site, capsys):
     ("declared", "problem"),
     [
         (">=1.0,<2", None),
-        ("==1.2", None),
-        ("<=1.2", None),
-        (">1.2", "it supports plugin API >1.2, but this kernel provides plugin API 1.2"),
-        ("!=1.2", "it supports plugin API !=1.2, but this kernel provides plugin API 1.2"),
+        ("==1.3", None),
+        ("<=1.3", None),
+        (">1.3", "it supports plugin API >1.3, but this kernel provides plugin API 1.3"),
+        ("!=1.3", "it supports plugin API !=1.3, but this kernel provides plugin API 1.3"),
         ("~=1.0", None),
         (">=1.0.dev0", None),
         (">=1.2", None),
-        (">=1.3", "it supports plugin API >=1.3, but this kernel provides plugin API 1.2"),
-        ("<1.2", "it supports plugin API <1.2, but this kernel provides plugin API 1.2"),
+        (">=1.4", "it supports plugin API >=1.4, but this kernel provides plugin API 1.3"),
+        ("<1.3", "it supports plugin API <1.3, but this kernel provides plugin API 1.3"),
         ("one point oh", "its CHERRYPY_PLUGIN_API 'one point oh' is not a version specifier"),
         (1, "its CHERRYPY_PLUGIN_API must be a version specifier string, not 1"),
     ],
@@ -677,4 +677,4 @@ def test_api_range_problem(declared, problem):
 def test_the_api_module_states_the_kernel_version():
     import cherrypy.plugin
 
-    assert cherrypy.plugin.PLUGIN_API_VERSION == plugins.PLUGIN_API_VERSION == "1.2"
+    assert cherrypy.plugin.PLUGIN_API_VERSION == plugins.PLUGIN_API_VERSION == "1.3"

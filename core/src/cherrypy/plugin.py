@@ -44,6 +44,17 @@ A long-lived connection (WebSocket, Server-Sent Events)
     request; after the response head the server's selector thread drives the connection
     through a :class:`Transport` (see ``docs/plugins.md``, "Taking over a connection").
 
+Listening sockets that outlive the process (API 1.3)
+    A server plugin asks :func:`inherited_listener` for the socket of each address before
+    binding one (a graceful reload's new process, a re-exec and systemd socket activation
+    hand sockets over), registers what it listens on with :func:`register_listener`, and when
+    it stops while :func:`parking` is true keeps its sockets open with
+    :func:`park_listener` instead of closing them (``engine.restart()`` re-executes next).
+    :func:`has_inherited_listener` says whether one is waiting for an address (its port is
+    then occupied by it).  :func:`successor_serving` says a reload's new process serves the same sockets (a UNIX
+    socket file must then not be removed).  :func:`adopt_descriptor` turns a descriptor
+    (``server.socket_fd``) into a listening socket.
+
 Observing requests (metrics, tracing, request ids)
     Register a :class:`RequestObserver` with :func:`add_request_observer`: its
     ``request_started(request)`` and ``request_finished(request, response, state, error,
@@ -87,6 +98,16 @@ from cherrypy.kernel.errors import (
     HTTPRedirect,
     InternalRedirect,
     NotFound,
+)
+from cherrypy.kernel.handover import (
+    adopt_descriptor,
+    has_inherited_listener,
+    inherited_listener,
+    park_listener,
+    parking,
+    register_listener,
+    successor_serving,
+    unregister_listener,
 )
 from cherrypy.kernel.hookspecs import (
     DEFAULT_PRIORITY,
@@ -170,25 +191,33 @@ __all__ = [
     "Transport",
     "add_handler_config",
     "add_request_observer",
+    "adopt_descriptor",
     "attributes",
     "defer_response_cookie",
     "expose",
     "get_plugin_manager",
     "get_ranges",
+    "has_inherited_listener",
     "hookimpl",
     "hookspec",
+    "inherited_listener",
     "missing_name",
+    "park_listener",
+    "parking",
     "parse_http_date",
     "phase_options",
     "prepare_iter",
     "publish",
     "published",
+    "register_listener",
     "remove_request_observer",
     "request_cookie_value",
     "serving",
     "set_route",
+    "successor_serving",
     "take_over_connection",
     "takeover_available",
+    "unregister_listener",
     "url",
     "urljoin",
     "use_config",

@@ -33,6 +33,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
+from cherrypy.kernel import handover as _handover
 from cherrypy.kernel.engine_plugins import (
     BackgroundTask,
     Monitor,
@@ -43,6 +44,7 @@ from cherrypy.kernel.engine_plugins import (
 
 __all__ = [
     "RELAYED_CHANNELS",
+    "SIGHUP_ACTIONS",
     "BackgroundTask",
     "Bus",
     "ChannelFailures",
@@ -62,6 +64,9 @@ RELAYED_CHANNELS = frozenset(
     {"start", "stop", "graceful", "exit", "main", "start_thread", "stop_thread", "log"}
 )
 """Channels that :attr:`Bus.hook_relay` receives after their subscribed listeners."""
+
+SIGHUP_ACTIONS = ("default", "reload", "restart", "exit")
+"""The values of ``engine.sighup`` (see :attr:`Bus.sighup`)."""
 
 HookRelay = Callable[[str, tuple, dict], None]
 """Signature of :attr:`Bus.hook_relay`: ``relay(channel, args, kwargs)``."""
@@ -161,6 +166,8 @@ class Bus:
     states = states
     state: State = states.STOPPED
     execv: bool = False
+    reload_timeout: float = 30.0
+    """Seconds :meth:`reload` waits for the new process to serve before giving up on it."""
     max_cloexec_files: int = _default_max_cloexec_files()
 
     hook_relay: HookRelay | None = None
@@ -180,6 +187,8 @@ class Bus:
     def __init__(self) -> None:
         """Create a stopped bus with the six built-in channels and no listeners."""
         self.execv = False
+        self._sighup = "default"
+        self._reloading = False
         self.state = states.STOPPED
         self.listeners: dict[Any, set[_Listener]] = {
             channel: set() for channel in ("start", "stop", "exit", "graceful", "log", "main")
@@ -317,12 +326,14 @@ class Bus:
             atexit.register(self._clean_exit)
             self._atexit_registered = True
 
+        _handover.set_parking(False)  # a restart that did not re-execute (test suites)
         self.state = states.STARTING
         self.log("Bus STARTING")
         try:
             self.publish("start")
             self.state = states.STARTED
             self.log("Bus STARTED")
+            _handover.notify_ready()
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception:
@@ -367,9 +378,76 @@ class Bus:
             self._hard_exit(EX_SOFTWARE)
 
     def restart(self) -> None:
-        """Exit, and have :meth:`block` (in the main thread) re-execute the process."""
+        """Exit, and have :meth:`block` (in the main thread) re-execute the process.
+
+        The listening sockets stay open across the re-execution: connections that arrive
+        meanwhile wait in the kernel's accept queue and are served by the new image.
+        """
         self.execv = True
+        _handover.set_parking(True)
         self.exit()
+
+    @property
+    def sighup(self) -> str:
+        """What SIGHUP does (``engine.sighup``): ``"default"`` is CherryPy's rule (restart a
+        daemon, exit otherwise); ``"reload"`` a graceful :meth:`reload`; ``"restart"``
+        and ``"exit"`` always that."""
+        return self._sighup
+
+    @sighup.setter
+    def sighup(self, value: str) -> None:
+        if value not in SIGHUP_ACTIONS:
+            raise ValueError(
+                f"engine.sighup must be one of {', '.join(map(repr, SIGHUP_ACTIONS))}, "
+                f"not {value!r}"
+            )
+        self._sighup = value
+
+    def reload(self) -> None:
+        """Graceful reload: a new process of the same command line takes over.
+
+        The new process is started on this process's listening sockets; this one keeps
+        serving until the new one's engine is STARTED, then stops (requests in flight
+        finish within ``server.shutdown_timeout``, idle keep-alive connections are closed)
+        and exits with status 0.  If the new process fails to start or is not ready within
+        :attr:`reload_timeout` seconds it is killed and this one serves on.  Returns at
+        once: the work is done in a background thread.
+        """
+        if self._reloading:
+            self.log("Reload already in progress; ignored.")
+            return
+        if self.state is not states.STARTED:
+            self.log(f"Cannot reload while the engine is {self.state!r}; ignored.", 30)
+            return
+        self._reloading = True
+        thread = threading.Thread(target=self._reload, name="Bus reload", daemon=True)
+        thread.start()
+
+    def _reload(self) -> None:
+        try:
+            argv = self._respawn_argv()
+            self.log("Reloading: starting " + " ".join(argv))
+            self._extend_pythonpath(os.environ)
+            _handover.sd_notify("RELOADING=1")
+            try:
+                successor = _handover.spawn_successor(argv, cwd=self.startup_cwd)
+            except OSError as exc:
+                self.log(f"Reload failed: could not start the new process: {exc}", 40)
+                _handover.sd_notify("READY=1")
+                return
+            problem = successor.wait_ready(float(self.reload_timeout))
+            if problem is not None:
+                successor.kill()
+                self.log(f"Reload failed: {problem}; this process serves on.", 40)
+                _handover.sd_notify("READY=1")
+                return
+            _handover.mark_successor_serving()
+            self.log(f"Reload: process {successor.pid} serves; this one stops.")
+            self.exit()
+        except Exception:
+            self.log("Reload failed", 40, traceback=True)
+        finally:
+            self._reloading = False
 
     @staticmethod
     def _hard_exit(code: int) -> NoReturn:
@@ -541,4 +619,9 @@ class Bus:
             os.chdir(self.startup_cwd)
         if self.max_cloexec_files:
             self._set_cloexec()
+        parked = _handover.parked_descriptors()
+        for fd, _address in parked:
+            os.set_inheritable(fd, True)  # the listening sockets go on serving
+        if parked:
+            os.environ.update(_handover.handover_environ(parked))
         os.execv(sys.executable, args)

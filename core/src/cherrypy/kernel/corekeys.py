@@ -120,6 +120,21 @@ def declare_kernel_keys(checker: KeyDeclarer) -> None:
     checker.declare_key(
         "engine", "execv", bool, False, "Whether the engine re-executes the process on exit."
     )
+    checker.declare_key(
+        "engine",
+        "sighup",
+        str,
+        "default",
+        "What SIGHUP does: 'default' (restart a daemon, exit otherwise), 'reload' (graceful "
+        "reload: a new process takes over the listening sockets), 'restart' or 'exit'.",
+    )
+    checker.declare_key(
+        "engine",
+        "reload_timeout",
+        float,
+        30.0,
+        "Seconds engine.reload() waits for the new process to serve before giving up on it.",
+    )
     checker.declare_namespace(
         "tree",
         "tree.<name> = app (or {script_name: app}) grafts WSGI applications.",

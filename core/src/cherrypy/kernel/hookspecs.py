@@ -65,7 +65,7 @@ __all__ = [
     "phase_options",
 ]
 
-PLUGIN_API_VERSION = "1.2"
+PLUGIN_API_VERSION = "1.3"
 """The version of the plugin API (:mod:`cherrypy.plugin`) this kernel provides."""
 
 PLUGIN_API_ATTRIBUTE = "CHERRYPY_PLUGIN_API"

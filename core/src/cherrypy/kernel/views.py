@@ -131,7 +131,16 @@ class BusView(Protocol):
         """Restart the subscribers in place (``graceful`` channel)."""
 
     def restart(self) -> None:
-        """Stop, then re-execute the process (the autoreloader uses it)."""
+        """Stop, then re-execute the process (the autoreloader uses it); the listening
+        sockets stay open across the re-execution."""
+
+    sighup: str
+    """What SIGHUP does: ``"default"`` (restart a daemon, exit otherwise), ``"reload"``,
+    ``"restart"`` or ``"exit"`` (config ``engine.sighup``)."""
+
+    def reload(self) -> None:
+        """Graceful reload: start a new process on the same listening sockets; once it
+        serves, stop this one (requests in flight finish) and exit."""
 
     def exit(self) -> None:
         """Stop and exit (``exit`` channel)."""

@@ -199,8 +199,20 @@ class SignalHandler:
             return True
 
     def handle_SIGHUP(self) -> None:
-        """Restart the process when it is daemonized, else exit."""
-        if self._is_daemonized():
+        """Restart the process when it is daemonized, else exit (CherryPy's rule); with
+        ``engine.sighup = "reload"`` a graceful reload (``"restart"``, ``"exit"``: always
+        that)."""
+        action = getattr(self.bus, "sighup", "default")
+        if action == "reload":
+            self.bus.log("SIGHUP caught: reloading.")
+            self.bus.reload()
+        elif action == "restart":
+            self.bus.log("SIGHUP caught: restarting.")
+            self.bus.restart()
+        elif action == "exit":
+            self.bus.log("SIGHUP caught: exiting.")
+            self.bus.exit()
+        elif self._is_daemonized():
             self.bus.log("SIGHUP caught while daemonized. Restarting.")
             self.bus.restart()
         else:

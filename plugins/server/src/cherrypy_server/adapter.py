@@ -36,6 +36,15 @@ class Server(ServerAdapter):
     socket_queue_size = 5
     """The ``listen()`` backlog (the server uses at least 128)."""
 
+    socket_fd: int | None = None
+    """A listening socket's descriptor, bound by whoever started the process, to serve on
+    instead of binding ``socket_host``/``socket_port`` (systemd sockets are found by
+    address without it: see docs/deployment.md)."""
+
+    extra_addresses: Any = ()
+    """More addresses to listen on besides ``socket_host``/``socket_port``: a list of
+    ``"host:port"``, ``"[v6]:port"``, ``(host, port)`` or UNIX socket paths."""
+
     socket_timeout: float = 10
     """Seconds a client may stay silent: idle keep-alive, request head, body reads, writes."""
 
@@ -111,6 +120,11 @@ class Server(ServerAdapter):
 
     ssl_module = "builtin"
     """The TLS implementation; only ``builtin`` (the ``ssl`` module) is available."""
+
+    ssl_reload_interval: float | None = 1.0
+    """Seconds between checks of the TLS files for a renewed certificate (0 or None: off)."""
+
+    _tls_reloader: Any = None
 
     statistics = False
     """Whether the HTTP server counts accepts and requests in its ``stats`` dict."""
@@ -194,8 +208,20 @@ class Server(ServerAdapter):
         if not self.httpserver:
             self.httpserver, self.bind_addr = self.httpserver_from_self()
         super().start()
+        if self.ssl_certificate and self.ssl_context is None:
+            from .tlsreload import reloader_for
+
+            self._tls_reloader = reloader_for(self, self._tls_reloader)
 
     start.priority = 75  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Stop the TLS certificate reloader, if any, then the HTTP server."""
+        if self._tls_reloader is not None:
+            self._tls_reloader.stop()
+        super().stop()
+
+    stop.priority = 25  # type: ignore[attr-defined]
 
     def base(self) -> str:
         """``scheme://host[:port]`` of this server, or its socket file."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import stat
+from typing import Any
 
-__all__ = ["Listener", "ascii_host", "bind_listener"]
+__all__ = ["Listener", "ascii_host", "bind_listener", "parse_address"]
 
 
 def ascii_host(host: str | bytes | None) -> str | bytes | None:
@@ -24,15 +25,55 @@ def ascii_host(host: str | bytes | None) -> str | bytes | None:
 class Listener:
     """A bound, listening, non-blocking socket; ``path`` is its UNIX socket file, if any."""
 
-    __slots__ = ("path", "sock")
+    __slots__ = ("address", "path", "sock")
 
-    def __init__(self, sock: socket.socket, path: str | None) -> None:
-        """Wrap ``sock``; ``path`` is removed when the server stops."""
+    def __init__(self, sock: socket.socket, path: str | None, address: Any = None) -> None:
+        """Wrap ``sock``; ``path`` is removed when the server stops; ``address`` is what the
+        configuration asked for (``(host, port)`` or a UNIX socket path)."""
         self.sock = sock
         self.path = path
+        self.address = address
 
     def __repr__(self) -> str:
         return f"<Listener {self.path or self.sock.getsockname()!r}>"
+
+
+def parse_address(value: Any) -> tuple[str, int] | str:
+    """A listen address from config: ``"host:port"``, ``"[v6]:port"``, ``":port"`` (every
+    interface), ``(host, port)``, or a UNIX socket path (containing ``/``).
+
+    Raises ``ValueError`` naming the value when it is none of these.
+    """
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        host, port = value
+        return str(host or ""), _port(port, value)
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"Not a listen address: {value!r}")
+    if "/" in value or value.startswith("\0"):
+        return value
+    if value.startswith("["):
+        host, sep, port = value[1:].partition("]:")
+        if not sep:
+            raise ValueError(f"Not a listen address: {value!r} (expected '[v6 address]:port')")
+        return host, _port(port, value)
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        raise ValueError(f"Not a listen address: {value!r} (expected 'host:port')")
+    if ":" in host:
+        raise ValueError(f"Not a listen address: {value!r} (write IPv6 as '[address]:port')")
+    return host or "0.0.0.0", _port(port, value)
+
+
+def _port(port: Any, value: Any) -> int:
+    try:
+        number = int(port)
+    except (TypeError, ValueError):
+        raise ValueError(f"Not a listen address: {value!r} (bad port {port!r})") from None
+    if not 0 <= number <= 65535:
+        raise ValueError(f"Not a listen address: {value!r} (port out of range)")
+    return number
 
 
 def _bind_unix(address: str | bytes, backlog: int) -> Listener:
@@ -53,7 +94,7 @@ def _bind_unix(address: str | bytes, backlog: int) -> Listener:
         sock.close()
         raise
     sock.setblocking(False)
-    return Listener(sock, None if abstract else path)
+    return Listener(sock, None if abstract else path, address)
 
 
 def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Listener:
@@ -85,5 +126,5 @@ def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Liste
             error = exc
             continue
         sock.setblocking(False)
-        return Listener(sock, None)
+        return Listener(sock, None, address)
     raise error or OSError(f"No socket could be created for {address!r}")

@@ -83,6 +83,14 @@ class WorkerPool:
         """Workers running a job."""
         return sum(1 for worker in self._workers if worker.current is not None)
 
+    def busy_except(self, job: Any) -> int:
+        """Workers running a job other than ``job`` (the one stopping the server, if any)."""
+        return sum(
+            1
+            for worker in list(self._workers)
+            if worker.current is not None and worker.current is not job
+        )
+
     def start(self) -> None:
         """Start the minimum number of workers."""
         self._last_take = time.monotonic()

@@ -32,7 +32,7 @@ from . import __version__
 from . import connection as _connection
 from .connection import CLOSED, IN_SELECTOR, IN_WORKER, TAKEN, Connection, use_tls_errors
 from .gateway import FileWrapper, error_response, serve_request
-from .listeners import Listener, bind_listener
+from .listeners import Listener, bind_listener, parse_address
 from .poller import Poller, make_poller
 from .pool import DEFAULT_MAX_THREADS, WorkerPool
 from .protocol import Limits, ProtocolError
@@ -53,6 +53,10 @@ TRANSPORT_BATCH = 256
 """Taken-over connections serviced per turn of the selector loop (see _service_transports)."""
 
 _SWEEP_INTERVAL = 0.25
+
+IDLE_GRACE = 0.5
+"""Seconds a graceful stop keeps idle connections open, answering (with ``Connection:
+close``) a request a client may have sent just as the stop began."""
 _STOPPING_FOR_INTERRUPT = object()
 _logger = logging.getLogger("cherrypy_server")
 
@@ -93,9 +97,18 @@ class HTTPServer:
         body_min_rate: float = 1024,
         response_min_rate: float = 1024,
         body_workers: int = -1,
+        extra_addresses: Any = (),
+        socket_fd: int | None = None,
     ) -> None:
-        """Configure the server; nothing is bound or started until :meth:`prepare`."""
+        """Configure the server; nothing is bound or started until :meth:`prepare`.
+
+        ``extra_addresses`` are more addresses to listen on (see
+        :func:`~cherrypy_server.listeners.parse_address`); ``socket_fd`` is a listening
+        socket's descriptor to serve on instead of binding ``bind_addr``.
+        """
         self.bind_addr = bind_addr
+        self.extra_addresses = [parse_address(item) for item in extra_addresses or ()]
+        self.socket_fd = socket_fd
         self.wsgi_app = wsgi_app
         self.minthreads = numthreads
         self.maxthreads = max
@@ -138,6 +151,10 @@ class HTTPServer:
         self._accept_paused_until = 0.0
         self._paused: list[Listener] = []
         self._interrupt: Any = None
+        self._stopper_job: Any = None
+        self.socket_origin: str | None = None
+        """Where the main listening socket came from when it was not bound here:
+        ``"handed over"``, ``"parked"``, ``"systemd"`` or ``"descriptor"``."""
         # Body slots (see the module docstring): taken by the selector thread or a worker,
         # given back by workers, which then wake the selector if a connection waits for one.
         self._body_lock = threading.Lock()
@@ -299,16 +316,62 @@ class HTTPServer:
         )
         if self.ssl_context is not None:
             use_tls_errors()
-        listener = bind_listener(self.bind_addr, max(int(self.request_queue_size), 128))
-        self._listeners = [listener]
-        self.socket = listener.sock
+        self._listeners = self._open_listeners(max(int(self.request_queue_size), 128))
+        self.socket = self._listeners[0].sock
         self._base_environ = self._make_base_environ()
         self._poller = make_poller(self.use_epoll)
-        self._poller.add(listener.sock.fileno(), listener, oneshot=False)
+        for listener in self._listeners:
+            self._poller.add(listener.sock.fileno(), listener, oneshot=False)
         self._pool = WorkerPool(self._work, self.minthreads, self.maxthreads)
         self._prepare_pace(self._pool)
         self._pool.start()
         self.ready = True
+
+    def _open_listeners(self, backlog: int) -> list[Listener]:
+        """The listening sockets: ``bind_addr`` (or ``socket_fd``) and ``extra_addresses``.
+
+        A socket handed to this process for an address (by a graceful reload, a re-exec or
+        systemd) is served as it is; the others are bound.
+        """
+        api = _handover_api()
+        self.socket_origin = None
+        opened: list[Listener] = []
+        try:
+            if self.socket_fd is not None:
+                sock = api.adopt_descriptor(int(self.socket_fd)) if api else None
+                if sock is None:
+                    raise ValueError("server.socket_fd needs cherrypy-kernel's plugin API 1.3")
+                address = sock.getsockname()
+                if isinstance(address, tuple):
+                    address = address[:2]
+                opened.append(Listener(sock, None, address))
+                self.socket_origin = "descriptor"
+                self.error_log(f"Serving on descriptor {self.socket_fd} ({address!r})", 20)
+            else:
+                opened.append(self._open_listener(self.bind_addr, backlog, api))
+            for address in self.extra_addresses:
+                opened.append(self._open_listener(address, backlog, api))
+        except BaseException:
+            for listener in opened:
+                if api is not None:
+                    api.unregister_listener(listener.sock)
+                listener.sock.close()
+            raise
+        if api is not None:
+            for listener in opened:
+                api.register_listener(listener.sock, listener.address)
+        return opened
+
+    def _open_listener(self, address: Any, backlog: int, api: Any) -> Listener:
+        found = api.inherited_listener(address) if api is not None else None
+        if found is None:
+            return bind_listener(address, backlog)
+        sock, origin = found
+        if address == self.bind_addr:
+            self.socket_origin = origin
+        self.error_log(f"Serving on the listening socket {origin} for {address!r}", 20)
+        path = address if isinstance(address, str) and origin != "systemd" else None
+        return Listener(sock, path, address)
 
     def _prepare_pace(self, pool: WorkerPool) -> None:
         """Derive the rate windows and the number of body slots from the settings."""
@@ -359,19 +422,20 @@ class HTTPServer:
         """
         if not self.ready:
             return
-        with self._state_lock:
-            self.stopping = True
-            serving = self._serving.is_set()
         poller, pool = self._poller, self._pool
         assert poller is not None and pool is not None
-        poller.wake()
-        if serving and not self._in_serve_thread():
-            self._served.wait(max(1.0, self.shutdown_timeout))
-        else:
-            self._close_selector_side()
         # Stopped from a request (a handler calling engine.exit()): that request still
         # answers, and its worker closes the connection afterwards.
         own = pool.own_job()
+        with self._state_lock:
+            self._stopper_job = own
+            self.stopping = True
+            serving = self._serving.is_set()
+        poller.wake()
+        if serving and not self._in_serve_thread():
+            self._served.wait(max(1.0, self.shutdown_timeout) + 1.0)
+        else:
+            self._close_selector_side()
         deadline = time.monotonic() + max(0.0, self.shutdown_timeout)
         if not pool.wait_idle(deadline):
             self._aborting = True
@@ -449,10 +513,24 @@ class HTTPServer:
             self._served.clear()
             self._serving.set()
         next_sweep = time.monotonic() + _SWEEP_INTERVAL
+        drain_until = grace_until = 0.0
         try:
             timers = self.timers
-            while not self.stopping:
+            while True:
+                if self.stopping:
+                    now = time.monotonic()
+                    if not drain_until:
+                        # Graceful stop: no new connections; requests in flight finish and
+                        # requests arriving on open connections are answered (with
+                        # ``Connection: close``) until the workers are idle.
+                        self._stop_listening()
+                        drain_until = now + max(0.0, float(self.shutdown_timeout))
+                        grace_until = now + min(IDLE_GRACE, max(0.0, float(self.shutdown_timeout)))
+                    if now >= drain_until or self._drained(now < grace_until):
+                        break
                 wait = 0.05 if pool.backlog else _SWEEP_INTERVAL
+                if drain_until:
+                    wait = 0.02
                 if self.pending_transports or self._starting:
                     wait = 0.0
                 due = timers.next_due()
@@ -574,20 +652,65 @@ class HTTPServer:
         self._transports.clear()
         self.timers.clear()
 
-    def _close_selector_side(self) -> None:
-        """Close the listening sockets and every connection the selector thread holds."""
+    def _stop_listening(self) -> None:
+        """Stop accepting: close the listening sockets, or leave them open for the process
+        that serves them next (a graceful reload's new process, a re-exec)."""
         poller = self._poller
+        api = _handover_api()
+        parking = api is not None and api.parking()
+        handed_on = api is not None and api.successor_serving()
         for listener in self._listeners:
-            if poller is not None:
+            if poller is not None and listener not in self._paused:
                 poller.remove(listener.sock.fileno())
+                if not parking and not handed_on and self.stopping and self._pool is not None:
+                    # Connections the kernel completed but nobody accepted yet would be
+                    # reset with the socket: take them in, they are answered while draining.
+                    try:
+                        self._accept(listener)
+                    except Exception:
+                        self.error_log("Error accepting the last connections", 40, True)
+            if parking:
+                api.park_listener(listener.sock, listener.address)
+                continue
+            if api is not None:
+                api.unregister_listener(listener.sock)
             listener.sock.close()
-            if listener.path:
+            if listener.path and not handed_on:
                 try:
                     os.unlink(listener.path)
                 except OSError:
                     pass
         self._listeners = []
         self._paused = []
+
+    def _drained(self, in_grace: bool) -> bool:
+        """Whether a graceful stop may end: no request in flight or arriving.
+
+        Idle keep-alive connections are kept (and served) while ``in_grace``.
+        """
+        pool = self._pool
+        if pool is not None and (pool.backlog or pool.busy_except(self._stopper_job)):
+            return False
+        if self._returned or self._slot_waiters or self._starting:
+            return False
+        stopper = self._stopper_job
+        for conn in list(self._conns.values()):
+            if conn.owner == IN_WORKER:
+                if conn is stopper:
+                    continue
+                return False
+            if conn.owner != IN_SELECTOR or conn.linger_budget >= 0:
+                continue
+            parser = conn.parser
+            if parser.requests or not parser.idle or conn.handshaking:
+                return False  # a request arriving: it is answered
+            if in_grace:
+                return False
+        return True
+
+    def _close_selector_side(self) -> None:
+        """Close the listening sockets and every connection the selector thread holds."""
+        self._stop_listening()
         self._slot_waiters.clear()
         self._returned.clear()
         for conn in list(self._conns.values()):
@@ -969,6 +1092,15 @@ class HTTPServer:
         self._returned.append(conn)
         if self._poller is not None:
             self._poller.wake()
+
+
+def _handover_api() -> Any:
+    """``cherrypy.plugin``'s listener hand-over functions (plugin API 1.3), or None."""
+    try:
+        from cherrypy import plugin
+    except ImportError:
+        return None
+    return plugin if hasattr(plugin, "inherited_listener") else None
 
 
 class _ErrorStream:

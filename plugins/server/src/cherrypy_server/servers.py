@@ -48,6 +48,28 @@ class PortNotFree(IOError):
     """Something accepts connections on a port that should be free."""
 
 
+def _port_stays_open() -> bool:
+    """Whether the stopped server's sockets serve on elsewhere (a reload, a re-exec)."""
+    try:
+        from cherrypy import plugin
+    except ImportError:
+        return False
+    parking = getattr(plugin, "parking", None)
+    serving = getattr(plugin, "successor_serving", None)
+    return bool((parking and parking()) or (serving and serving()))
+
+
+def _handed_over(address: Any) -> bool:
+    """Whether this process was handed a listening socket for ``address`` (reload, re-exec,
+    systemd): its port is occupied by that very socket."""
+    try:
+        from cherrypy import plugin
+    except ImportError:
+        return False
+    check = getattr(plugin, "has_inherited_listener", None)
+    return bool(check and check(address))
+
+
 def client_host(server_host: str) -> str:
     """The host a client connects to for a server bound on ``server_host``.
 
@@ -172,7 +194,12 @@ class ServerAdapter:
         self.interrupt = None
         if not self.httpserver:
             raise ValueError("No HTTP server has been created.")
-        if not os.environ.get("LISTEN_PID") and isinstance(self.bind_addr, tuple):
+        if (
+            not os.environ.get("LISTEN_PID")
+            and isinstance(self.bind_addr, tuple)
+            and not _handed_over(self.bind_addr)
+            and getattr(self.httpserver, "socket_fd", None) is None
+        ):
             host, port = self.bind_addr
             wait_for_free_port(host, port, timeout=Timeouts.free)
         thread = threading.Thread(target=self._start_http_thread)
@@ -257,7 +284,8 @@ class ServerAdapter:
         """Stop the HTTP server; blocks until it is stopped and its port is free."""
         if self.running:
             self.httpserver.stop()
-            if isinstance(self.bind_addr, tuple):
+            external = getattr(self.httpserver, "socket_origin", None) in ("systemd", "descriptor")
+            if isinstance(self.bind_addr, tuple) and not external and not _port_stays_open():
                 host, port = self.bound_addr
                 wait_for_free_port(host, port, timeout=Timeouts.free)
             self.running = False

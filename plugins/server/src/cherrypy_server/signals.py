@@ -7,7 +7,8 @@ without stopping the engine.  So the server plugin, after every other plugin set
 fills an empty ``engine.signal_handler`` with a :class:`StopSignalHandler`:
 
 * ``SIGTERM`` and ``SIGHUP``: ``engine.exit()`` (the server stops, requests in flight finish,
-  the process exits with status 0);
+  the process exits with status 0); with ``engine.sighup = "reload"`` SIGHUP is a graceful
+  reload (``engine.reload()``) instead;
 * ``SIGUSR1``: ``engine.graceful()``.
 
 ``SIGINT`` (Ctrl-C) needs no handler: Python raises ``KeyboardInterrupt`` in the main thread,
@@ -44,7 +45,7 @@ class StopSignalHandler:
         self.bus = bus
         self.handlers: dict[str, Callable[[], Any]] = {
             "SIGTERM": bus.exit,
-            "SIGHUP": bus.exit,
+            "SIGHUP": self.handle_SIGHUP,
             "SIGUSR1": bus.graceful,
         }
         self._previous: dict[int, Any] = {}
@@ -75,6 +76,16 @@ class StopSignalHandler:
             if listener is not None:
                 self.bus.unsubscribe(name, listener)
             del self._previous[signum]
+
+    def handle_SIGHUP(self) -> None:
+        """Exit, or what ``engine.sighup`` says (``"reload"``, ``"restart"``, ``"exit"``)."""
+        action = getattr(self.bus, "sighup", "default")
+        if action == "reload":
+            self.bus.reload()
+        elif action == "restart":
+            self.bus.restart()
+        else:
+            self.bus.exit()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         """The Python signal handler: publish the signal's channel.

@@ -79,6 +79,8 @@ class CPWSGIServer(HTTPServer):
             body_min_rate=getattr(adapter, "body_min_rate", 1024),
             response_min_rate=getattr(adapter, "response_min_rate", 1024),
             body_workers=getattr(adapter, "body_workers", -1),
+            extra_addresses=getattr(adapter, "extra_addresses", ()) or (),
+            socket_fd=getattr(adapter, "socket_fd", None),
         )
         self.stats["Enabled"] = bool(getattr(adapter, "statistics", False))
 
