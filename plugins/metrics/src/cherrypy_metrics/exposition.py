@@ -11,13 +11,17 @@ server on that port, started and stopped with ``cherrypy.engine`` (:class:`Expos
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler
 
 from prometheus_client import make_wsgi_app
-from prometheus_client.exposition import start_wsgi_server
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import CollectorRegistry
 
+from cherrypy import plugin as api
 from cherrypy.plugin import BusView, SimplePlugin
 
 __all__ = ["ExpositionApp", "ExpositionServer"]
@@ -58,10 +62,30 @@ class ExpositionServer(SimplePlugin):
         self.thread: Any = None
 
     def start(self) -> None:
-        """Bind ``host:port`` and serve in a daemon thread."""
+        """Bind ``host:port`` (or take the socket a reload handed over) and serve in a
+        daemon thread."""
         if self.httpd is not None:
             return
-        self.httpd, self.thread = start_wsgi_server(self.port, self.host, self.registry)
+        address = (self.host, self.port)
+        handed = api.inherited_listener(address)
+        if handed is not None:
+            sock = handed[0]
+            sock.setblocking(True)
+        else:
+            family = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)[0][0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(address)
+                sock.listen(128)
+            except OSError:
+                sock.close()
+                raise
+        httpd = _server_on(sock, make_wsgi_app(self.registry))
+        api.register_listener(sock, address)
+        self.thread = threading.Thread(target=httpd.serve_forever, name="metrics", daemon=True)
+        self.httpd = httpd
+        self.thread.start()
         self.bus.log(f"Serving metrics on http://{self.host}:{self.bound_port}/")
 
     start.priority = 80  # type: ignore[attr-defined]
@@ -76,7 +100,36 @@ class ExpositionServer(SimplePlugin):
         httpd, self.httpd = self.httpd, None
         if httpd is not None:
             httpd.shutdown()
-            httpd.server_close()
+            if api.parking():  # engine.restart(): the next image serves this socket
+                api.park_listener(httpd.socket, (self.host, self.port))
+            else:
+                api.unregister_listener(httpd.socket)
+                httpd.server_close()
             if self.thread is not None:
                 self.thread.join(5)
             self.thread = None
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Scrapes are not written to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Say nothing."""
+
+
+def _server_on(sock: socket.socket, app: WSGIApp) -> ThreadingWSGIServer:
+    """prometheus-client's threaded WSGI server on an already listening ``sock``."""
+
+    class Server(ThreadingWSGIServer):
+        address_family = sock.family
+
+    httpd = Server(sock.getsockname()[:2], _QuietHandler, bind_and_activate=False)
+    httpd.socket.close()
+    httpd.socket = sock
+    host, port = sock.getsockname()[:2]
+    httpd.server_address = (host, port)
+    httpd.server_name = socket.getfqdn(host) if host else "localhost"
+    httpd.server_port = port
+    httpd.setup_environ()
+    httpd.set_app(app)
+    return httpd

@@ -27,9 +27,10 @@ __all__ = [
     "skip_request",
 ]
 
-CHERRYPY_PLUGIN_API = ">=1.2,<2"
+CHERRYPY_PLUGIN_API = ">=1.3,<2"
 """The range of the plugin API (``cherrypy.plugin``) this distribution supports (1.2 added
-the request observers)."""
+the request observers, 1.3 the listening sockets a reload hands over, which ``metrics.port``
+uses)."""
 
 _KEY_DOCS = {
     "on": "Count requests and serve the metrics page (global); False in a path's config "
