@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,15 +118,33 @@ def _kill_quietly(pid: int) -> None:
         pass
 
 
-def _start(app: Path, log: Path, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(app)],
-        cwd=app.parent,
+@contextlib.contextmanager
+def _running(
+    argv: list[str], log: Path, env: dict[str, str] | None = None, **kwargs
+) -> Iterator[subprocess.Popen]:
+    """Run ``argv`` (output to ``log``); at the end SIGTERM it, and kill it if it lingers."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=log.parent,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
         **kwargs,
     )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(15)
+        _kill_quietly(proc.pid)
+
+
+def _stops_cleanly(proc: subprocess.Popen) -> bool:
+    """SIGTERM ``proc``: True when it exits with status 0."""
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(15) == 0
 
 
 def _notifications(sock: socket.socket) -> list[str]:
@@ -145,10 +165,15 @@ def test_sighup_reload_loses_nothing(tmp_path):
     )
     log = tmp_path / "app.log"
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(str(tmp_path / "notify"))
-    proc = _start(app, log, env={"NOTIFY_SOCKET": str(tmp_path / "notify")})
+    notify_path = tmp_path / "notify"
+    notify.bind(str(notify_path))
     new_pid = None
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(notify.close)
+        cleanup.callback(lambda: new_pid and _kill_quietly(new_pid))
+        proc = cleanup.enter_context(
+            _running([sys.executable, str(app)], log, env={"NOTIFY_SOCKET": str(notify_path)})
+        )
         old_pid = _pid_of(_wait_serving(port, proc))
         assert old_pid == proc.pid
         slow_result: dict[str, object] = {}
@@ -197,19 +222,13 @@ def test_sighup_reload_loses_nothing(tmp_path):
             time.sleep(0.1)
         else:
             raise AssertionError("the new process did not stop on SIGTERM")
-    finally:
-        notify.close()
-        _kill_quietly(proc.pid)
-        if new_pid:
-            _kill_quietly(new_pid)
 
 
 def test_failed_reload_keeps_serving(tmp_path):
     port = free_port()
     app = _write_app(tmp_path, f'"server.socket_port": {port},')
     log = tmp_path / "app.log"
-    proc = _start(app, log)
-    try:
+    with _running([sys.executable, str(app)], log) as proc:
         _wait_serving(port, proc)
         # The next process cannot start: the app file is broken mid-deploy.
         app.write_text("raise SystemExit('broken deploy')\n")
@@ -224,20 +243,13 @@ def test_failed_reload_keeps_serving(tmp_path):
         assert proc.poll() is None  # still serving
         assert load.result.failures == []
         assert {_pid_of(body) for body in load.result.bodies} == {proc.pid}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        finally:
-            _kill_quietly(proc.pid)
 
 
 def test_engine_restart_keeps_the_socket(tmp_path):
     port = free_port()
     app = _write_app(tmp_path, f'"server.socket_port": {port},')
     log = tmp_path / "app.log"
-    proc = _start(app, log)
-    try:
+    with _running([sys.executable, str(app)], log) as proc:
         first = _wait_serving(port, proc)
         with LoadLoop("127.0.0.1", port) as load:
             time.sleep(0.5)
@@ -257,20 +269,13 @@ def test_engine_restart_keeps_the_socket(tmp_path):
         assert result.slowest < 3.0, result.slowest
         assert "Re-spawning" in text
         assert "Serving on the listening socket handed over" in text
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        finally:
-            _kill_quietly(proc.pid)
 
 
 def test_sigterm_under_load_answers_every_accepted_request(tmp_path):
     port = free_port()
     app = _write_app(tmp_path, f'"server.socket_port": {port},')
     log = tmp_path / "app.log"
-    proc = _start(app, log)
-    try:
+    with _running([sys.executable, str(app)], log) as proc:
         _wait_serving(port, proc)
         slow_result: dict[str, object] = {}
 
@@ -290,8 +295,6 @@ def test_sigterm_under_load_answers_every_accepted_request(tmp_path):
         assert slow_result["answer"] == (200, f"slow done by {proc.pid}")
         assert result.failures == [], (result.failures[:5], log.read_text()[-2000:])
         assert result.refused > 0  # the load went on after the stop: refused, never dropped
-    finally:
-        _kill_quietly(proc.pid)
 
 
 SD_WRAPPER = """
@@ -316,26 +319,17 @@ def test_systemd_socket_activation(tmp_path):
     wrapper = tmp_path / "sd.py"
     wrapper.write_text(SD_WRAPPER)
     log = tmp_path / "app.log"
-    proc = subprocess.Popen(
-        [sys.executable, str(wrapper), str(listener.fileno()), str(app)],
-        cwd=tmp_path,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        pass_fds=[listener.fileno()],
-    )
+    argv = [sys.executable, str(wrapper), str(listener.fileno()), str(app)]
     try:
-        body = _wait_serving(port, proc)
-        assert _pid_of(body) == proc.pid
-        _wait_started(log)
-        text = log.read_text()
-        assert "Serving on the listening socket systemd" in text, text[-2000:]
+        with _running(argv, log, pass_fds=[listener.fileno()]) as proc:
+            body = _wait_serving(port, proc)
+            assert _pid_of(body) == proc.pid
+            _wait_started(log)
+            text = log.read_text()
+            assert "Serving on the listening socket systemd" in text, text[-2000:]
+            assert _stops_cleanly(proc)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(15) == 0
-        finally:
-            _kill_quietly(proc.pid)
-            listener.close()
+        listener.close()
 
 
 def test_socket_fd_from_config(tmp_path):
@@ -346,18 +340,14 @@ def test_socket_fd_from_config(tmp_path):
     fd = listener.fileno()
     app = _write_app(tmp_path, f'"server.socket_fd": {fd}, "server.socket_port": {port},')
     log = tmp_path / "app.log"
-    proc = _start(app, log, pass_fds=[fd])
     try:
-        _wait_serving(port, proc)
-        _wait_started(log)
-        assert f"Serving on descriptor {fd}" in log.read_text()
+        with _running([sys.executable, str(app)], log, pass_fds=[fd]) as proc:
+            _wait_serving(port, proc)
+            _wait_started(log)
+            assert f"Serving on descriptor {fd}" in log.read_text()
+            assert _stops_cleanly(proc)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(15) == 0
-        finally:
-            _kill_quietly(proc.pid)
-            listener.close()
+        listener.close()
 
 
 CHERRYD_APP = """
@@ -395,14 +385,11 @@ def test_cherryd_reload(tmp_path):
     (tmp_path / "apps" / "reloadapp.py").write_text(CHERRYD_APP)
     (tmp_path / "site.conf").write_text(CHERRYD_CONF.format(port=port))
     log = tmp_path / "cherryd.log"
-    proc = subprocess.Popen(
-        [cherryd, "-P", "apps", "-i", "reloadapp", "-c", "site.conf"],
-        cwd=tmp_path,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
     new_pid = None
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(lambda: new_pid and _kill_quietly(new_pid))
+        argv = [cherryd, "-P", "apps", "-i", "reloadapp", "-c", "site.conf"]
+        proc = cleanup.enter_context(_running(argv, log))
         assert _pid_of(_wait_serving(port, proc)) == proc.pid
         _wait_started(log)
         with LoadLoop("127.0.0.1", port) as load:
@@ -414,9 +401,4 @@ def test_cherryd_reload(tmp_path):
         new_pid = _pid_of(_get(port)[1])
         assert new_pid != proc.pid
         assert {_pid_of(body) for body in load.result.bodies} == {proc.pid, new_pid}
-    finally:
-        _kill_quietly(proc.pid)
-        if new_pid:
-            os.kill(new_pid, signal.SIGTERM)
-            time.sleep(1)
-            _kill_quietly(new_pid)
+        os.kill(new_pid, signal.SIGTERM)

@@ -128,7 +128,7 @@ from cherrypy.kernel.observe import (
     want_request_id_header,
 )
 from cherrypy.kernel.pluginmanager import ensure_loaded
-from cherrypy.kernel.reprconf import attributes
+from cherrypy.kernel.reprconf import BatchNamespace, attributes
 from cherrypy.kernel.response import prepare_iter
 from cherrypy.kernel.takeover import (
     TAKEOVER_ENVIRON_KEY,
@@ -159,6 +159,7 @@ __all__ = [
     "UNSET",
     "ApplicationView",
     "BackgroundTask",
+    "BatchNamespace",
     "BusView",
     "CherryPyException",
     "ConnectionHandler",

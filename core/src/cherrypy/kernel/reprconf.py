@@ -21,13 +21,14 @@ import configparser
 import importlib
 import operator
 import os
+import threading
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from .compat import MissingPluginAttributeError, MissingPluginError
 
-__all__ = ["Config", "NamespaceSet", "Parser", "attributes", "modules", "unrepr"]
+__all__ = ["BatchNamespace", "Config", "NamespaceSet", "Parser", "attributes", "modules", "unrepr"]
 
 #: Longest value text :func:`unrepr` accepts.
 MAX_UNREPR_LENGTH = 1_000_000
@@ -486,6 +487,31 @@ def attributes(full_attribute_name: str) -> Any:
         raise AttributeError(str(exc)) from None
     except AttributeError:
         raise AttributeError(f"module {module_path!r} has no attribute {attr_name!r}") from None
+
+
+class BatchNamespace:
+    """A namespace handler that applies one config update's entries together.
+
+    ``configure(entries)`` receives the update's ``{key without the namespace: value}`` once
+    its entries are all known, so that keys which depend on each other (``metrics.on`` and
+    ``metrics.path``) may come in any order and be checked as a whole.  Nothing is applied
+    when an entry's handling raised, or when the update had no entry of this namespace.
+    Register an instance with the ``cherrypy_config_namespaces`` hook.
+    """
+
+    def __init__(self, configure: Callable[[dict[str, Any]], None]) -> None:
+        self.configure = configure
+        self._entries = threading.local()
+
+    def __enter__(self) -> Callable[[str, Any], None]:
+        entries: dict[str, Any] = {}
+        self._entries.current = entries
+        return entries.__setitem__
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        entries = self._entries.__dict__.pop("current", None)
+        if entries and exc_type is None:
+            self.configure(entries)
 
 
 class NamespaceSet(dict):

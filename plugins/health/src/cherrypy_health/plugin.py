@@ -16,7 +16,7 @@ from .site import DEFAULTS, HealthNamespace, health
 
 __all__ = ["CHERRYPY_PLUGIN_API", "cherrypy_config_keys", "cherrypy_config_namespaces"]
 
-CHERRYPY_PLUGIN_API = ">=1.0,<2"
+CHERRYPY_PLUGIN_API = ">=1.3,<2"
 """The range of the plugin API (``cherrypy.plugin``) this distribution supports."""
 
 _KEY_DOCS = {

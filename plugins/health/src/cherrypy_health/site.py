@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 import cherrypy
+from cherrypy import plugin as api
 
 from .probes import Check, ProbeApp, Verdict, liveness, readiness
 
@@ -197,26 +197,10 @@ health = HealthSite()
 """The site's probes (one per process, like ``cherrypy.server``)."""
 
 
-class HealthNamespace:
-    """The global ``health`` config namespace handler (a context manager, as CherryPy's
-    namespace handlers may be): collects one update's ``health.*`` entries and applies them
-    together, so that ``health.on`` and the paths may come in any order."""
+class HealthNamespace(api.BatchNamespace):
+    """The global ``health`` config namespace handler: one update's ``health.*`` entries are
+    applied together (``health.on`` and the other keys may come in any order)."""
 
     def __init__(self, site: HealthSite) -> None:
+        super().__init__(site.configure)
         self.site = site
-        self._entries = threading.local()
-
-    def __enter__(self) -> Callable[[str, Any], None]:
-        entries: dict[str, Any] = {}
-        self._entries.current = entries
-        return entries.__setitem__
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        entries = self._entries.__dict__.pop("current", None)
-        if entries and exc_type is None:
-            self.site.configure(entries)

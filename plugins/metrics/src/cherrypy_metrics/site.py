@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
-from types import TracebackType
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import cherrypy
@@ -298,26 +297,10 @@ metrics = MetricsSite()
 """The site's metrics (one per process, like ``cherrypy.server``)."""
 
 
-class MetricsNamespace:
-    """The global ``metrics`` config namespace handler (a context manager, as CherryPy's
-    namespace handlers may be): collects one update's ``metrics.*`` entries and applies them
-    together, so that ``metrics.path`` and ``metrics.on`` may come in any order."""
+class MetricsNamespace(api.BatchNamespace):
+    """The global ``metrics`` config namespace handler: one update's ``metrics.*`` entries are
+    applied together (``metrics.on`` and the other keys may come in any order)."""
 
     def __init__(self, site: MetricsSite) -> None:
+        super().__init__(site.configure)
         self.site = site
-        self._entries = threading.local()
-
-    def __enter__(self) -> Callable[[str, Any], None]:
-        entries: dict[str, Any] = {}
-        self._entries.current = entries
-        return entries.__setitem__
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        entries = self._entries.__dict__.pop("current", None)
-        if entries and exc_type is None:
-            self.site.configure(entries)
