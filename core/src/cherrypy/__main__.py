@@ -11,13 +11,15 @@ _SUBCOMMANDS = ("plugins", "routes", "serve", "check")
 _USAGE = """usage: python -m cherrypy plugins [--json]
        python -m cherrypy routes TARGET [--script-name S] [-c CONFIG] [--hooks] [--json]
        python -m cherrypy serve TARGET [--host H] [--port P] [--script-name S] [-c CONFIG] [-e ENV]
+                                [--server NAME] [--workers N]
        python -m cherrypy check TARGET [--script-name S] [-c CONFIG]
        python -m cherrypy [cherryd options]   (-c CONFIG, -d, -e ENV, -i MODULE, -p PIDFILE, -P PATH)
 
 subcommands:
   plugins   list installed plugins, their distributions, tools, dispatchers and hooks
   routes    list an application's URL tree and the tools switched on for each path
-  serve     serve module:object (a CherryPy root or any WSGI callable) with cherrypy-server
+  serve     serve module:object (a CherryPy root or any WSGI callable) with cherrypy-server,
+            or another registered server (--server granian --workers N: cherrypy-granian)
   check     check an application's configuration (the start-up check, every path); exit 1 on
             any problem
 

@@ -11,13 +11,15 @@ calls ``quickstart()`` under ``if __name__ == "__main__"`` can be inspected with
 and prints, per URL, the handler, its ``default``/``_cp_dispatch`` markers and the tools
 switched on there, compiled with :mod:`cherrypy.kernel.pipeline` exactly as a request to that
 URL would see them.  ``serve`` mounts (or grafts) the target and runs the engine with the
-``cherrypy-server`` HTTP server.
+``cherrypy-server`` HTTP server, or hands the mounted applications to another server that a
+plugin registered with the ``cherrypy_register_servers`` hook (``--server NAME``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import inspect
 import json
@@ -28,9 +30,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from cherrypy.kernel.hookspecs import ServeRunner
 from cherrypy.kernel.runtime import site
 
-__all__ = ["Route", "collect_routes", "load_target", "routes_command", "serve_command"]
+__all__ = [
+    "BUILTIN_SERVER",
+    "Route",
+    "available_servers",
+    "collect_routes",
+    "load_target",
+    "routes_command",
+    "serve_command",
+]
+
+BUILTIN_SERVER = "cherrypy"
+"""The ``--server`` name of the built-in HTTP server (cherrypy-server), the default."""
 
 _MAX_DEPTH = 12
 
@@ -354,7 +368,8 @@ def _serve_parser() -> argparse.ArgumentParser:
         prog="python -m cherrypy serve",
         description=(
             "Serve a CherryPy root object or any WSGI callable with the cherrypy-server HTTP "
-            "server and the CherryPy engine (Ctrl-C or SIGTERM stops it)."
+            "server (or the --server a plugin offers) and the CherryPy engine (Ctrl-C or "
+            "SIGTERM stops it)."
         ),
         epilog="example: python -m cherrypy serve myapp:Root --port 8000",
     )
@@ -372,7 +387,85 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--environment",
         help="config environment, e.g. production (no autoreload, no screen log)",
     )
+    parser.add_argument(
+        "--server",
+        default=BUILTIN_SERVER,
+        metavar="NAME",
+        help=f"the HTTP server: {BUILTIN_SERVER!r} (cherrypy-server, the default) or one a "
+        "plugin registers (granian with cherrypy-granian)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes, each with its own engine (servers that run several; the "
+        "built-in server runs in one process)",
+    )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def available_servers() -> dict[str, ServeRunner]:
+    """The servers plugins offer to ``serve --server`` (``cherrypy_register_servers``).
+
+    Maps each name to its ``serve(options)`` callable; the built-in server is not listed.
+    Loads the plugins, so apply the config that disables plugins first.
+    """
+    from cherrypy.kernel import pluginmanager
+    from cherrypy.kernel.runtime import boot
+
+    boot()
+    found: dict[str, ServeRunner] = {}
+
+    def register(name: str, serve: ServeRunner) -> None:
+        if name != BUILTIN_SERVER:
+            found.setdefault(name, serve)
+
+    pluginmanager.get_plugin_manager().hook.cherrypy_register_servers(register=register)
+    return found
+
+
+def _prepare(target: str, script_name: str, config: str | None, environment: str | None) -> None:
+    """Apply ``serve``'s config and mount its target in this process (``options["load"]``)."""
+    if environment:
+        site.config.update({"environment": environment})
+    if config:
+        site.config.update(config)
+    _mount_target(load_target(target), script_name, config)
+
+
+def _serve_elsewhere(options: argparse.Namespace) -> int:
+    """Hand the mounted applications to the server a plugin registered as ``--server``."""
+    servers = available_servers()
+    serve = servers.get(options.server)
+    if serve is None:
+        known = ", ".join(sorted([BUILTIN_SERVER, *servers]))
+        print(f"error: unknown server {options.server!r} (known: {known})", file=sys.stderr)
+        return 2
+    load = functools.partial(
+        _prepare, options.target, options.script_name, options.config, options.environment
+    )
+    return int(
+        serve(
+            {
+                "host": options.host,
+                "port": options.port,
+                "workers": options.workers,
+                "target": options.target,
+                "script_name": options.script_name,
+                "config": options.config,
+                "environment": options.environment,
+                "load": load,
+            }
+        )
+    )
 
 
 def serve_command(argv: Sequence[str]) -> int:
@@ -382,7 +475,10 @@ def serve_command(argv: Sequence[str]) -> int:
     (cherrypy-server missing, or its plugin blocked, disabled or broken), when the target
     cannot be loaded, or when ``engine.start()`` raises
     :class:`~cherrypy.kernel.errors.StartupError` (the start-up check wrote its lines on
-    stderr); 2 on bad usage.
+    stderr); 2 on bad usage (an unknown ``--server`` among them).  With ``--server NAME``
+    other than ``cherrypy`` the mounted applications go to the ``serve(options)`` callable a
+    plugin registered under that name (``cherrypy_register_servers``), and its return value
+    is the exit status.
     """
     from cherrypy.kernel.errors import StartupError
     from cherrypy.kernel.quickstart import report_problems, server_missing, server_problem
@@ -391,22 +487,28 @@ def serve_command(argv: Sequence[str]) -> int:
         options = _serve_parser().parse_args(list(argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    missing = server_missing()
+    builtin = options.server == BUILTIN_SERVER
+    if builtin and options.workers not in (None, 1):
+        print(
+            f"error: --workers {options.workers}: the built-in server runs in one process; "
+            "choose a server that runs workers (e.g. --server granian)",
+            file=sys.stderr,
+        )
+        return 2
+    missing = server_missing() if builtin else None
     if missing is not None:
         report_problems([missing])
         return 1
     try:
-        if options.environment:
-            site.config.update({"environment": options.environment})
-        if options.config:
-            site.config.update(options.config)
-        _mount_target(load_target(options.target), options.script_name, options.config)
+        _prepare(options.target, options.script_name, options.config, options.environment)
     except Exception as exc:
         print(f"error: cannot load {options.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     if not site.tree.apps:
         print(f"error: {options.target} mounted no application", file=sys.stderr)
         return 1
+    if not builtin:
+        return _serve_elsewhere(options)
     problem = server_problem()
     if problem is not None:
         report_problems([problem])

@@ -58,6 +58,8 @@ __all__ = [
     "PROJECT_NAME",
     "REQUEST_PHASES",
     "RegisterDispatcher",
+    "RegisterServer",
+    "ServeRunner",
     "hookimpl",
     "hookspec",
     "impl_failsafe",
@@ -114,6 +116,13 @@ ENGINE_CHANNELS: dict[str, str] = {
 
 RegisterDispatcher = Callable[[str, Callable[..., Any]], None]
 """``register(name, factory)``: makes a dispatcher factory available under ``name``."""
+
+ServeRunner = Callable[[Mapping[str, Any]], int]
+"""``serve(options)``: serve the applications mounted on ``cherrypy.tree`` until stopped; returns
+the exit status of ``python -m cherrypy serve`` (see :func:`cherrypy_register_servers`)."""
+
+RegisterServer = Callable[[str, ServeRunner], None]
+"""``register(name, serve)``: offers ``serve`` to ``python -m cherrypy serve --server NAME``."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -214,6 +223,27 @@ def cherrypy_check_config(
     ``report(key, message)`` once per problem, ``message`` naming the fix (``"no session
     backend 'redis': pip install ..."``); any report stops the engine from starting.  Only
     look at keys of your own namespace.  The return value is ignored.
+    """
+
+
+@hookspec
+def cherrypy_register_servers(register: RegisterServer) -> None:
+    """Offer HTTP servers to ``python -m cherrypy serve --server NAME``.
+
+    Called with a ``register(name, serve)`` callback when ``serve`` is given a ``--server``
+    other than the built-in ``cherrypy`` (cherrypy-server); an unknown name is an error that
+    lists the registered ones.  Like :func:`cherrypy_config_keys` it is not historic: the
+    kernel calls every implementation each time it needs the list, so only register here.
+
+    The command has applied the config and mounted the target on ``cherrypy.tree`` (the engine
+    is not started, no signal handler is installed) before it calls ``serve(options)``, which
+    runs until the server stops and returns the command's exit status.  ``options`` holds
+    ``host``, ``port``, ``workers`` (``--workers N``, ``None`` when not given), ``target``,
+    ``script_name``, ``config`` (the ``-c`` file or ``None``), ``environment`` (``-e`` or
+    ``None``) and ``load``: a picklable callable that, run with no arguments in a fresh
+    interpreter (a worker process started with multiprocessing's ``spawn``), applies the same
+    config and mounts the target there, as the command did; a forked worker has it all
+    already.  The return value is ignored.
     """
 
 
