@@ -1,4 +1,5 @@
-"""nox sessions for cherrypy-kernel: tests, kernel, lint, typecheck, demo, docs, bench.
+"""nox sessions for cherrypy-kernel: tests, kernel, lint, typecheck, demo, docs, docs-screenshots,
+bench.
 
 Every session installs the locked workspace (uv.lock) into its own virtualenv with uv.
 """
@@ -138,6 +139,17 @@ def docs(session: nox.Session) -> None:
     session.run("sphinx-build", "-W", "-b", "html", "docs", "docs/_build/html", *session.posargs)
 
 
+@nox.session(python=PYTHON, name="docs-screenshots")
+def docs_screenshots(session: nox.Session) -> None:
+    """Build the docs, then PNGs of the landing page and a reference page (light and dark) in
+    docs/_build/screenshots, taken by headless Chromium (apt-get install chromium)."""
+    _sync(session, "--all-extras")
+    session.run("sphinx-build", "-W", "-q", "-b", "html", "docs", "docs/_build/html")
+    session.run(
+        "python", "scripts/docs_screenshots.py", "docs/_build/html", "docs/_build/screenshots"
+    )
+
+
 @nox.session(python=PYTHON)
 def extensions(session: nox.Session) -> None:
     """CherryPy extensions' own test suites (from their sdists) against our kernel."""
@@ -147,9 +159,20 @@ def extensions(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks side by side with CherryPy 18.10 (run on demand, never in CI)."""
+    """Benchmarks side by side with CherryPy 18.10 and peers (run on demand, never in CI).
+
+    ``nox -s bench`` prints the hello-world table of ``bench/peers.py`` (ours, CherryPy 18.10,
+    Bottle on waitress, Falcon/Bottle/bare WSGI/the kernel on granian); its options follow
+    ``--``: ``nox -s bench -- --seconds 3 --repeats 2 --only ours,cherrypy --json``.  A script
+    name first runs that script of ``bench/`` instead: ``nox -s bench -- run.py`` (the
+    in-process comparison), ``nox -s bench -- http_server.py --big-file``.
+    """
     _sync(session)
-    session.run("python", "bench/run.py", *session.posargs)
+    args = list(session.posargs)
+    if args and args[0].endswith(".py"):
+        session.run("python", f"bench/{Path(args[0]).name}", *args[1:])
+    else:
+        session.run("python", "bench/peers.py", *args)
 
 
 @nox.session(python=PYTHON)

@@ -76,7 +76,7 @@ def test_declared_keys() -> None:
 def test_the_server_is_registered() -> None:
     found: dict[str, Any] = {}
     plugin.cherrypy_register_servers(found.__setitem__)
-    assert found == {"granian": supervisor.serve}
+    assert found == {"granian": plugin.serve}
 
 
 @pytest.mark.parametrize(

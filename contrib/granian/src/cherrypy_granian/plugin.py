@@ -13,13 +13,13 @@ Loading the plugin does not import granian: serving does.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from cherrypy.plugin import BusView, KeyDeclarer, hookimpl
 
-from .settings import DEFAULTS, KEY_DOCS, KEY_TYPES, namespace_handler
-from .supervisor import serve, take_over_start
+from .settings import DEFAULTS, KEY_DOCS, KEY_TYPES, namespace_handler, settings
 
 __all__ = [
     "CHERRYPY_PLUGIN_API",
@@ -29,8 +29,30 @@ __all__ = [
     "cherrypy_register_servers",
 ]
 
-CHERRYPY_PLUGIN_API = ">=1.0,<2"
-"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
+CHERRYPY_PLUGIN_API = ">=1.3,<2"
+"""The versions of the plugin API (``cherrypy.plugin``) this plugin works with (1.3 added the
+``cherrypy_register_servers`` hook)."""
+
+
+def serve(options: Any) -> int:
+    """Serve on granian (:func:`cherrypy_granian.supervisor.serve`, imported on first use:
+    it imports multiprocessing, which a start-up without granian must not pay for)."""
+    from .supervisor import serve as run
+
+    return run(options)
+
+
+def take_over_start(engine: Any) -> None:
+    """The engine setup callback (:func:`cherrypy_granian.supervisor.take_over_start`).
+
+    Without ``granian.on``, outside a granian worker (whose set-up imported
+    :mod:`cherrypy_granian.worker`), there is nothing to do and nothing is imported.
+    """
+    if not settings.on and "cherrypy_granian.worker" not in sys.modules:
+        return
+    from .supervisor import take_over_start as take_over
+
+    take_over(engine)
 
 
 @hookimpl
