@@ -402,3 +402,19 @@ def test_cherryd_reload(tmp_path):
         assert new_pid != proc.pid
         assert {_pid_of(body) for body in load.result.bodies} == {proc.pid, new_pid}
         os.kill(new_pid, signal.SIGTERM)
+
+
+def test_reuse_port_spreads_connections_over_processes(tmp_path):
+    port = free_port()
+    app = _write_app(tmp_path, f'"server.socket_port": {port}, "server.reuse_port": True,')
+    with contextlib.ExitStack() as stack:
+        procs = [
+            stack.enter_context(_running([sys.executable, str(app)], tmp_path / f"app{i}.log"))
+            for i in range(2)
+        ]
+        for i, proc in enumerate(procs):
+            _wait_serving(port, proc)
+            _wait_started(tmp_path / f"app{i}.log")
+        pids = {_pid_of(_get(port)[1]) for _ in range(40)}  # a new connection each
+        assert pids == {proc.pid for proc in procs}
+        assert all(_stops_cleanly(proc) for proc in procs)

@@ -139,3 +139,34 @@ def test_parse_address(text, expected):
 def test_parse_address_refuses_with_the_value(bad):
     with pytest.raises(ValueError, match="Not a listen address"):
         parse_address(bad)
+
+
+def test_reuse_port_lets_two_servers_share_a_port():
+    first = HTTPServer(("127.0.0.1", 0), _slow_app(threading.Event()), reuse_port=True)
+    first.start_in_thread()
+    port = first.socket.getsockname()[1]
+    second = HTTPServer(("127.0.0.1", port), _slow_app(threading.Event()), reuse_port=True)
+    second.start_in_thread()
+    try:
+        assert second.socket.getsockname()[1] == port
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET /shared HTTP/1.0\r\n\r\n")
+                data = b""
+                while chunk := sock.recv(4096):
+                    data += chunk
+            assert data.endswith(b"/shared done")
+    finally:
+        second.stop()
+        first.stop()
+
+
+def test_without_reuse_port_the_port_is_refused():
+    first = HTTPServer(("127.0.0.1", 0), _slow_app(threading.Event()))
+    first.start_in_thread()
+    try:
+        second = HTTPServer(("127.0.0.1", first.socket.getsockname()[1]), _slow_app(None))
+        with pytest.raises(OSError):
+            second.prepare()
+    finally:
+        first.stop()

@@ -41,6 +41,10 @@ class Server(ServerAdapter):
     instead of binding ``socket_host``/``socket_port`` (systemd sockets are found by
     address without it: see docs/deployment.md)."""
 
+    reuse_port = False
+    """Let several processes listen on the same TCP port (``SO_REUSEPORT``): run one process
+    per core, each with its own engine, and the system spreads the connections among them."""
+
     extra_addresses: Any = ()
     """More addresses to listen on besides ``socket_host``/``socket_port``: a list of
     ``"host:port"``, ``"[v6]:port"``, ``(host, port)`` or UNIX socket paths."""

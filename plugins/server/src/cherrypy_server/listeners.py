@@ -97,11 +97,18 @@ def _bind_unix(address: str | bytes, backlog: int) -> Listener:
     return Listener(sock, None if abstract else path, address)
 
 
-def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Listener:
+def bind_listener(
+    address: tuple[str, int] | str | bytes, backlog: int, reuse_port: bool = False
+) -> Listener:
     """Bind and listen on ``address``: ``(host, port)`` or the path of a UNIX socket.
 
     The wildcard host ``'::'`` also accepts IPv4 connections where the system allows it.
+    With ``reuse_port``, several processes may listen on the same TCP port (``SO_REUSEPORT``:
+    the operating system spreads the new connections among them); ``ValueError`` where the
+    system has no such option.
     """
+    if reuse_port and not hasattr(socket, "SO_REUSEPORT"):
+        raise ValueError("server.reuse_port needs SO_REUSEPORT, which this system does not have")
     if isinstance(address, (str, bytes)):
         return _bind_unix(address, backlog)
     host, port = address
@@ -114,6 +121,8 @@ def bind_listener(address: tuple[str, int] | str | bytes, backlog: int) -> Liste
         try:
             if os.name != "nt":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6 and host in ("::", "::0", "::0.0.0.0"):
                 try:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)

@@ -99,6 +99,7 @@ class HTTPServer:
         body_workers: int = -1,
         extra_addresses: Any = (),
         socket_fd: int | None = None,
+        reuse_port: bool = False,
     ) -> None:
         """Configure the server; nothing is bound or started until :meth:`prepare`.
 
@@ -109,6 +110,7 @@ class HTTPServer:
         self.bind_addr = bind_addr
         self.extra_addresses = [parse_address(item) for item in extra_addresses or ()]
         self.socket_fd = socket_fd
+        self.reuse_port = reuse_port
         self.wsgi_app = wsgi_app
         self.minthreads = numthreads
         self.maxthreads = max
@@ -365,7 +367,7 @@ class HTTPServer:
     def _open_listener(self, address: Any, backlog: int, api: Any) -> Listener:
         found = api.inherited_listener(address) if api is not None else None
         if found is None:
-            return bind_listener(address, backlog)
+            return bind_listener(address, backlog, self.reuse_port)
         sock, origin = found
         if address == self.bind_addr:
             self.socket_origin = origin

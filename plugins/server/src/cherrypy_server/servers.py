@@ -199,6 +199,7 @@ class ServerAdapter:
             and isinstance(self.bind_addr, tuple)
             and not _handed_over(self.bind_addr)
             and getattr(self.httpserver, "socket_fd", None) is None
+            and not getattr(self.httpserver, "reuse_port", False)  # others may share the port
         ):
             host, port = self.bind_addr
             wait_for_free_port(host, port, timeout=Timeouts.free)
@@ -285,6 +286,7 @@ class ServerAdapter:
         if self.running:
             self.httpserver.stop()
             external = getattr(self.httpserver, "socket_origin", None) in ("systemd", "descriptor")
+            external = external or getattr(self.httpserver, "reuse_port", False)
             if isinstance(self.bind_addr, tuple) and not external and not _port_stays_open():
                 host, port = self.bound_addr
                 wait_for_free_port(host, port, timeout=Timeouts.free)

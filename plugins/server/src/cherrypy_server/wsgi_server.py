@@ -81,6 +81,7 @@ class CPWSGIServer(HTTPServer):
             body_workers=getattr(adapter, "body_workers", -1),
             extra_addresses=getattr(adapter, "extra_addresses", ()) or (),
             socket_fd=getattr(adapter, "socket_fd", None),
+            reuse_port=bool(getattr(adapter, "reuse_port", False)),
         )
         self.stats["Enabled"] = bool(getattr(adapter, "statistics", False))
 
