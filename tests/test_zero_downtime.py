@@ -388,7 +388,7 @@ def test_cherryd_reload(tmp_path):
     new_pid = None
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(lambda: new_pid and _kill_quietly(new_pid))
-        argv = [cherryd, "-P", "apps", "-i", "reloadapp", "-c", "site.conf"]
+        argv = [cherryd, "-P", "apps", "-i", "reloadapp", "-c", "site.conf", "-p", "app.pid"]
         proc = cleanup.enter_context(_running(argv, log))
         assert _pid_of(_wait_serving(port, proc)) == proc.pid
         _wait_started(log)
@@ -401,6 +401,9 @@ def test_cherryd_reload(tmp_path):
         new_pid = _pid_of(_get(port)[1])
         assert new_pid != proc.pid
         assert {_pid_of(body) for body in load.result.bodies} == {proc.pid, new_pid}
+        # The PID file follows the new process (the old one leaves it alone at its exit).
+        assert (tmp_path / "app.pid").read_text().strip() == str(new_pid)
+        assert f"taken over from process {proc.pid}" in log.read_text()
         os.kill(new_pid, signal.SIGTERM)
 
 

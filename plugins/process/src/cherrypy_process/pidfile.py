@@ -9,6 +9,9 @@ from cherrypy.plugin import SimplePlugin
 
 __all__ = ["PIDFile"]
 
+_RELOAD_READY_ENV = "CHERRYPY_READY_FD"
+"""Set in a process started by ``engine.reload()`` until its engine is STARTED."""
+
 
 def read_pid(path: str | os.PathLike[str]) -> int | None:
     """The pid recorded in ``path``, or None if the file is missing or holds no number."""
@@ -42,7 +45,11 @@ class PIDFile(SimplePlugin):
             self.bus.log(f"PID {pid!r} already written to {self.pidfile!r}.")
             return
         recorded = read_pid(self.pidfile)
-        if recorded is not None and recorded != pid and _alive(recorded):
+        if os.environ.get(_RELOAD_READY_ENV) and recorded is not None and recorded != pid:
+            # A graceful reload's new process: the running process the file names is the one
+            # it takes over from (engine.reload()).
+            self.bus.log(f"PID file {self.pidfile!r} taken over from process {recorded}.")
+        elif recorded is not None and recorded != pid and _alive(recorded):
             self.bus.log(
                 f"PID file {self.pidfile!r} names process {recorded}, which is running; "
                 "overwriting it.",
