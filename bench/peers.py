@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from http_server import wrk_latency_ms  # bench/ is sys.path[0] when this script runs
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -355,11 +357,7 @@ def tree_cpu_seconds(root: int) -> float:
 
 def parse_wrk(text: str) -> dict:
     def latency(label: str) -> float:
-        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-        if not m:
-            return float("nan")
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        return wrk_latency_ms(text, label)
 
     m = re.search(r"(\d+) requests in", text)
     if not m:
