@@ -419,6 +419,9 @@ class Bus:
         if self.state is not states.STARTED:
             self.log(f"Cannot reload while the engine is {self.state!r}; ignored.", 30)
             return
+        if os.name != "posix":
+            self.log("A graceful reload needs POSIX descriptor passing; ignored.", 30)
+            return
         self._reloading = True
         thread = threading.Thread(target=self._reload, name="Bus reload", daemon=True)
         thread.start()
