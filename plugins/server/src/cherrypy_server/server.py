@@ -433,12 +433,13 @@ class HTTPServer:
             self._stopper_job = own
             self.stopping = True
             serving = self._serving.is_set()
+        # In-flight requests get shutdown_timeout from now, drain included.
+        deadline = time.monotonic() + max(0.0, self.shutdown_timeout)
         poller.wake()
         if serving and not self._in_serve_thread():
             self._served.wait(max(1.0, self.shutdown_timeout) + 1.0)
         else:
             self._close_selector_side()
-        deadline = time.monotonic() + max(0.0, self.shutdown_timeout)
         if not pool.wait_idle(deadline):
             self._aborting = True
             for conn in pool.current_jobs():
