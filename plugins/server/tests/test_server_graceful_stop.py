@@ -170,3 +170,15 @@ def test_without_reuse_port_the_port_is_refused():
             second.prepare()
     finally:
         first.stop()
+
+
+def test_a_half_sent_request_cannot_hold_the_stop_beyond_shutdown_timeout(start_server, connect):
+    server = start_server(_slow_app(threading.Event()), shutdown_timeout=1)
+    slow = connect(server)
+    slow.send(b"GET / HTTP/1.1\r\nHost: te")  # and nothing more (slowloris)
+    time.sleep(0.1)
+    began = time.monotonic()
+    server.stop()
+    took = time.monotonic() - began
+    assert 0.9 <= took < 2.5, took
+    assert slow.sock.recv(100) == b""
