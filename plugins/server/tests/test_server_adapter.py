@@ -247,7 +247,7 @@ def test_make_http_server_hook_is_this_plugins_own():
 
     caller = get_plugin_manager().hook.cherrypy_make_http_server
     assert caller.spec.namespace is hookspecs and caller.spec.opts["firstresult"]
-    assert plugin.CHERRYPY_PLUGIN_API == ">=1.0,<2"
+    assert plugin.CHERRYPY_PLUGIN_API == ">=1.3,<2"
     make = adapter_module._plugin_factory()
     assert make is not None
     server = Server()

@@ -7,7 +7,7 @@ import socket
 import stat
 from typing import Any
 
-__all__ = ["Listener", "ascii_host", "bind_listener", "parse_address"]
+__all__ = ["Listener", "ascii_host", "bind_listener", "handover", "parse_address"]
 
 
 def ascii_host(host: str | bytes | None) -> str | bytes | None:
@@ -36,6 +36,15 @@ class Listener:
 
     def __repr__(self) -> str:
         return f"<Listener {self.path or self.sock.getsockname()!r}>"
+
+
+def handover() -> Any:
+    """``cherrypy.plugin``, whose listener hand-over functions (plugin API 1.3) the server
+    uses: sockets handed over by a reload, a re-exec or systemd, and sockets kept open for the
+    next process.  Imported when first needed, not with this module."""
+    from cherrypy import plugin
+
+    return plugin
 
 
 def parse_address(value: Any) -> tuple[str, int] | str:

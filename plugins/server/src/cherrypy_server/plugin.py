@@ -31,7 +31,7 @@ __all__ = [
     "hookimpl",
 ]
 
-CHERRYPY_PLUGIN_API = ">=1.0,<2"  # 1.3 for hand-over (looked up at run time)
+CHERRYPY_PLUGIN_API = ">=1.3,<2"  # 1.3: the listening sockets a reload hands over
 """The versions of the plugin API (``cherrypy.plugin``) this plugin works with."""
 
 

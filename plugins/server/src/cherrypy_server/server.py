@@ -32,7 +32,7 @@ from . import __version__
 from . import connection as _connection
 from .connection import CLOSED, IN_SELECTOR, IN_WORKER, TAKEN, Connection, use_tls_errors
 from .gateway import FileWrapper, error_response, serve_request
-from .listeners import Listener, bind_listener, parse_address
+from .listeners import Listener, bind_listener, handover, parse_address
 from .poller import Poller, make_poller
 from .pool import DEFAULT_MAX_THREADS, WorkerPool
 from .protocol import Limits, ProtocolError
@@ -335,14 +335,12 @@ class HTTPServer:
         A socket handed to this process for an address (by a graceful reload, a re-exec or
         systemd) is served as it is; the others are bound.
         """
-        api = _handover_api()
+        api = handover()
         self.socket_origin = None
         opened: list[Listener] = []
         try:
             if self.socket_fd is not None:
-                sock = api.adopt_descriptor(int(self.socket_fd)) if api else None
-                if sock is None:
-                    raise ValueError("server.socket_fd needs cherrypy-kernel's plugin API 1.3")
+                sock = api.adopt_descriptor(int(self.socket_fd))
                 address = sock.getsockname()
                 if isinstance(address, tuple):
                     address = address[:2]
@@ -355,17 +353,14 @@ class HTTPServer:
                 opened.append(self._open_listener(address, backlog, api))
         except BaseException:
             for listener in opened:
-                if api is not None:
-                    api.unregister_listener(listener.sock)
                 listener.sock.close()
             raise
-        if api is not None:
-            for listener in opened:
-                api.register_listener(listener.sock, listener.address)
+        for listener in opened:
+            api.register_listener(listener.sock, listener.address)
         return opened
 
     def _open_listener(self, address: Any, backlog: int, api: Any) -> Listener:
-        found = api.inherited_listener(address) if api is not None else None
+        found = api.inherited_listener(address)
         if found is None:
             return bind_listener(address, backlog, self.reuse_port)
         sock, origin = found
@@ -659,9 +654,9 @@ class HTTPServer:
         """Stop accepting: close the listening sockets, or leave them open for the process
         that serves them next (a graceful reload's new process, a re-exec)."""
         poller = self._poller
-        api = _handover_api()
-        parking = api is not None and api.parking()
-        handed_on = api is not None and api.successor_serving()
+        api = handover()
+        parking = api.parking()
+        handed_on = api.successor_serving()
         for listener in self._listeners:
             if poller is not None and listener not in self._paused:
                 poller.remove(listener.sock.fileno())
@@ -675,8 +670,7 @@ class HTTPServer:
             if parking:
                 api.park_listener(listener.sock, listener.address)
                 continue
-            if api is not None:
-                api.unregister_listener(listener.sock)
+            api.unregister_listener(listener.sock)
             listener.sock.close()
             if listener.path and not handed_on:
                 try:
@@ -1095,15 +1089,6 @@ class HTTPServer:
         self._returned.append(conn)
         if self._poller is not None:
             self._poller.wake()
-
-
-def _handover_api() -> Any:
-    """``cherrypy.plugin``'s listener hand-over functions (plugin API 1.3), or None."""
-    try:
-        from cherrypy import plugin
-    except ImportError:
-        return None
-    return plugin if hasattr(plugin, "inherited_listener") else None
 
 
 class _ErrorStream:

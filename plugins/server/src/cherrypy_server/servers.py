@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from .listeners import ascii_host
+from .listeners import ascii_host, handover
 
 __all__ = [
     "PortNotFree",
@@ -50,24 +50,14 @@ class PortNotFree(IOError):
 
 def _port_stays_open() -> bool:
     """Whether the stopped server's sockets serve on elsewhere (a reload, a re-exec)."""
-    try:
-        from cherrypy import plugin
-    except ImportError:
-        return False
-    parking = getattr(plugin, "parking", None)
-    serving = getattr(plugin, "successor_serving", None)
-    return bool((parking and parking()) or (serving and serving()))
+    api = handover()
+    return bool(api.parking() or api.successor_serving())
 
 
 def _handed_over(address: Any) -> bool:
     """Whether this process was handed a listening socket for ``address`` (reload, re-exec,
     systemd): its port is occupied by that very socket."""
-    try:
-        from cherrypy import plugin
-    except ImportError:
-        return False
-    check = getattr(plugin, "has_inherited_listener", None)
-    return bool(check and check(address))
+    return bool(handover().has_inherited_listener(address))
 
 
 def client_host(server_host: str) -> str:
