@@ -275,7 +275,10 @@ class ServerAdapter:
         """Stop the HTTP server; blocks until it is stopped and its port is free."""
         if self.running:
             self.httpserver.stop()
-            external = getattr(self.httpserver, "socket_origin", None) in ("systemd", "descriptor")
+            # A socket that came from elsewhere may still be open in another process (systemd,
+            # a supervisor, the daemonizer's parent that inherited it across a re-exec), and
+            # with reuse_port other processes share the port: closing ours frees nothing.
+            external = getattr(self.httpserver, "socket_origin", None) is not None
             external = external or getattr(self.httpserver, "reuse_port", False)
             if isinstance(self.bind_addr, tuple) and not external and not _port_stays_open():
                 host, port = self.bound_addr
