@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from cherrypy.kernel.compiled import DEFAULT_TOOLS
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import HTTPError, HTTPRedirect
 from cherrypy.kernel.hookspecs import hookimpl
@@ -153,16 +154,19 @@ class ResponseEncoder:
         return self.body
 
     def _encode_plain_html(self, text: str) -> list[bytes] | None:
-        """The common case in one step: one str for the default ``text/html`` of a buffered
-        response, and no Accept-Charset.  None when anything differs (the general path
-        then decides, including the errors)."""
+        """The common case in one step: one str for a buffered response whose Content-Type
+        (``text/html`` by default) gets a charset, and no Accept-Charset.  None when anything
+        differs (the general path then decides, including the errors)."""
         if type(self) is not ResponseEncoder:
             return None  # a subclass may override the charset negotiation
         response = serving.response
         headers = response.headers
+        content_type = dict.get(headers, "Content-Type")
         if (
             response.stream
-            or dict.get(headers, "Content-Type") != "text/html"
+            or content_type.__class__ is not str
+            or not content_type
+            or (self.text_only and not _content_type_is_text(content_type))
             or dict.get(serving.request.headers, "Accept-Charset")
         ):
             return None
@@ -173,7 +177,7 @@ class ResponseEncoder:
             return None
         self.attempted_charsets.add(charset)
         dict.pop(headers, "Content-Length", None)
-        dict.__setitem__(headers, "Content-Type", _with_charset("text/html", charset))
+        dict.__setitem__(headers, "Content-Type", _with_charset(content_type, charset))
         self.body = body
         return body
 
@@ -228,6 +232,9 @@ def log_request_headers(debug: bool = False) -> None:
     """Write the request headers to the error log (on errors, by default)."""
     lines = [f"  {name}: {value}" for name, value in serving.request.header_list]
     site.log("\nRequest Headers:\n" + "\n".join(lines), "HTTP")
+
+
+DEFAULT_TOOLS.update(trailing_slash=trailing_slash, encode=ResponseEncoder)
 
 
 @hookimpl

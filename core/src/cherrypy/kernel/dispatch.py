@@ -536,6 +536,17 @@ _walk_cache: dict[Any, tuple[Any, ...]] = {}
 _config_fields_classes: set[type] = set()
 
 
+def walk_cache_entry(dispatcher: Dispatcher, app: Application, path: str) -> tuple[Any, ...] | None:
+    """The cached walk of ``path`` (see :meth:`Dispatcher.find_handler`) for the current
+    generations, or None: ``(app, reads, func, vpath, entry, is_index, route, route_sn,
+    suffix)``."""
+    key = (id(dispatcher), id(app), path, _pipeline_module._generation, _config_module.generation())
+    hit = _walk_cache.get(key)
+    if hit is None or hit[0] is not app:
+        return None
+    return hit
+
+
 def _plain_owners(reads: list[tuple[Any, str, Any]]) -> tuple[tuple[Any, str, Any], ...]:
     """``reads`` with each bound-method owner replaced by its function.
 

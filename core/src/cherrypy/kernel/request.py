@@ -356,7 +356,13 @@ class Request:
             self.stage = "close"
 
     def run(
-        self, method: str, path: str, query_string: str, req_protocol: str, headers: Any, rfile: Any
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        req_protocol: str,
+        headers: Any,
+        rfile: Any,
     ) -> Any:
         """Process the request and return ``cherrypy.response`` (the kernel's core)."""
         response = serving.response
@@ -398,31 +404,163 @@ class Request:
         except self.throws:
             raise
         except Exception:
-            if self.throw_errors:
-                raise
-            if _observe.active:
-                _observe.begin_late(self, response, sys.exc_info()[1])
-            site.log(traceback=True, severity=40)
-            if self.stage in _EARLY_STAGES:
-                self._apply_early_error_config()
-            body = format_exc() if self.show_tracebacks else ""
-            response.output_status, response.header_list, response.body = bare_error(body)
-            if _observe.request_id_header_wanted:
-                response.header_list.append((_ID_HEADER_BYTES, self.id.encode("ascii")))
+            self._run_failed(response)
+        self._run_done(response)
+        return response
+
+    def _run_route(
+        self,
+        route: Any,
+        response: Any,
+        method: str,
+        query_string: str,
+        req_protocol: str,
+        header_list: list[tuple[str, str]],
+        rfile: Any,
+    ) -> None:
+        """:meth:`run` of a new request for a compiled route's path, in one frame.
+
+        What :meth:`run`, :meth:`respond` and ``_do_respond`` do, in the same order, with the
+        dispatcher's work taken from ``route`` (a
+        :class:`~cherrypy.kernel.compiled.CompiledRoute`); any exception gets the same
+        handling as theirs.
+        """
+        self.stage = "run"
+        try:
+            self.method = method
+            if query_string:
+                self.query_string = query_string
+            self.params = {}
+            protocol = _effective.get((req_protocol, self.server_protocol))
+            if protocol is None:
+                protocol = _effective_protocol(req_protocol, self.server_protocol)
+            if protocol is not _HTTP_11:
+                self.protocol = protocol
+                if protocol != (1, 1):
+                    response.headers.protocol = protocol
+            script_name = route.script_name
+            path = route.full_path
+            url = path + "?" + query_string if query_string else path
+            self.request_line = f"{method} {url} {req_protocol}"
+            self.header_list = header_list
+            self.headers = dict.__new__(HeaderMap)
+            self.rfile = rfile
+            if script_name:
+                self.script_name = script_name
+            self.path_info = route.path
+            self.stage = "respond"
+            try:
+                self.toolmaps = {}
+                self.hooks = dict.__new__(HookMap)
+                self.stage = "process_headers"
+                self.process_headers()
+                if _observe.active:
+                    _observe.begin(self, response)
+                self.stage = "get_resource"
+                _pipeline._stats["hits"] += 1
+                entry = route.entry
+                self._pipeline_entry = entry
+                self._shared_config = entry.config  # copied on first access
+                if route.is_index is not None:
+                    self.is_index = route.is_index
+                self.route = route.route
+                func = route.func
+                self.handler = (
+                    _dispatch_module.LateParamPageHandler(func, *route.args) if func else NotFound()
+                )
+                self._body = _PENDING  # built on first use: most GETs never look at it
+                self.stage = "compile"
+                route.pipeline.install(self, response)
+                self.stage = "on_start_resource"
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
+                    hooks.run("on_start_resource")
+                self.stage = "process_query_string"
+                if self.query_string:
+                    self.process_query_string()
+                if self.process_request_body and method not in self.methods_with_bodies:
+                    self.process_request_body = False
+                self.stage = "before_request_body"
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "before_request_body"):
+                    hooks.run("before_request_body")
+                if self.process_request_body:
+                    self.body.process()
+                self.stage = "before_handler"
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap:
+                    hooks.run("before_handler")
+                else:
+                    attached = dict.get(hooks, "before_handler")
+                    if attached:
+                        plain = route.plain_before_handler
+                        if (
+                            plain is not None
+                            and len(attached) == 2
+                            and attached[0] is plain[0]
+                            and attached[1] is plain[1]
+                        ):
+                            # tools.trailing_slash has nothing to do on this path (decided
+                            # when the route was compiled); tools.encode wraps the handler.
+                            route.encoder()
+                        else:
+                            hooks.run("before_handler")
+                if self.handler:
+                    self.stage = "handler"
+                    response.body = self.handler()
+                self.stage = "before_finalize"
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
+                    hooks.run("before_finalize")
+                self._finalize(response)
+            except BaseException as exc:
+                self._respond_with(_raise, exc)
+            else:
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
+                    self._respond_with(_nothing, None)
+                else:
+                    self.stage = "on_end_resource"
+        except self.throws:
+            raise
+        except Exception:
+            self._run_failed(response)
+        self._run_done(response)
+
+    def _run_failed(self, response: Any) -> None:
+        """The bare 500 of an error that escaped :meth:`respond` (or its error handling)."""
+        if self.throw_errors:
+            raise
+        if _observe.active:
+            _observe.begin_late(self, response, sys.exc_info()[1])
+        site.log(traceback=True, severity=40)
+        if self.stage in _EARLY_STAGES:
+            self._apply_early_error_config()
+        body = format_exc() if self.show_tracebacks else ""
+        response.output_status, response.header_list, response.body = bare_error(body)
+        if _observe.request_id_header_wanted:
+            response.header_list.append((_ID_HEADER_BYTES, self.id.encode("ascii")))
+
+    def _run_done(self, response: Any) -> None:
+        """What ends :meth:`run`: no body for HEAD, then the access log line."""
         if self.method == "HEAD":
             response.body = []
         try:
             site.log.access()
         except Exception:
             site.log.error(traceback=True)
-        return response
 
     def respond(self, path_info: str) -> None:
         """Generate the response for ``path_info`` (runs hooks, handler and error handling)."""
+        self._respond_with(self._do_respond, path_info)
+
+    def _respond_with(self, inner: Any, argument: Any) -> None:
+        """Run ``inner(argument)`` (what makes the response) with the error handling of
+        :meth:`respond` around it."""
         try:
             try:
                 try:
-                    self._do_respond(path_info)
+                    inner(argument)
                 except (HTTPRedirect, HTTPError) as inst:
                     if _observe.active:
                         _observe.begin_late(self, serving.response)
@@ -493,7 +631,11 @@ class Request:
         self._body = _PENDING  # built on first use: most GETs never look at it
         self.stage = "compile"
         self._install_pipeline(path_info, response)
+        self._serve_resource(response)
 
+    def _serve_resource(self, response: Any) -> None:
+        """The request from ``on_start_resource`` to ``finalize``: hooks, query string, body
+        and handler (the pipeline is installed)."""
         # A point without hooks is skipped without calling HookMap.run (kept for other maps).
         self.stage = "on_start_resource"
         hooks = self.hooks
@@ -627,6 +769,15 @@ class Request:
         except HTTPRedirect as inst:
             inst.set_response()
             self._finalize(serving.response)
+
+
+def _raise(exc: BaseException) -> None:
+    """Raise ``exc`` again (:meth:`Request._run_route` hands its errors to ``_respond_with``)."""
+    raise exc
+
+
+def _nothing(_argument: Any) -> None:
+    """An ``inner`` for ``_respond_with`` that only runs the ``on_end_resource`` hooks."""
 
 
 _REQUEST_ATTRS = Request.__dict__

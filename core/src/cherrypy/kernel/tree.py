@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, MutableMapping
 from threading import get_ident
 from typing import Any
 
+from cherrypy.kernel import compiled as _compiled
 from cherrypy.kernel import observe as _observe
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
@@ -180,6 +181,9 @@ def _already_acquired(engine: Any, acquirers: Any) -> bool:
     if manager is None or len(acquirers) != 1 or manager.acquire_thread not in acquirers:
         return False
     return get_ident() in manager.threads
+
+
+_compiled.APPLICATION_CLASSES.add(Application)
 
 
 class MountPoints(dict):  # type: ignore[type-arg]

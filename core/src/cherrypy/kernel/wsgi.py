@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from cherrypy.kernel import observe as _observe
+from cherrypy.kernel.compiled import MAX_ROUTES, compile_route
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
@@ -78,10 +80,23 @@ class InternalRedirector:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve the request, following internal redirects."""
+        return self.follow(environ, start_response, None)
+
+    def follow(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        pending: InternalRedirect | None,
+    ) -> Any:
+        """Serve the request (or, given ``pending``, the redirect it raised already),
+        following internal redirects."""
         visited: list[str] | None = None
         while True:
             try:
-                return self.nextapp(environ, start_response)
+                if pending is None:
+                    return self.nextapp(environ, start_response)
+                ir, pending = pending, None
+                raise ir
             except InternalRedirect as ir:
                 if visited is None:
                     visited = []
@@ -134,19 +149,30 @@ class ExceptionTrapper:
         except Exception as exc:
             # Let the trapping response log it and answer with the bare error page.
             return _TrappedResponse(_reraiser(exc), environ, start_response, self.throws)
-        if getattr(inner, "buffered_body", None) is not None or _is_file_wrapper(inner, environ):
-            # Nothing can fail while a list of bytes or a file wrapper is sent: hand the inner
-            # response to the server as is (a file wrapper lets it use sendfile).
-            return inner
-        trapped = _TrappedResponse.__new__(_TrappedResponse)
-        trapped.nextapp = self.nextapp
-        trapped.environ = environ
-        trapped.start_response = start_response
-        trapped.throws = self.throws
-        trapped.started_response = False
-        trapped.response = inner
-        trapped.iter_response = iter(inner)
-        return trapped
+        return _trapped(inner, self.nextapp, environ, start_response, self.throws)
+
+
+def _trapped(
+    inner: Any,
+    nextapp: Callable[..., Any],
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    throws: tuple[type[BaseException], ...],
+) -> Any:
+    """``inner``, or a response that traps the errors its iteration raises."""
+    if getattr(inner, "buffered_body", None) is not None or _is_file_wrapper(inner, environ):
+        # Nothing can fail while a list of bytes or a file wrapper is sent: hand the inner
+        # response to the server as is (a file wrapper lets it use sendfile).
+        return inner
+    trapped = _TrappedResponse.__new__(_TrappedResponse)
+    trapped.nextapp = nextapp
+    trapped.environ = environ
+    trapped.start_response = start_response
+    trapped.throws = throws
+    trapped.started_response = False
+    trapped.response = inner
+    trapped.iter_response = iter(inner)
+    return trapped
 
 
 def _reraiser(exc: BaseException) -> Callable[..., Any]:
@@ -234,6 +260,9 @@ class _TrappedResponse:
             return body
 
 
+_TRAPPER_THROWS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+"""What ``ExceptionTrapper`` lets through by default."""
+
 _port_numbers: dict[Any, int] = {}
 _native_statuses: dict[bytes, str] = {}
 
@@ -263,11 +292,19 @@ class AppResponse:
 
     buffered_body: list[bytes] | None = None
     """The body as a list of bytes when it was buffered (not streamed), else None."""
+    route: Any = None
+    """The path's :class:`~cherrypy.kernel.compiled.CompiledRoute`, when it has one."""
 
     def __init__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any], cpapp: Any
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        cpapp: Any,
+        route: Any = None,
     ) -> None:
         self.cpapp = cpapp
+        if route is not None:
+            self.route = route
         try:
             self.environ = environ
             self.run()
@@ -355,14 +392,26 @@ class AppResponse:
         qs = get("QUERY_STRING", "")
         if not (path.isascii() and qs.isascii()):
             path, qs = self.recode_path_qs(path, qs)
-        request.run(
-            env["REQUEST_METHOD"],
-            path,
-            qs,
-            get("SERVER_PROTOCOL", "HTTP/1.0"),
-            self.translate_headers(env),
-            get("wsgi.input"),
-        )
+        route = self.route
+        if route is None:
+            request.run(
+                env["REQUEST_METHOD"],
+                path,
+                qs,
+                get("SERVER_PROTOCOL", "HTTP/1.0"),
+                self.translate_headers(env),
+                get("wsgi.input"),
+            )
+        else:
+            request._run_route(
+                route,
+                _response,
+                env["REQUEST_METHOD"],
+                qs,
+                get("SERVER_PROTOCOL", "HTTP/1.0"),
+                self.translate_headers(env),
+                get("wsgi.input"),
+            )
 
     def recode_path_qs(self, path: str, qs: str) -> tuple[str, str]:
         """Re-decode the latin-1 WSGI path and query string with ``request.uri_encoding``.
@@ -472,6 +521,9 @@ class CPWSGIApp:
         ("InternalRedirector", InternalRedirector),
     ]
     head: Callable[..., Any] | None = None
+    plain = False
+    """Whether the pipeline is the default one, which :meth:`serve_route` stands in for
+    (worked out with ``head``)."""
     config: dict[str, dict[str, Any]] = {}
     response_class = AppResponse
 
@@ -479,6 +531,8 @@ class CPWSGIApp:
         self, cpapp: Any, pipeline: list[tuple[str, Callable[..., Any]]] | None = None
     ) -> None:
         self.cpapp = cpapp
+        self.routes: dict[str, Any] = {}
+        """PATH_INFO -> its :class:`~cherrypy.kernel.compiled.CompiledRoute` (bounded)."""
         self.pipeline = self.pipeline[:]
         if pipeline:
             self.pipeline.extend(pipeline)
@@ -491,7 +545,27 @@ class CPWSGIApp:
         returned itself so the server can send it with ``sendfile``; closing it also closes
         the request.
         """
-        response = self.response_class(environ, start_response, self.cpapp)
+        try:
+            response = self.response_class(environ, start_response, self.cpapp)
+        finally:
+            if self.plain:
+                # The dispatcher's walk of the path is cached now (whatever the handler did):
+                # compile the route.
+                self._learn(environ)
+        return self._sendable(response, environ)
+
+    def _learn(self, environ: dict[str, Any]) -> None:
+        path = environ.get("PATH_INFO", "")
+        route = compile_route(self.cpapp, path, environ.get("SCRIPT_NAME", ""))
+        if route is not None:
+            routes = self.routes
+            if len(routes) >= MAX_ROUTES:
+                routes.clear()
+            routes[path] = route
+
+    def _sendable(self, response: Any, environ: dict[str, Any]) -> Any:
+        """What the tail hands back for ``response``: itself, or the server's file wrapper
+        (whose ``close`` then closes the request too)."""
         if getattr(response, "buffered_body", None) is not None:
             return response  # a list of bytes: not the server's file wrapper
         body = getattr(response, "body_object", None)
@@ -514,6 +588,14 @@ class CPWSGIApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve a WSGI request through the middleware pipeline."""
+        route = self.routes.get(environ.get("PATH_INFO", ""))
+        if (
+            route is not None
+            and self.plain
+            and route.current()
+            and environ.get("SCRIPT_NAME", "") == route.script_name
+        ):
+            return self.serve_route(route, environ, start_response)
         head = self.head
         if head is None:
             head = self.tail
@@ -521,7 +603,33 @@ class CPWSGIApp:
                 conf = self.config.get(name, {})
                 head = callable_(head, **conf)
             self.head = head
+            self.plain = (
+                self.pipeline == _DEFAULT_PIPELINE
+                and not self.config
+                and self.response_class is AppResponse
+            )
         return head(environ, start_response)
+
+    def serve_route(
+        self, route: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
+        """What the default pipeline (``ExceptionTrapper``, ``InternalRedirector``) and the
+        tail do, in one frame, for a path with a
+        :class:`~cherrypy.kernel.compiled.CompiledRoute`."""
+        try:
+            response = AppResponse(environ, start_response, self.cpapp, route)
+        except InternalRedirect as ir:
+            redirector = InternalRedirector(self.tail)
+            return ExceptionTrapper(partial(redirector.follow, pending=ir))(environ, start_response)
+        except _TRAPPER_THROWS:
+            raise
+        except StopIteration:
+            raise
+        except Exception as exc:
+            return _TrappedResponse(_reraiser(exc), environ, start_response, _TRAPPER_THROWS)
+        return _trapped(
+            self._sendable(response, environ), self.tail, environ, start_response, _TRAPPER_THROWS
+        )
 
     def namespace_handler(self, k: str, v: Any) -> None:
         """Config handler for the ``wsgi`` namespace (``wsgi.pipeline``, ``wsgi.<name>.<arg>``)."""
@@ -533,3 +641,8 @@ class CPWSGIApp:
             name, arg = k.split(".", 1)
             self.config.setdefault(name, {})[arg] = v
         self.head = None
+        self.plain = False
+
+
+_DEFAULT_PIPELINE = list(CPWSGIApp.pipeline)
+"""The middleware :meth:`CPWSGIApp.serve_route` stands in for."""

@@ -1,0 +1,146 @@
+"""Compiled routes: what the default dispatcher found for a path, kept as one object.
+
+CherryPy looks the dispatcher up in the path's config, walks the object tree and finds the
+path's pipeline on every request.  With the default :class:`~cherrypy.kernel.dispatch.Dispatcher`
+all of that depends only on the path, the config and plugin generations and the objects the
+walk read, so after the first request for a path the kernel keeps a :class:`CompiledRoute`:
+the handler and its arguments, the merged config, the compiled pipeline and the objects to
+re-check.  The next request for the path checks that nothing it depends on changed (a few
+identity tests) and goes straight to the handler's pipeline; anything else takes the general
+path, which is always correct.
+
+What a request sees is the same either way: ``cherrypy.request.handler``, ``config``, ``route``,
+``is_index``, the hooks and tools of the path, the error handling and the log lines.
+"""
+
+from __future__ import annotations
+
+from types import MethodType
+from typing import TYPE_CHECKING, Any
+
+from cherrypy.kernel import config as _config
+from cherrypy.kernel import pipeline as _pipeline
+from cherrypy.kernel.dispatch import Dispatcher, walk_cache_entry
+from cherrypy.kernel.request import Request
+from cherrypy.kernel.requesthooks import Hook
+from cherrypy.kernel.response import Response
+
+if TYPE_CHECKING:
+    from cherrypy.kernel.tree import Application
+
+__all__ = ["APPLICATION_CLASSES", "DEFAULT_TOOLS", "MAX_ROUTES", "CompiledRoute", "compile_route"]
+
+MAX_ROUTES = 1024
+"""Routes kept per application; clients choose the paths, so the table is cleared when full."""
+
+DEFAULT_TOOLS: dict[str, Any] = {}
+"""The callables of CherryPy's default ``tools.trailing_slash`` and ``tools.encode`` (filled by
+``cherrypy.kernel.builtin_tools``): a route runs them without the hook machinery."""
+
+APPLICATION_CLASSES: set[type] = set()
+"""Application classes whose paths may be compiled (``cherrypy.kernel.tree`` registers its
+own; a subclass may change how config is found, so it keeps the general path)."""
+
+
+class CompiledRoute:
+    """The dispatch result and pipeline of one path of one application."""
+
+    __slots__ = (
+        "app",
+        "args",
+        "encoder",
+        "entry",
+        "full_path",
+        "func",
+        "generations",
+        "is_index",
+        "path",
+        "pipeline",
+        "plain_before_handler",
+        "reads",
+        "route",
+        "route_script_name",
+        "route_suffix",
+        "script_name",
+    )
+
+    def __init__(self, app: Application, path: str, hit: tuple[Any, ...]) -> None:
+        _app, reads, func, vpath, entry, is_index, route, route_sn, suffix = hit
+        self.app = app
+        self.path = path
+        self.script_name: str = app._script_name or ""
+        self.generations = (_pipeline._generation, _config._generation)
+        self.reads: tuple[tuple[Any, str, Any], ...] = reads
+        self.func = func
+        # What Dispatcher.__call__ makes of the virtual path.
+        self.args = tuple(segment.replace("%2F", "/") for segment in vpath)
+        self.entry = entry
+        self.pipeline = entry.pipeline
+        self.is_index = is_index
+        self.route = route
+        self.route_script_name = route_sn
+        self.route_suffix = suffix
+        self.full_path = self.script_name + path
+        self.encoder = DEFAULT_TOOLS.get("encode")
+        self.plain_before_handler = _plain_before_handler(self.pipeline, path, is_index)
+
+    def current(self) -> bool:
+        """Whether the route still stands: same generations, same objects along the walk."""
+        if self.generations != (_pipeline._generation, _config._generation):
+            return False
+        for owner, attr, value in self.reads:
+            found = getattr(owner, attr, None)
+            # Bound methods are new objects on every access: compare them by equality.
+            if found is not value and (found.__class__ is not MethodType or found != value):
+                return False
+        return True
+
+
+def _plain_before_handler(
+    pipeline: Any, path: str, is_index: bool | None
+) -> tuple[Any, ...] | None:
+    """The ``before_handler`` hooks of ``pipeline`` when they are CherryPy's defaults, which
+    a route runs without the hook machinery: ``tools.trailing_slash`` with its default
+    arguments, on a path where it has nothing to do, then ``tools.encode`` with its own."""
+    hooks = pipeline.hooks.get("before_handler", ())
+    if len(hooks) != 2:
+        return None
+    slash, encode = hooks
+    if (
+        slash.__class__ is not Hook
+        or encode.__class__ is not Hook
+        or slash.callback is not DEFAULT_TOOLS.get("trailing_slash")
+        or slash.kwargs
+        or encode.callback is not DEFAULT_TOOLS.get("encode")
+        or encode.kwargs
+        or slash.priority > encode.priority
+    ):
+        return None
+    if is_index is True and not path.endswith("/"):
+        return None  # trailing_slash redirects here
+    return hooks
+
+
+def compile_route(app: Application, path: str, script_name: str) -> CompiledRoute | None:
+    """The route of ``path`` (a PATH_INFO under ``script_name``) once a request has been
+    served there, or None when the general path must serve it (another dispatcher, an
+    application, request or response class of one's own, a walk that called
+    ``_cp_dispatch``, a path the server sent in another form)."""
+    if (
+        app.__class__ not in APPLICATION_CLASSES
+        or app.request_class is not Request
+        or app.response_class is not Response
+        or app._script_name is None
+        or script_name != app._script_name
+        or not path.startswith("/")
+        or "//" in path
+        or not path.isascii()
+    ):
+        return None
+    dispatcher = app.find_config(path, "request.dispatch", Request.dispatch)
+    if dispatcher.__class__ is not Dispatcher:
+        return None
+    hit = walk_cache_entry(dispatcher, app, path)
+    if hit is None or hit[4].pipeline is None:
+        return None
+    return CompiledRoute(app, path, hit)
