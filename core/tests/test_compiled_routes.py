@@ -250,3 +250,31 @@ def test_the_route_table_is_bounded(wsgi):
     for number in range(MAX_ROUTES + 10):
         wsgi.get(f"/params/{number}", validate=False)
     assert 0 < len(_routes()) <= MAX_ROUTES
+
+
+class Flags:
+    @cherrypy.expose
+    def index(self, value="int"):
+        cherrypy.response.headers["X-Flag"] = {"int": 1, "bool": True, "float": 1.0}[value]
+        return "flag"
+
+
+def test_repeated_header_sets_keep_each_value_as_written(wsgi):
+    cherrypy.tree.mount(Flags())
+    for _ in range(2):
+        for value, expected in (("int", "1"), ("bool", "True"), ("float", "1.0")):
+            result = wsgi.get("/", query=f"value={value}")
+            assert result.headers["x-flag"] == expected
+
+
+def test_mounting_again_forgets_the_tree_routes(wsgi):
+    cherrypy.tree.mount(Root())
+    assert wsgi.get("/").body == b"hello"
+    assert wsgi.get("/").body == b"hello"
+    assert "/" in cherrypy.tree.apps.routes
+    cherrypy.tree.mount(Flags())
+    assert cherrypy.tree.apps.routes == {}
+    assert wsgi.get("/").body == b"flag"
+    cherrypy.tree.mount(Root(), "/other")
+    assert wsgi.get("/").body == b"flag"
+    assert wsgi.get("/other/").body == b"hello"

@@ -86,12 +86,37 @@ _VOLATILE_NAMES = frozenset({"X-Request-Id"})  # observe.STORED_HEADER_NAME (no 
 crowd the values responses repeat out of the caches)."""
 
 
+_outputs: dict[Any, tuple[tuple[bytes, bytes], ...]] = {}
+"""Whole header sets -> their encoded pairs, for the sets responses repeat (a page's headers
+change with the Date, once a second, and with the length of the body)."""
+
+
 def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     """``headers.output()``, with a fast path for printable ASCII text and int values.
 
     Anything else (non-ASCII text, bytes, control characters, new names) goes through
     :meth:`HeaderMap.encode_header_items`, which validates and encodes it.
     """
+    # The values' classes are part of the key: True == 1 and 1.0 == 1, but they are written
+    # differently.
+    items = (tuple(dict.items(headers)), tuple(map(type, dict.values(headers))))
+    try:
+        found = _outputs.get(items)
+    except TypeError:
+        found = None  # an unhashable value: the loop below encodes it
+        items = ()
+    if found is not None:
+        return list(found)
+    out = _output_pairs(headers)
+    if items and "X-Request-Id" not in headers:
+        if len(_outputs) >= 256:
+            _outputs.clear()
+        _outputs[items] = tuple(out)
+    return out
+
+
+def _output_pairs(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
+    """The encoded pairs of ``headers``, one by one."""
     names = _header_names
     pairs = _header_pairs
     int_pairs = _int_header_pairs

@@ -194,43 +194,49 @@ class MountPoints(dict):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.lookups: dict[str, str | None] = {}
         """Path -> the mount point serving it (None: no application); bounded."""
+        self.routes: dict[str, tuple[Any, Any]] = {}
+        """PATH_INFO -> (the root application's ``wsgiapp``, its compiled route); bounded."""
+
+    def _forget(self) -> None:
+        self.lookups = {}
+        self.routes = {}
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.lookups = {}
+        self._forget()
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
-        self.lookups = {}
+        self._forget()
         super().__delitem__(key)
 
     def __ior__(self, other: Any) -> MountPoints:  # type: ignore[override,misc]
-        self.lookups = {}
+        self._forget()
         super().__ior__(other)
         return self
 
     def pop(self, *args: Any) -> Any:
         """Like ``dict.pop`` (and forget the lookups)."""
-        self.lookups = {}
+        self._forget()
         return super().pop(*args)
 
     def popitem(self) -> tuple[str, Any]:
         """Like ``dict.popitem`` (and forget the lookups)."""
-        self.lookups = {}
+        self._forget()
         return super().popitem()
 
     def clear(self) -> None:
         """Like ``dict.clear`` (and forget the lookups)."""
-        self.lookups = {}
+        self._forget()
         super().clear()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Like ``dict.update`` (and forget the lookups)."""
-        self.lookups = {}
+        self._forget()
         super().update(*args, **kwargs)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         """Like ``dict.setdefault`` (and forget the lookups)."""
-        self.lookups = {}
+        self._forget()
         return super().setdefault(key, default)
 
 
@@ -301,11 +307,20 @@ class Tree:
         """Route a WSGI request to the app mounted at the longest matching script name."""
         script_name = environ.get("SCRIPT_NAME", "")
         path_info = environ.get("PATH_INFO", "")
+        apps = self.apps
+        if not script_name and apps.__class__ is MountPoints:
+            found = apps.routes.get(path_info)
+            if found is not None:
+                # A path of the root application served before: its compiled route.
+                wsgiapp, route = found
+                if wsgiapp.plain and route.current():
+                    return wsgiapp.serve_route(  # type: ignore[no-any-return]
+                        route, environ, start_response
+                    )
         if script_name or not path_info or "//" in path_info:
             path = urljoin(script_name, path_info)
         else:
             path = path_info  # what urljoin("", path_info) gives for such a path
-        apps = self.apps
         sn: str | None
         if self.__class__ is not Tree:
             sn = self.script_name(path)  # a subclass may choose differently
@@ -337,7 +352,15 @@ class Tree:
             environ["SCRIPT_NAME"] = sn
             environ["PATH_INFO"] = new_path_info
         if app.__class__ is Application:
-            return app.wsgiapp(environ, start_response)  # what Application.__call__ does
+            wsgiapp = app.wsgiapp
+            if not sn and apps.__class__ is MountPoints and self.__class__ is Tree:
+                route = wsgiapp.routes.get(path)
+                if route is not None and route.script_name == "":
+                    routes = apps.routes
+                    if len(routes) >= _compiled.MAX_ROUTES:
+                        routes.clear()
+                    routes[path] = (wsgiapp, route)
+            return wsgiapp(environ, start_response)  # what Application.__call__ does
         return app(environ, start_response)
 
 

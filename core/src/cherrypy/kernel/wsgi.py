@@ -467,6 +467,26 @@ _VOLATILE_NAMES = frozenset({_observe.STORED_HEADER_NAME.encode("ascii")})
 def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """The response headers as PEP 3333 native strings (latin-1), with a cache for the
     pairs every response repeats (Server, Content-Type, ...)."""
+    try:
+        whole = _native_lists.get(tuple(header_list))
+    except TypeError:
+        whole = None  # an unhashable entry: the loop below says what is wrong with it
+    if whole is not None:
+        return list(whole)
+    native = _native_pairs(header_list)
+    if _VOLATILE_NAMES.isdisjoint(pair[0] for pair in header_list):
+        if len(_native_lists) >= 256:
+            _native_lists.clear()
+        _native_lists[tuple(header_list)] = tuple(native)
+    return native
+
+
+_native_lists: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[str, str], ...]] = {}
+"""Whole header lists -> their native form, for the lists responses repeat."""
+
+
+def _native_pairs(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """The native form of ``header_list``, pair by pair."""
     cache = _native_cache
     get = cache.get
     try:
