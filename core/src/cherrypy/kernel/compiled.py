@@ -59,6 +59,7 @@ class CompiledRoute:
         "pipeline",
         "plain_before_handler",
         "reads",
+        "request_attrs",
         "route",
         "route_script_name",
         "route_suffix",
@@ -90,6 +91,11 @@ class CompiledRoute:
         self.full_path = self.script_name + path
         self.encoder = DEFAULT_TOOLS.get("encode")
         self.plain_before_handler = _plain_before_handler(self.pipeline, path, is_index)
+        # What installing the pipeline sets besides the hooks, when that is all it does
+        # (None: the route calls Pipeline.install).
+        self.request_attrs: tuple[tuple[str, Any], ...] | None = (
+            self.pipeline.request_attrs if self.pipeline.only_hooks_and_attributes else None
+        )
 
     def current(self) -> bool:
         """Whether the route still stands: same generations, same objects along the walk

@@ -214,6 +214,20 @@ class Pipeline:
             hookmap._presorted = presorted
         return hookmap
 
+    @property
+    def only_hooks_and_attributes(self) -> bool:
+        """Whether installing this pipeline only sets ``toolmaps``, the hooks and request
+        attributes (what :class:`~cherrypy.kernel.compiled.CompiledRoute` does itself)."""
+        return not (
+            self.body_attrs
+            or self.error_page
+            or self.error_response is not None
+            or self.response_attrs
+            or self.response_headers
+            or self.dynamic_tools
+            or self.custom_namespaces
+        )
+
     def install(self, request: Any, response: Any) -> None:
         """Apply this pipeline to ``request`` and ``response`` (called once per request)."""
         request.toolmaps = self.toolmaps

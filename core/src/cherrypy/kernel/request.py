@@ -415,7 +415,8 @@ class Request:
         method: str,
         query_string: str,
         req_protocol: str,
-        header_list: list[tuple[str, str]],
+        environ: dict[str, Any],
+        plan: Any,
         rfile: Any,
     ) -> None:
         """:meth:`run` of a new request for a compiled route's path, in one frame.
@@ -442,7 +443,7 @@ class Request:
             path = route.full_path
             url = path + "?" + query_string if query_string else path
             self.request_line = f"{method} {url} {req_protocol}"
-            self.header_list = header_list
+            self.header_list = []  # filled at process_headers, from the environ
             self.headers = dict.__new__(HeaderMap)
             self.rfile = rfile
             if script_name:
@@ -453,7 +454,7 @@ class Request:
                 self.toolmaps = {}
                 self.hooks = dict.__new__(HookMap)
                 self.stage = "process_headers"
-                self.process_headers()
+                self._read_headers(environ, plan)
                 if _observe.active:
                     _observe.begin(self, response)
                 self.stage = "get_resource"
@@ -470,7 +471,17 @@ class Request:
                 )
                 self._body = _PENDING  # built on first use: most GETs never look at it
                 self.stage = "compile"
-                route.pipeline.install(self, response)
+                attributes = route.request_attrs
+                if attributes is None or self.hooks:
+                    route.pipeline.install(self, response)
+                else:
+                    # What Pipeline.install does for a pipeline of hooks and request
+                    # attributes, on a request no hook was attached to yet.
+                    pipeline = route.pipeline
+                    self.toolmaps = pipeline.toolmaps
+                    self.hooks = pipeline.new_hookmap()
+                    for name, value in attributes:
+                        setattr(self, name, value)
                 self.stage = "on_start_resource"
                 hooks = self.hooks
                 if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
@@ -729,6 +740,38 @@ class Request:
                     load_request_cookie(self, value)
                 except CookieError as exc:
                     raise HTTPError(400, str(exc))
+        self._check_headers(headers)
+
+    def _read_headers(self, environ: dict[str, Any], plan: Any) -> None:
+        """:meth:`process_headers` for a compiled route, reading the environ directly:
+        ``plan`` holds its (environ key, header name, title-cased name) triples in order."""
+        header_list: list[tuple[str, str]] = []
+        self.header_list = header_list
+        headers = self.headers = dict.__new__(HeaderMap)
+        append = header_list.append
+        store = dict.__setitem__
+        for key, name, title in plan:
+            value = environ[key]
+            append((name, value))
+            value = value.strip()
+            if "=?" in value:
+                store(
+                    headers,
+                    title,
+                    decode_host(value) if title == "Host" else decode_TEXT_maybe(value),
+                )
+            else:
+                store(headers, title, value)
+        cookie = environ.get("HTTP_COOKIE")
+        if cookie is not None:
+            try:
+                load_request_cookie(self, cookie.strip())
+            except CookieError as exc:
+                raise HTTPError(400, str(exc))
+        self._check_headers(headers)
+
+    def _check_headers(self, headers: HeaderMap) -> None:
+        """Refuse a malformed Content-Length or Host (400); set ``base``."""
         length = dict.get(headers, "Content-Length")
         if length is not None and not (length.isascii() and length.isdigit()):
             raise HTTPError(400, "Malformed Content-Length Header.")

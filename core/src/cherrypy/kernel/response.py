@@ -266,7 +266,12 @@ class Response:
             self._flush_body()
             self.body = b""
         elif dict.get(headers, "Content-Length") is None:
-            content = self.collapse_body()
+            body = self._body if self.__class__ is Response else None  # (a subclass may
+            # keep its body elsewhere)
+            if body.__class__ is list and len(body) == 1 and body[0].__class__ is bytes:
+                content = body[0]  # what collapse_body() gives, without the call
+            else:
+                content = self.collapse_body()
             dict.__setitem__(headers, "Content-Length", len(content))
         self.header_list = header_list = _output(headers)
         if self._has_cookie_state:

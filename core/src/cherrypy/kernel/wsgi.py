@@ -394,7 +394,8 @@ class AppResponse:
         if not (path.isascii() and qs.isascii()):
             path, qs = self.recode_path_qs(path, qs)
         route = self.route
-        if route is None:
+        plan = _header_plan(env) if route is not None else None
+        if plan is None:
             request.run(
                 env["REQUEST_METHOD"],
                 path,
@@ -410,7 +411,8 @@ class AppResponse:
                 env["REQUEST_METHOD"],
                 qs,
                 get("SERVER_PROTOCOL", "HTTP/1.0"),
-                self.translate_headers(env),
+                env,
+                plan,
                 get("wsgi.input"),
             )
 
@@ -432,23 +434,38 @@ class AppResponse:
     @staticmethod
     def translate_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
         """Turn CGI-style environ keys back into (header name, value) pairs."""
-        keys = tuple(environ)
-        plan = _header_plans.get(keys)
-        if plan is None:
-            plan = tuple((key, name) for key in keys if (name := _header_name(key)) is not None)
-            if len(_header_plans) >= 64:
-                _header_plans.clear()
-            _header_plans[keys] = plan
-        headers = [(name, environ[key]) for key, name in plan]
+        headers = [(name, environ[key]) for key, name, _title in _plan_of(environ)]
         if not environ.get("CONTENT_LENGTH", True):
             # An empty CONTENT_LENGTH means no length given (PEP 3333): no header for it.
             headers = [pair for pair in headers if pair[0] != "Content-Length" or pair[1]]
         return headers
 
 
-# The environ keys of a request, in order -> its (key, header name) pairs: servers send
-# the same keys request after request, so the header names are worked out once.
-_header_plans: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+# The environ keys of a request, in order -> its (key, header name, title-cased name)
+# triples: servers send the same keys request after request, so the names are worked out once.
+_header_plans: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
+
+
+def _plan_of(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """The (environ key, header name, title-cased name) triples of ``environ``'s headers."""
+    keys = tuple(environ)
+    plan = _header_plans.get(keys)
+    if plan is None:
+        plan = tuple(
+            (key, name, name.title()) for key in keys if (name := _header_name(key)) is not None
+        )
+        if len(_header_plans) >= 64:
+            _header_plans.clear()
+        _header_plans[keys] = plan
+    return plan
+
+
+def _header_plan(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...] | None:
+    """The header plan a compiled route reads the environ's headers with; None for an
+    environ with an empty ``CONTENT_LENGTH`` (no header for it: the general path drops it)."""
+    if not environ.get("CONTENT_LENGTH", True):
+        return None
+    return _plan_of(environ)
 
 
 def _header_name(key: str) -> str | None:
