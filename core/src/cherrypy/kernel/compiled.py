@@ -15,7 +15,6 @@ What a request sees is the same either way: ``cherrypy.request.handler``, ``conf
 
 from __future__ import annotations
 
-from operator import eq, is_
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +62,6 @@ class CompiledRoute:
         "route",
         "route_script_name",
         "route_suffix",
-        "same_methods",
-        "same_objects",
         "script_name",
     )
 
@@ -75,10 +72,6 @@ class CompiledRoute:
         self.script_name: str = app._script_name or ""
         self.generations = (_pipeline._generation, _config._generation)
         self.reads: tuple[tuple[Any, str, Any], ...] = reads
-        self.same_objects = _columns(
-            [read for read in reads if read[2].__class__ is not MethodType]
-        )
-        self.same_methods = _columns([read for read in reads if read[2].__class__ is MethodType])
         self.func = func
         # What Dispatcher.__call__ makes of the virtual path.
         self.args = tuple(segment.replace("%2F", "/") for segment in vpath)
@@ -98,26 +91,15 @@ class CompiledRoute:
         )
 
     def current(self) -> bool:
-        """Whether the route still stands: same generations, same objects along the walk
-        (bound methods, new objects on every access, compare by equality: same function,
-        same instance)."""
+        """Whether the route still stands: same generations, same objects along the walk."""
         if self.generations != (_pipeline._generation, _config._generation):
             return False
-        owners, attrs, nones, values = self.same_objects
-        if not all(map(is_, map(getattr, owners, attrs, nones), values)):
-            return False
-        owners, attrs, nones, values = self.same_methods
-        return all(map(eq, map(getattr, owners, attrs, nones), values))
-
-
-def _columns(reads: list[tuple[Any, str, Any]]) -> tuple[tuple[Any, ...], ...]:
-    """(owners, attribute names, Nones, values) of ``reads``, for ``map``."""
-    return (
-        tuple(read[0] for read in reads),
-        tuple(read[1] for read in reads),
-        (None,) * len(reads),
-        tuple(read[2] for read in reads),
-    )
+        for owner, attr, value in self.reads:
+            found = getattr(owner, attr, None)
+            # Bound methods are new objects on every access: compare them by equality.
+            if found is not value and (found.__class__ is not MethodType or found != value):
+                return False
+        return True
 
 
 def _plain_before_handler(

@@ -86,55 +86,12 @@ _VOLATILE_NAMES = frozenset({"X-Request-Id"})  # observe.STORED_HEADER_NAME (no 
 crowd the values responses repeat out of the caches)."""
 
 
-_outputs: dict[Any, tuple[tuple[bytes, bytes], ...]] = {}
-"""Whole header sets -> their encoded pairs, for the sets responses repeat (a page's headers
-change with the Date, once a second, and with the length of the body)."""
-
-
-_VOLATILE_NAME = "X-Request-Id"
-_VOLATILE_KEY = (_VOLATILE_NAME, None)
-
-
 def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     """``headers.output()``, with a fast path for printable ASCII text and int values.
 
     Anything else (non-ASCII text, bytes, control characters, new names) goes through
-    :meth:`HeaderMap.encode_header_items`, which validates and encodes it.  A header set seen
-    before (the request id aside, which changes every time) is encoded from the cache.
+    :meth:`HeaderMap.encode_header_items`, which validates and encodes it.
     """
-    items = tuple(dict.items(headers))
-    at = -1
-    volatile: Any = None
-    if dict.__contains__(headers, _VOLATILE_NAME):
-        at = tuple(headers).index(_VOLATILE_NAME)
-        volatile = items[at][1]
-        if volatile.__class__ is not str or not (volatile.isascii() and volatile.isprintable()):
-            return _output_pairs(headers)
-        items = (*items[:at], _VOLATILE_KEY, *items[at + 1 :])
-    # The values' classes are part of the key: True == 1 and 1.0 == 1, but they are written
-    # differently.
-    key = (items, tuple(map(type, dict.values(headers))))
-    try:
-        found = _outputs.get(key)
-    except TypeError:
-        return _output_pairs(headers)  # an unhashable value: encoded one by one
-    if found is None:
-        out = _output_pairs(headers)
-        if len(_outputs) >= 256:
-            _outputs.clear()
-        _outputs[key] = tuple(out)
-        return out
-    out = list(found)
-    if at >= 0:
-        out[at] = (_VOLATILE_NAME_BYTES, volatile.encode("ascii"))
-    return out
-
-
-_VOLATILE_NAME_BYTES = _VOLATILE_NAME.encode("ascii")
-
-
-def _output_pairs(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
-    """The encoded pairs of ``headers``, one by one."""
     names = _header_names
     pairs = _header_pairs
     int_pairs = _int_header_pairs

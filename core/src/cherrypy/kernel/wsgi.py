@@ -7,7 +7,6 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
-from operator import itemgetter
 from typing import Any
 
 from cherrypy.kernel import observe as _observe
@@ -485,44 +484,6 @@ _VOLATILE_NAMES = frozenset({_observe.STORED_HEADER_NAME.encode("ascii")})
 def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """The response headers as PEP 3333 native strings (latin-1), with a cache for the
     pairs every response repeats (Server, Content-Type, ...)."""
-    try:
-        names = tuple(map(_first, header_list))
-    except (TypeError, IndexError, KeyError):
-        return _native_pairs(header_list)  # a malformed entry: that says what is wrong
-    volatile = None
-    if _VOLATILE_NAME in names:
-        # The request id, new with every response, is decoded alone and sent last (the
-        # server then finds the head of the other headers in its cache).
-        at = names.index(_VOLATILE_NAME)
-        volatile = header_list[at]
-        header_list = header_list[:at] + header_list[at + 1 :]
-    try:
-        whole = _native_lists.get(tuple(header_list))
-    except TypeError:
-        whole = None  # an unhashable entry: the loop below says what is wrong with it
-    if whole is None:
-        native = _native_pairs(header_list)
-        if _VOLATILE_NAMES.isdisjoint(map(_first, header_list)):
-            if len(_native_lists) >= 256:
-                _native_lists.clear()
-            _native_lists[tuple(header_list)] = tuple(native)
-    else:
-        native = list(whole)
-    if volatile is not None:
-        native.extend(_native_pairs([volatile]))
-    return native
-
-
-_first = itemgetter(0)
-_VOLATILE_NAME = _observe.STORED_HEADER_NAME.encode("ascii")
-
-
-_native_lists: dict[tuple[tuple[bytes, bytes], ...], tuple[tuple[str, str], ...]] = {}
-"""Whole header lists -> their native form, for the lists responses repeat."""
-
-
-def _native_pairs(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    """The native form of ``header_list``, pair by pair."""
     cache = _native_cache
     get = cache.get
     try:
