@@ -60,13 +60,11 @@ class CompiledRoute:
         "reads",
         "request_attrs",
         "route",
-        "route_script_name",
-        "route_suffix",
         "script_name",
     )
 
     def __init__(self, app: Application, path: str, hit: tuple[Any, ...]) -> None:
-        _app, reads, func, vpath, entry, is_index, route, route_sn, suffix = hit
+        _app, reads, func, vpath, entry, is_index, route, _route_sn, _suffix = hit
         self.app = app
         self.path = path
         self.script_name: str = app._script_name or ""
@@ -78,9 +76,7 @@ class CompiledRoute:
         self.entry = entry
         self.pipeline = entry.pipeline
         self.is_index = is_index
-        self.route = route
-        self.route_script_name = route_sn
-        self.route_suffix = suffix
+        self.route = route  # the walk's script name is this application's fixed one
         self.full_path = self.script_name + path
         self.encoder = DEFAULT_TOOLS.get("encode")
         self.plain_before_handler = _plain_before_handler(self.pipeline, path, is_index)
