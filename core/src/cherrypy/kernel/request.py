@@ -482,48 +482,7 @@ class Request:
                     self.hooks = pipeline.new_hookmap()
                     for name, value in attributes:
                         setattr(self, name, value)
-                self.stage = "on_start_resource"
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
-                    hooks.run("on_start_resource")
-                self.stage = "process_query_string"
-                if self.query_string:
-                    self.process_query_string()
-                if self.process_request_body and method not in self.methods_with_bodies:
-                    self.process_request_body = False
-                self.stage = "before_request_body"
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "before_request_body"):
-                    hooks.run("before_request_body")
-                if self.process_request_body:
-                    self.body.process()
-                self.stage = "before_handler"
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap:
-                    hooks.run("before_handler")
-                else:
-                    attached = dict.get(hooks, "before_handler")
-                    if attached:
-                        plain = route.plain_before_handler
-                        if (
-                            plain is not None
-                            and len(attached) == 2
-                            and attached[0] is plain[0]
-                            and attached[1] is plain[1]
-                        ):
-                            # tools.trailing_slash has nothing to do on this path (decided
-                            # when the route was compiled); tools.encode wraps the handler.
-                            route.encoder()
-                        else:
-                            hooks.run("before_handler")
-                if self.handler:
-                    self.stage = "handler"
-                    response.body = self.handler()
-                self.stage = "before_finalize"
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
-                    hooks.run("before_finalize")
-                self._finalize(response)
+                self._serve_resource(response, route)
             except BaseException as exc:
                 self._respond_with(_raise, exc)
             else:
@@ -644,9 +603,10 @@ class Request:
         self._install_pipeline(path_info, response)
         self._serve_resource(response)
 
-    def _serve_resource(self, response: Any) -> None:
+    def _serve_resource(self, response: Any, route: Any = None) -> None:
         """The request from ``on_start_resource`` to ``finalize``: hooks, query string, body
-        and handler (the pipeline is installed)."""
+        and handler (the pipeline is installed).  A compiled ``route`` whose ``before_handler``
+        hooks are CherryPy's default tools has them run without the hook machinery."""
         # A point without hooks is skipped without calling HookMap.run (kept for other maps).
         self.stage = "on_start_resource"
         hooks = self.hooks
@@ -664,8 +624,23 @@ class Request:
             self.body.process()
         self.stage = "before_handler"
         hooks = self.hooks
-        if hooks.__class__ is not HookMap or dict.get(hooks, "before_handler"):
+        if hooks.__class__ is not HookMap:
             hooks.run("before_handler")
+        else:
+            attached = dict.get(hooks, "before_handler")
+            if attached:
+                plain = None if route is None else route.plain_before_handler
+                if (
+                    plain is not None
+                    and len(attached) == 2
+                    and attached[0] is plain[0]
+                    and attached[1] is plain[1]
+                ):
+                    # tools.trailing_slash has nothing to do on this path (decided when the
+                    # route was compiled); tools.encode wraps the handler.
+                    route.encoder()
+                else:
+                    hooks.run("before_handler")
         if self.handler:
             self.stage = "handler"
             response.body = self.handler()
@@ -727,14 +702,7 @@ class Request:
             name = title
             value = value.strip()
             # HeaderMap keys are title-cased: store directly under the title-cased name.
-            if "=?" in value:
-                store(
-                    headers,
-                    name,
-                    decode_host(value) if name == "Host" else decode_TEXT_maybe(value),
-                )
-            else:
-                store(headers, name, value)
+            store(headers, name, _decoded(name, value) if "=?" in value else value)
             if name == "Cookie":
                 try:
                     load_request_cookie(self, value)
@@ -754,14 +722,7 @@ class Request:
             value = environ[key]
             append((name, value))
             value = value.strip()
-            if "=?" in value:
-                store(
-                    headers,
-                    title,
-                    decode_host(value) if title == "Host" else decode_TEXT_maybe(value),
-                )
-            else:
-                store(headers, title, value)
+            store(headers, title, _decoded(title, value) if "=?" in value else value)
         cookie = environ.get("HTTP_COOKIE")
         if cookie is not None:
             try:
@@ -812,6 +773,11 @@ class Request:
         except HTTPRedirect as inst:
             inst.set_response()
             self._finalize(serving.response)
+
+
+def _decoded(name: str, value: str) -> str:
+    """A request header's value with its RFC 2047 encoded words decoded (``Host`` as a host)."""
+    return decode_host(value) if name == "Host" else decode_TEXT_maybe(value)
 
 
 def _raise(exc: BaseException) -> None:
