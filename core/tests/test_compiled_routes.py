@@ -226,6 +226,9 @@ def test_no_route_for_a_custom_dispatcher_or_middleware(wsgi):
     wsgi.get("/")
     wsgi.get("/")
     assert _routes() == {}
+    # Known to have none, so later requests do not try again (until the config changes).
+    assert "/" in cherrypy.tree.apps[""].wsgiapp.unroutable
+    assert wsgi.get("/").body == b"hello"
     cherrypy.tree.apps.clear()
 
     def middleware(nextapp):
@@ -243,6 +246,15 @@ def test_no_route_for_a_custom_dispatcher_or_middleware(wsgi):
     cherrypy.tree.mount(Seen(), "", {"/": {"wsgi.pipeline": [("seen", middleware)]}})
     assert wsgi.get("/").body == b"1"
     assert wsgi.get("/").body == b"1"
+
+
+def test_a_bad_request_first_does_not_keep_a_path_from_its_route(wsgi):
+    cherrypy.tree.mount(Root())
+    assert wsgi.get("/", headers={"Host": "bad host"}, validate=False).status.startswith("400")
+    assert "/" not in _routes()
+    assert "/" not in cherrypy.tree.apps[""].wsgiapp.unroutable
+    wsgi.get("/")
+    assert "/" in _routes()
 
 
 def test_the_route_table_is_bounded(wsgi):

@@ -28,7 +28,15 @@ from cherrypy.kernel.response import Response
 if TYPE_CHECKING:
     from cherrypy.kernel.tree import Application
 
-__all__ = ["APPLICATION_CLASSES", "DEFAULT_TOOLS", "MAX_ROUTES", "CompiledRoute", "compile_route"]
+__all__ = [
+    "APPLICATION_CLASSES",
+    "DEFAULT_TOOLS",
+    "MAX_ROUTES",
+    "NEVER",
+    "CompiledRoute",
+    "compile_route",
+    "generations",
+]
 
 MAX_ROUTES = 1024
 """Routes kept per application; clients choose the paths, so the table is cleared when full."""
@@ -68,7 +76,7 @@ class CompiledRoute:
         self.app = app
         self.path = path
         self.script_name: str = app._script_name or ""
-        self.generations = (_pipeline._generation, _config._generation)
+        self.generations = generations()
         self.reads: tuple[tuple[Any, str, Any], ...] = reads
         self.func = func
         # What Dispatcher.__call__ makes of the virtual path.
@@ -88,7 +96,7 @@ class CompiledRoute:
 
     def current(self) -> bool:
         """Whether the route still stands: same generations, same objects along the walk."""
-        if self.generations != (_pipeline._generation, _config._generation):
+        if self.generations != generations():
             return False
         for owner, attr, value in self.reads:
             found = getattr(owner, attr, None)
@@ -123,11 +131,22 @@ def _plain_before_handler(
     return hooks
 
 
-def compile_route(app: Application, path: str, script_name: str) -> CompiledRoute | None:
-    """The route of ``path`` (a PATH_INFO under ``script_name``) once a request has been
-    served there, or None when the general path must serve it (another dispatcher, an
-    application, request or response class of one's own, a walk that called
-    ``_cp_dispatch``, a path the server sent in another form)."""
+NEVER: Any = object()
+"""What :func:`compile_route` answers when the path cannot have a route while the config and
+plugin generations stay the same (so the caller need not ask again until they change)."""
+
+
+def generations() -> tuple[int, int]:
+    """The (plugin, config) generations a route is compiled under."""
+    return (_pipeline._generation, _config._generation)
+
+
+def compile_route(app: Application, path: str, script_name: str) -> Any:
+    """The :class:`CompiledRoute` of ``path`` (a PATH_INFO under ``script_name``) once a
+    request has been served there.  :data:`NEVER` when the general path must serve it under
+    the current generations (another dispatcher, an application, request or response class of
+    one's own, a script name read from the environ, a path the server sent in another form);
+    None when it may have one later (the walk is not cached yet, or called ``_cp_dispatch``)."""
     if (
         app.__class__ not in APPLICATION_CLASSES
         or app.request_class is not Request
@@ -138,10 +157,10 @@ def compile_route(app: Application, path: str, script_name: str) -> CompiledRout
         or "//" in path
         or not path.isascii()
     ):
-        return None
+        return NEVER
     dispatcher = app.find_config(path, "request.dispatch", Request.dispatch)
     if dispatcher.__class__ is not Dispatcher:
-        return None
+        return NEVER
     hit = walk_cache_entry(dispatcher, app, path)
     if hit is None or hit[4].pipeline is None:
         return None

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from cherrypy.kernel import observe as _observe
-from cherrypy.kernel.compiled import MAX_ROUTES, compile_route
+from cherrypy.kernel.compiled import MAX_ROUTES, NEVER, compile_route, generations
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
@@ -550,6 +550,8 @@ class CPWSGIApp:
         self.cpapp = cpapp
         self.routes: dict[str, Any] = {}
         """PATH_INFO -> its :class:`~cherrypy.kernel.compiled.CompiledRoute` (bounded)."""
+        self.unroutable: dict[str, tuple[int, int]] = {}
+        """PATH_INFO -> the generations under which it can have no route (bounded)."""
         self.pipeline = self.pipeline[:]
         if pipeline:
             self.pipeline.extend(pipeline)
@@ -572,9 +574,21 @@ class CPWSGIApp:
         return self._sendable(response, environ)
 
     def _learn(self, environ: dict[str, Any]) -> None:
+        """Compile the route of the path just served, unless it is known to have none."""
         path = environ.get("PATH_INFO", "")
-        route = compile_route(self.cpapp, path, environ.get("SCRIPT_NAME", ""))
-        if route is not None:
+        unroutable = self.unroutable
+        now = generations()
+        if unroutable.get(path) == now:
+            return
+        try:
+            route = compile_route(self.cpapp, path, environ.get("SCRIPT_NAME", ""))
+        except Exception:  # a config the general path copes with: no route, no harm
+            route = NEVER
+        if route is NEVER:
+            if len(unroutable) >= MAX_ROUTES:
+                unroutable.clear()
+            unroutable[path] = now
+        elif route is not None:
             routes = self.routes
             if len(routes) >= MAX_ROUTES:
                 routes.clear()
