@@ -290,3 +290,21 @@ def test_mounting_again_forgets_the_tree_routes(wsgi):
     cherrypy.tree.mount(Root(), "/other")
     assert wsgi.get("/").body == b"flag"
     assert wsgi.get("/other/").body == b"hello"
+
+
+def test_a_wsgiapp_replaced_after_the_route_is_used(wsgi):
+    cherrypy.tree.mount(Root())
+    app = cherrypy.tree.apps[""]
+    assert wsgi.get("/").body == b"hello"
+    assert wsgi.get("/").body == b"hello"
+    inner = app.wsgiapp
+
+    def wrapped(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"wrapped " + b"".join(inner(environ, lambda *args: None))]
+
+    app.wsgiapp = wrapped
+    try:
+        assert wsgi.get("/", validate=False).body == b"wrapped hello"
+    finally:
+        app.wsgiapp = inner

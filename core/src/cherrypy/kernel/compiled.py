@@ -54,9 +54,7 @@ class CompiledRoute:
     """The dispatch result and pipeline of one path of one application."""
 
     __slots__ = (
-        "app",
         "args",
-        "encoder",
         "entry",
         "full_path",
         "func",
@@ -73,7 +71,6 @@ class CompiledRoute:
 
     def __init__(self, app: Application, path: str, hit: tuple[Any, ...]) -> None:
         _app, reads, func, vpath, entry, is_index, route, _route_sn, _suffix = hit
-        self.app = app
         self.path = path
         self.script_name: str = app._script_name or ""
         self.generations = generations()
@@ -86,7 +83,6 @@ class CompiledRoute:
         self.is_index = is_index
         self.route = route  # the walk's script name is this application's fixed one
         self.full_path = self.script_name + path
-        self.encoder = DEFAULT_TOOLS.get("encode")
         self.plain_before_handler = _plain_before_handler(self.pipeline, path, is_index)
         # What installing the pipeline sets besides the hooks, when that is all it does
         # (None: the route calls Pipeline.install).

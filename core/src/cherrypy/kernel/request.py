@@ -356,13 +356,7 @@ class Request:
             self.stage = "close"
 
     def run(
-        self,
-        method: str,
-        path: str,
-        query_string: str,
-        req_protocol: str,
-        headers: Any,
-        rfile: Any,
+        self, method: str, path: str, query_string: str, req_protocol: str, headers: Any, rfile: Any
     ) -> Any:
         """Process the request and return ``cherrypy.response`` (the kernel's core)."""
         response = serving.response
@@ -443,8 +437,7 @@ class Request:
             path = route.full_path
             url = path + "?" + query_string if query_string else path
             self.request_line = f"{method} {url} {req_protocol}"
-            self.header_list = []  # filled at process_headers, from the environ
-            self.headers = dict.__new__(HeaderMap)
+            # header_list and headers are made from the environ at process_headers
             self.rfile = rfile
             if script_name:
                 self.script_name = script_name
@@ -638,7 +631,7 @@ class Request:
                 ):
                     # tools.trailing_slash has nothing to do on this path (decided when the
                     # route was compiled); tools.encode wraps the handler.
-                    route.encoder()
+                    plain[1].callback()
                 else:
                     hooks.run("before_handler")
         if self.handler:

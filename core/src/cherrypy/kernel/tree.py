@@ -194,8 +194,8 @@ class MountPoints(dict):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.lookups: dict[str, str | None] = {}
         """Path -> the mount point serving it (None: no application); bounded."""
-        self.routes: dict[str, tuple[Any, Any]] = {}
-        """PATH_INFO -> (the root application's ``wsgiapp``, its compiled route); bounded."""
+        self.routes: dict[str, tuple[Any, Any, Any]] = {}
+        """PATH_INFO -> (the root application, its ``wsgiapp``, the compiled route); bounded."""
 
     def _forget(self) -> None:
         self.lookups = {}
@@ -241,6 +241,7 @@ class MountPoints(dict):  # type: ignore[type-arg]
 
 
 _NOT_LOOKED_UP: Any = object()
+_NO_ROUTES: dict[str, Any] = {}
 
 
 class Tree:
@@ -312,8 +313,8 @@ class Tree:
             found = apps.routes.get(path_info)
             if found is not None:
                 # A path of the root application served before: its compiled route.
-                wsgiapp, route = found
-                if wsgiapp.plain and route.current():
+                app, wsgiapp, route = found
+                if app.wsgiapp is wsgiapp and wsgiapp.plain and route.current():
                     return wsgiapp.serve_route(  # type: ignore[no-any-return]
                         route, environ, start_response
                     )
@@ -354,12 +355,13 @@ class Tree:
         if app.__class__ is Application:
             wsgiapp = app.wsgiapp
             if not sn and apps.__class__ is MountPoints and self.__class__ is Tree:
-                route = wsgiapp.routes.get(path)
+                # (an application's wsgiapp may have been replaced by a WSGI app of one's own)
+                route = getattr(wsgiapp, "routes", _NO_ROUTES).get(path)
                 if route is not None and route.script_name == "":
                     routes = apps.routes
                     if len(routes) >= _compiled.MAX_ROUTES:
                         routes.clear()
-                    routes[path] = (wsgiapp, route)
+                    routes[path] = (app, wsgiapp, route)
             return wsgiapp(environ, start_response)  # what Application.__call__ does
         return app(environ, start_response)
 

@@ -127,13 +127,17 @@ class InternalRedirector:
                 environ["cherrypy.previous_request"] = ir.request
 
 
+_TRAPPER_THROWS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+"""What ``ExceptionTrapper`` lets through by default."""
+
+
 class ExceptionTrapper:
     """WSGI middleware turning uncaught exceptions into a bare 500 response."""
 
     def __init__(
         self,
         nextapp: Callable[..., Any],
-        throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit),
+        throws: tuple[type[BaseException], ...] = _TRAPPER_THROWS,
     ) -> None:
         self.nextapp = nextapp
         self.throws = throws
@@ -259,9 +263,6 @@ class _TrappedResponse:
                 return b"".join(body)
             return body
 
-
-_TRAPPER_THROWS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
-"""What ``ExceptionTrapper`` lets through by default."""
 
 _port_numbers: dict[Any, int] = {}
 _native_statuses: dict[bytes, str] = {}
