@@ -186,3 +186,24 @@ def test_text_error_lines_carry_the_request_id_only_when_ids_are_wanted(
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match=r"log\.format"):
         cherrypy.log.format = "xml"
+
+
+def test_the_line_encoder_handles_what_json_cannot_hold() -> None:
+    from cherrypy.kernel import logs
+
+    class Odd:
+        def __str__(self) -> str:
+            return "odd\nvalue"
+
+    for fields, expected in [
+        (
+            {"a": "é\n/x", "n": None, "f": 0.5, "i": 2**70},
+            {"a": "é\n/x", "n": None, "f": 0.5, "i": 2**70},
+        ),
+        ({"odd": Odd()}, {"odd": "odd\nvalue"}),
+        ({"lone": "\ud800"}, {"lone": "\ud800"}),
+    ]:
+        line = logs._json_line(fields)
+        assert "\n" not in line and line.isascii() and "\\/" not in line
+        assert json.loads(line) == expected
+    assert logs._json_line({"nan": float("nan")}) == '{"nan":NaN}'

@@ -348,3 +348,67 @@ def test_config_keys_are_declared() -> None:
     assert declared.pop("namespace") == ("otel", {"scope": "global"})
     assert declared == {f"otel.{key}": value for key, value in DEFAULTS.items()}
     assert declared["otel.on"] is False
+
+
+class RecordingRatioSampler:
+    """A sampler that looks at the start attributes (as a custom sampler may), then defers to
+    the SDK's ratio sampler."""
+
+    def __init__(self, rate: float) -> None:
+        from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+
+        self.ratio = TraceIdRatioBased(rate)
+        self.seen: list[dict[str, Any]] = []
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str, *args: Any) -> Any:
+        kind = args[0] if args else None
+        attributes = args[1] if len(args) > 1 else None
+        self.seen.append(dict(attributes or {}))
+        return self.ratio.should_sample(parent_context, trace_id, name, kind, attributes)
+
+    def get_description(self) -> str:
+        return "RecordingRatioSampler"
+
+
+def test_a_sampler_sees_the_start_attributes() -> None:
+    exporter = InMemorySpanExporter()
+    sampler = RecordingRatioSampler(1.0)
+    provider = TracerProvider(sampler=sampler)  # type: ignore[arg-type]
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    run(ServerSpanObserver(provider.get_tracer("test")), fake_request())
+    assert sampler.seen[0]["url.path"] == "/items/42"
+    assert sampler.seen[0]["http.request.method"] == "GET"
+    [span] = exporter.get_finished_spans()
+    assert span.attributes is not None and span.attributes["server.address"] == "example.org"
+
+
+def test_a_dropped_span_never_builds_its_start_attributes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The SDK's ratio sampler does not read the attributes: a span it drops costs no
+    # attribute building (StartAttributes builds them on first read).
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    built: list[int] = []
+    real = attributes.start_attributes
+
+    def counting(*args: Any) -> dict[str, Any]:
+        built.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(attributes, "start_attributes", counting)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.0)))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    observer = ServerSpanObserver(provider.get_tracer("test"))
+    request = fake_request()
+    state = observer.request_started(request)
+    assert trace.get_current_span() is state.span
+    assert not state.span.is_recording()
+    assert state.span.get_span_context().is_valid  # the trace id still propagates
+    observer.request_finished(request, SimpleNamespace(output_status=b"200 OK"), state, None, 0)
+    assert built == []
+    assert exporter.get_finished_spans() == ()
+    mapping = attributes.StartAttributes(request.wsgi_environ, {"http.request.method": "GET"}, True)
+    assert dict(mapping)["url.path"] == "/items/42" and len(mapping) == len(dict(mapping.items()))
+    assert built == [1]

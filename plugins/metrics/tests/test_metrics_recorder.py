@@ -147,6 +147,29 @@ def test_clear_forgets_the_counts() -> None:
     assert recorder.snapshot().records == {}
 
 
+def test_in_flight_is_exact_per_app_whatever_was_counted_or_cleared() -> None:
+    # Finished requests are counted by their records (plus the skipped ones): in flight is
+    # what started minus that, per application, before and after clear().
+    recorder = Recorder()
+    observer = ShardObserver(recorder)
+    for _ in range(3):
+        serve(observer, fake_request(ROOT), fake_response())
+    serve(observer, fake_request(SHOP, method="BREW"), fake_response("418 I'm a teapot"))
+    pending = [observer.request_started(fake_request(SHOP)) for _ in range(2)]
+    skipped = fake_request(ROOT)
+    skipped.metrics_skip = True
+    serve(observer, skipped, fake_response())
+    assert recorder.snapshot().in_flight == {"/": 0, "/shop": 2}
+    recorder.clear()
+    assert recorder.snapshot().in_flight == {"/": 0, "/shop": 2}
+    for state in pending:
+        observer.request_finished(fake_request(SHOP), fake_response(), state, None, 1)
+    snapshot = recorder.snapshot()
+    assert snapshot.in_flight == {"/": 0, "/shop": 0}
+    assert snapshot.counts_by_status() == {"2xx": 2}
+    assert snapshot.count(("/shop", "GET", "2xx", "/index")) == 2
+
+
 class FakeServer:
     ready = True
     workers = 10

@@ -9,12 +9,13 @@ Attribute names are the stable HTTP semantic conventions
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 __all__ = [
     "KNOWN_METHODS",
     "REQUEST_ID_ATTRIBUTE",
+    "StartAttributes",
     "error_type",
     "method_attributes",
     "protocol_version",
@@ -145,6 +146,44 @@ def start_attributes(
     if agent:
         attrs["user_agent.original"] = agent
     return attrs
+
+
+class StartAttributes(Mapping[str, Any]):
+    """:func:`start_attributes`, worked out when something first reads them.
+
+    The span's start attributes go to the sampler, which may look at them; the SDK's ratio
+    and parent-based samplers do not, and a span they drop never reads them: those requests
+    skip building them.
+    """
+
+    __slots__ = ("_attrs", "_environ", "_method_attrs", "_query")
+
+    def __init__(
+        self, environ: Mapping[str, Any], method_attrs: dict[str, str], query: bool
+    ) -> None:
+        self._environ = environ
+        self._method_attrs = method_attrs
+        self._query = query
+        self._attrs: dict[str, Any] | None = None
+
+    def _built(self) -> dict[str, Any]:
+        attrs = self._attrs
+        if attrs is None:
+            attrs = self._attrs = start_attributes(self._environ, self._method_attrs, self._query)
+        return attrs
+
+    def __getitem__(self, key: str) -> Any:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def items(self) -> ItemsView[str, Any]:
+        """The attributes' (name, value) pairs."""
+        return self._built().items()
 
 
 def span_name(method_name: str, route: str | None) -> str:

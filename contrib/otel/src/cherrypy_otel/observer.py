@@ -24,10 +24,11 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .attributes import (
     REQUEST_ID_ATTRIBUTE,
+    StartAttributes,
+    _method_cache,
     error_type,
     method_attributes,
     span_name,
-    start_attributes,
     status_code,
 )
 
@@ -43,6 +44,9 @@ INSTRUMENTATION_NAME = "cherrypy_otel"
 """The instrumentation scope name of the spans (``otel.scope.name`` in most back ends)."""
 
 _get_ident = threading.get_ident
+_attach = otel_context.attach
+_set_span_in_context = trace.set_span_in_context
+_SERVER = SpanKind.SERVER
 
 
 class EnvironGetter(Getter[Mapping[str, Any]]):
@@ -123,22 +127,25 @@ class ServerSpanObserver:
         """Start the request's span and make it current in this thread."""
         environ = request.wsgi_environ
         method = environ.get("REQUEST_METHOD") or request.method
-        method_name, method_attrs = method_attributes(method)
+        found = _method_cache.get(method)
+        method_name, method_attrs = method_attributes(method) if found is None else found
         propagator = self.propagator or propagate.get_global_textmap()
-        parent = _EMPTY_CONTEXT  # a new trace; never the thread's current context
-        for key in self._environ_keys(propagator):
-            if key in environ:  # the caller sent trace context (or baggage): extract it
-                parent = propagator.extract(environ, _EMPTY_CONTEXT, ENVIRON_GETTER)
-                break
+        known, keys = self._fields_of
+        if known is not propagator:
+            keys = self._environ_keys(propagator)
+        if environ.keys().isdisjoint(keys):
+            parent = _EMPTY_CONTEXT  # a new trace; never the thread's current context
+        else:  # the caller sent trace context (or baggage): extract it
+            parent = propagator.extract(environ, _EMPTY_CONTEXT, ENVIRON_GETTER)
         span = self.tracer.start_span(
             method_name,
             context=parent,
-            kind=SpanKind.SERVER,
-            attributes=start_attributes(environ, method_attrs, self.record_query),
+            kind=_SERVER,
+            attributes=StartAttributes(environ, method_attrs, self.record_query),
         )
-        token = otel_context.attach(trace.set_span_in_context(span, parent))
-        state = RequestTrace(span, token, _get_ident(), method_name)
-        request.otel = state
+        state = request.otel = RequestTrace(
+            span, _attach(_set_span_in_context(span, parent)), _get_ident(), method_name
+        )
         return state
 
     def request_finished(

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.httputil import HeaderMap
 
 if TYPE_CHECKING:
     from cherrypy.kernel.request import Request
@@ -125,8 +126,10 @@ class JSONFormatter(_stdlib_logging.Formatter):
 def _make_json_line() -> Any:
     """``fields`` -> one compact line of JSON (ASCII, non-JSON values as ``str()``).
 
-    The C encoder is made once here; ``json.dumps`` with non-default arguments would build a
-    new encoder for every line.
+    ujson (installed with cherrypy-json) writes the line when it can, in about half the time
+    of the standard library's C encoder; anything it refuses (a value that is not JSON) goes
+    to that encoder, made once here (``json.dumps`` with non-default arguments would build a
+    new encoder for every line).
     """
     import json
     from json import encoder
@@ -138,7 +141,22 @@ def _make_json_line() -> Any:
         None, str, encoder.encode_basestring_ascii, None, ":", ",", False, False, True
     )
     join = "".join
-    return lambda fields: join(iterencode(fields, 0))
+
+    def standard(fields: dict[str, Any]) -> str:
+        return join(iterencode(fields, 0))
+
+    try:
+        from ujson import dumps
+    except ImportError:
+        return standard
+
+    def fast(fields: dict[str, Any]) -> str:
+        try:
+            return dumps(fields, escape_forward_slashes=False)  # type: ignore[no-any-return]
+        except (TypeError, ValueError, OverflowError):
+            return standard(fields)  # str() of what is not JSON; NaN as NaN
+
+    return fast
 
 
 _json_line = _make_json_line()
@@ -390,19 +408,37 @@ def _compile_format(fmt: str) -> _CompiledFormat:
     return compiled
 
 
+_status_codes: dict[Any, int | None] = {}
+"""``response.output_status`` -> its code, for the few statuses a site sends."""
+
+
+def _status_code(status: Any) -> int | None:
+    code = _status_codes.get(status) if status.__class__ is bytes else None
+    if code is None:
+        try:
+            code = int(status[:3]) if status else None
+        except ValueError:
+            code = None
+        if status.__class__ is bytes and len(_status_codes) < 64:
+            _status_codes[status] = code
+    return code
+
+
 def _access_fields(request: Any, response: Any) -> dict[str, Any]:
     """The fields of a JSON access-log line (names documented in ``docs/logging.md``)."""
-    status = response.output_status
-    try:
-        code: int | None = int(status[:3]) if status else None
-    except ValueError:
-        code = None
-    length = response.headers.get("Content-Length")
-    try:
-        size: int | None = int(length) if length is not None and length != "" else None
-    except (TypeError, ValueError):
-        size = None
+    headers = response.headers
+    length = (
+        dict.get(headers, "Content-Length")
+        if headers.__class__ is HeaderMap
+        else headers.get("Content-Length")
+    )
+    if length is not None and length.__class__ is not int:
+        try:
+            length = int(length) if length != "" else None
+        except (TypeError, ValueError):
+            length = None
     headers = request.headers
+    get = dict.get if headers.__class__ is HeaderMap else headers.__class__.get
     line = request.request_line
     started = response.time
     app = request.app
@@ -412,12 +448,12 @@ def _access_fields(request: Any, response: Any) -> dict[str, Any]:
         "method": request.method,
         "path": request.script_name + request.path_info,
         "query": request.query_string,
-        "protocol": line.rsplit(" ", 1)[-1] if line else None,
-        "status": code,
-        "bytes": size,
+        "protocol": line[line.rfind(" ") + 1 :] if line else None,
+        "status": _status_code(response.output_status),
+        "bytes": length,
         "duration_ms": round((_clock() - started) * 1000, 3) if started else None,
-        "referer": headers.get("Referer"),
-        "user_agent": headers.get("User-Agent"),
+        "referer": get(headers, "Referer"),
+        "user_agent": get(headers, "User-Agent"),
         "user": getattr(request, "login", None),
         "app": app.script_name if app is not None else None,
         "route": getattr(request, "route", None),

@@ -296,13 +296,15 @@ def abandon(environ: dict[str, Any], request: Any, error: BaseException) -> None
 def finish(request: Any, response: Any) -> None:
     """Call ``request_finished`` for ``request`` unless an internal redirect carries it on."""
     observation = request._observation
-    if observation is None:
-        return
-    _finish(observation, request, response)
+    if observation is not None:
+        _finish(observation, request, response)
 
 
 def _finish(observation: Observation, request: Any, response: Any) -> None:
-    if observation.redirected or not observation.observers:
+    """Work out the body bytes and the error, then call every observer's ``request_finished``
+    (once: the observation forgets its observers first, whatever happens next)."""
+    observers = observation.observers
+    if observation.redirected or not observers:
         return
     counted = observation.body
     if counted is not None:
@@ -318,11 +320,18 @@ def _finish(observation: Observation, request: Any, response: Any) -> None:
     elif observation.escaped:
         body_bytes = 0
     else:
-        body_bytes = _sent_bytes(response)
+        body = response.body
+        body_bytes = sum(map(len, body)) if body.__class__ is list else _sent_bytes(response)
     if observation.escaped:
         response.status = "500 Internal Server Error"
         response.output_status = b"500 Internal Server Error"
-    observation.notify_finished(request, response, body_bytes)
+    observation.observers = ()
+    error = observation.error
+    for observer, state in zip(observers, observation.states, strict=False):
+        try:
+            observer.request_finished(request, response, state, error, body_bytes)
+        except Exception:
+            _log_failure(observer, "request_finished")
 
 
 def _sent_bytes(response: Any) -> int:

@@ -163,8 +163,9 @@ class Application:
             request.close()
         except Exception:
             site.log(traceback=True, severity=40)
-        if request is not None and request._observation is not None:
-            _observe.finish(request, serving.response)
+        observation = request._observation if request is not None else None
+        if observation is not None:
+            _observe._finish(observation, request, serving.response)
         serving.clear()
 
     def __call__(

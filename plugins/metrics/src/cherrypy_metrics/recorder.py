@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from time import perf_counter
 from typing import Any
 
-from .labels import app_label, label_values, request_key
+from .labels import _CLASS_OF_BYTE, METHODS, app_label, label_values, status_class
 
 __all__ = [
     "DEFAULT_DURATION_BUCKETS",
@@ -74,7 +74,9 @@ class Shard:
         self.started: dict[Any, int] = {}
         """``request.app`` -> requests this thread saw start."""
         self.finished: dict[Any, int] = {}
-        """``request.app`` (as it was at the start) -> requests this thread saw finish."""
+        """``request.app`` (as it was at the start) -> requests this thread saw finish without
+        counting them in ``records`` (paths where ``metrics.on`` is False); the others are
+        the records' counts, whose keys hold the same app."""
 
 
 class Snapshot:
@@ -150,6 +152,8 @@ class Recorder:
         """Every live thread's shard (and the retired one, first)."""
         self.lock = threading.Lock()
         """Taken to add a shard and to scrape, never per request."""
+        self.cleared: dict[Any, int] = {}
+        """``request.app`` -> requests finished whose records :meth:`clear` dropped."""
         self.retired = Shard(None)
         self.shards.append(self.retired)
 
@@ -169,7 +173,12 @@ class Recorder:
         """Forget every count (requests in flight stay counted as such)."""
         with self.lock:
             for shard in self.shards:
-                shard.records.clear()
+                records, shard.records = shard.records, {}
+                # The records' counts stand for finished requests: keep them as such.
+                cleared = self.cleared
+                for raw, record in records.items():
+                    app = raw[0]
+                    cleared[app] = cleared.get(app, 0) + int(record[_COUNT])
 
     def snapshot(self) -> Snapshot:
         """Sum every shard (under the scrape lock; requests go on meanwhile)."""
@@ -178,9 +187,11 @@ class Recorder:
             shards = list(self.shards)
             records: dict[tuple[str, str, str, str], list[float]] = {}
             started: dict[Any, int] = {}
-            finished: dict[Any, int] = {}
+            finished: dict[Any, int] = dict(self.cleared)
             for shard in shards:
                 for raw, record in shard.records.copy().items():
+                    app = raw[0]
+                    finished[app] = finished.get(app, 0) + int(record[_COUNT])
                     key = label_values(raw)
                     total = records.get(key)
                     if total is None:
@@ -252,7 +263,8 @@ class ShardObserver:
         error: BaseException | None,
         body_bytes: int,
     ) -> None:
-        """Add the finished request to its record (and out of the in-flight count)."""
+        """Add the finished request to its record (which takes it out of the in-flight
+        count), or only count it as finished on a path where ``metrics.on`` is False."""
         elapsed = perf_counter() - state[0]
         recorder = self.recorder
         try:
@@ -260,11 +272,21 @@ class ShardObserver:
         except AttributeError:
             shard = recorder.new_shard()
         app = state[1]
-        finished = shard.finished
-        finished[app] = finished.get(app, 0) + 1
         if getattr(request, "metrics_skip", False):
+            finished = shard.finished
+            finished[app] = finished.get(app, 0) + 1
             return
-        key = request_key(request, response, error)
+        output = getattr(response, "output_status", None)
+        status = _CLASS_OF_BYTE.get(output[:1]) if output.__class__ is bytes else None
+        if status is None:
+            status = status_class(response, error)
+        method = request.method
+        key = (
+            app,
+            METHODS.get(method, "other") if method.__class__ is str else "other",
+            status,
+            request.route,
+        )
         records = shard.records
         record = records.get(key)
         if record is None:
