@@ -15,7 +15,11 @@ request (utime + stime from /proc over requests served) and its ratio to the pla
 - ``all``: metrics, tracing and JSON logs, tracing as a production site sets it up: the SDK's
   ``ParentBased(TraceIdRatioBased(0.1))`` sampler (10% of new traces recorded, a caller's
   decision followed), batch processor;
-- ``all-every``: the same with every request recorded (the SDK's default sampler).
+- ``all-every``: the same with every request recorded (the SDK's default sampler);
+- ``sdk``: the floor under ``otel``: a request observer that only makes the OpenTelemetry
+  SDK calls a SERVER span needs (start with eight attributes, attach, end, detach; three more
+  attributes and a new name on a recorded span), same sampler and processor as ``all``,
+  no request id.
 
 Issue 22's bounds: metrics alone <= 1.10, all three <= 1.20.
 """
@@ -35,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 from http_server import free_port, measure_server  # noqa: E402
 
-VARIANTS = ("plain", "metrics", "json", "otel", "all", "all-every")
+VARIANTS = ("plain", "metrics", "json", "otel", "sdk", "all", "all-every")
 
 APP = r"""
 import sys
@@ -79,6 +83,54 @@ if variant in ("otel", "all", "all-every"):
     provider.add_span_processor(BatchSpanProcessor(Drop()))
     trace.set_tracer_provider(provider)
     config["otel.on"] = True
+if variant == "sdk":
+    from opentelemetry import context, trace
+    from opentelemetry.context import Context
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.trace import SpanKind
+
+    from cherrypy.plugin import add_request_observer
+
+    class Drop(SpanExporter):
+        def export(self, spans):
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.1)))
+    provider.add_span_processor(BatchSpanProcessor(Drop()))
+    tracer = provider.get_tracer("floor")
+    empty = Context()
+
+    class SdkOnly:
+        def request_started(self, request):
+            env = request.wsgi_environ
+            attributes = {
+                "http.request.method": env["REQUEST_METHOD"],
+                "url.scheme": env["wsgi.url_scheme"],
+                "url.path": env["PATH_INFO"],
+                "server.address": env["SERVER_NAME"],
+                "server.port": 8080,
+                "network.protocol.version": "1.1",
+                "client.address": env["REMOTE_ADDR"],
+                "user_agent.original": env.get("HTTP_USER_AGENT", ""),
+            }
+            span = tracer.start_span(
+                "GET", context=empty, kind=SpanKind.SERVER, attributes=attributes
+            )
+            return span, context.attach(trace.set_span_in_context(span, empty))
+
+        def request_finished(self, request, response, state, error, body_bytes):
+            span, token = state
+            if span.is_recording():
+                span.update_name("GET /")
+                span.set_attributes(
+                    {"http.route": "/", "http.response.status_code": 200, "cherrypy.request.id": "x"}
+                )
+            span.end()
+            context.detach(token)
+
+    add_request_observer(SdkOnly())
 cherrypy.config.update(config)
 cherrypy.quickstart(Root())
 """

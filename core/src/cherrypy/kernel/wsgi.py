@@ -494,15 +494,20 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
     else:
         if None not in found:
             return found  # type: ignore[return-value]
-        if found.count(None) == 1 and header_list[found.index(None)][0] in _VOLATILE_NAMES:
+        index = found.index(None)
+        pair = header_list[index]
+        if (
+            len(pair) == 2
+            and pair[0] in _VOLATILE_NAMES
+            and pair[1].__class__ is bytes
+            and found.count(None) == 1
+        ):
+            name, value = pair
             # Only the request id is new: decode it alone, and send it last (the server
             # then finds the head of the other headers in its cache).
-            index = found.index(None)
-            name, value = header_list[index]
-            if value.__class__ is bytes:
-                del found[index]
-                found.append((name.decode("latin-1"), value.decode("latin-1")))
-                return found  # type: ignore[return-value]
+            del found[index]
+            found.append((name.decode("latin-1"), value.decode("latin-1")))
+            return found  # type: ignore[return-value]
     # A pair not seen yet, a volatile one (X-Request-ID) or a malformed one: the loop below
     # encodes and checks.
     out = []
