@@ -177,17 +177,6 @@ class Observation:
                 states.append(None)
                 _log_failure(observer, "request_started")
 
-    def notify_finished(self, request: Any, response: Any, body_bytes: int) -> None:
-        """Call every observer's ``request_finished`` (once)."""
-        observers = self.observers
-        self.observers = ()  # never twice, whatever happens next
-        error = self.error
-        for observer, state in zip(observers, self.states, strict=False):
-            try:
-                observer.request_finished(request, response, state, error, body_bytes)
-            except Exception:
-                _log_failure(observer, "request_finished")
-
 
 def _log_failure(observer: Any, method: str) -> None:
     try:
