@@ -80,15 +80,19 @@ def status_class(response: Any, error: BaseException | None = None) -> str:
 
 
 def request_key(
-    request: Any, response: Any, error: BaseException | None
+    request: Any, response: Any, error: BaseException | None, app: Any = None
 ) -> tuple[Any, str, str, Any]:
     """What a finished request is counted under, before the app and route become labels:
-    ``(request.app, method label, status class, request.route)`` (the app object and the
-    route as they are, so that the label strings are worked out once per key)."""
+    ``(app, method label, status class, request.route)``, ``app`` being ``request.app`` unless
+    given (the app object and the route as they are, so that the label strings are worked out
+    once per key)."""
+    output = getattr(response, "output_status", None)
+    status = _CLASS_OF_BYTE.get(output[:1]) if output.__class__ is bytes else None
+    method = request.method
     return (
-        request.app,
-        method_label(request.method),
-        status_class(response, error),
+        request.app if app is None else app,
+        METHODS.get(method, "other") if isinstance(method, str) else "other",
+        status_class(response, error) if status is None else status,
         request.route,
     )
 

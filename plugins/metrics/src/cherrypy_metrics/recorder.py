@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from time import perf_counter
 from typing import Any
 
-from .labels import _CLASS_OF_BYTE, METHODS, app_label, label_values, status_class
+from .labels import app_label, label_values, request_key
 
 __all__ = [
     "DEFAULT_DURATION_BUCKETS",
@@ -276,17 +276,7 @@ class ShardObserver:
             finished = shard.finished
             finished[app] = finished.get(app, 0) + 1
             return
-        output = getattr(response, "output_status", None)
-        status = _CLASS_OF_BYTE.get(output[:1]) if output.__class__ is bytes else None
-        if status is None:
-            status = status_class(response, error)
-        method = request.method
-        key = (
-            app,
-            METHODS.get(method, "other") if method.__class__ is str else "other",
-            status,
-            request.route,
-        )
+        key = request_key(request, response, error, app)
         records = shard.records
         record = records.get(key)
         if record is None:
