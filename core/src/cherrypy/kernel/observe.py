@@ -41,6 +41,7 @@ __all__ = [
     "begin_late",
     "escaped",
     "finish",
+    "finish_observation",
     "observers",
     "record_error",
     "remove_request_observer",
@@ -279,17 +280,17 @@ def abandon(environ: dict[str, Any], request: Any, error: BaseException) -> None
     observation.escaped = True
     response = Response()
     response.body = []
-    _finish(observation, request, response)
+    finish_observation(observation, request, response)
 
 
 def finish(request: Any, response: Any) -> None:
     """Call ``request_finished`` for ``request`` unless an internal redirect carries it on."""
     observation = request._observation
     if observation is not None:
-        _finish(observation, request, response)
+        finish_observation(observation, request, response)
 
 
-def _finish(observation: Observation, request: Any, response: Any) -> None:
+def finish_observation(observation: Observation, request: Any, response: Any) -> None:
     """Work out the body bytes and the error, then call every observer's ``request_finished``
     (once: the observation forgets its observers first, whatever happens next)."""
     observers = observation.observers
@@ -324,13 +325,8 @@ def _finish(observation: Observation, request: Any, response: Any) -> None:
 
 
 def _sent_bytes(response: Any) -> int:
-    """The body bytes of a response whose body was not counted chunk by chunk."""
-    body = response.body
-    if body.__class__ is list:
-        total = 0
-        for chunk in body:
-            total += len(chunk)
-        return total
+    """The body bytes of a response whose body is not a list and was not counted chunk by
+    chunk: its ``Content-Length``."""
     length = response.headers.get("Content-Length")
     try:
         return int(length) if length is not None else 0

@@ -165,7 +165,7 @@ class Application:
             site.log(traceback=True, severity=40)
         observation = request._observation if request is not None else None
         if observation is not None:
-            _observe._finish(observation, request, serving.response)
+            _observe.finish_observation(observation, request, serving.response)
         serving.clear()
 
     def __call__(
