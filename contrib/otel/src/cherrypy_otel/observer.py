@@ -25,7 +25,6 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from .attributes import (
     REQUEST_ID_ATTRIBUTE,
     StartAttributes,
-    _method_cache,
     error_type,
     method_attributes,
     span_name,
@@ -127,8 +126,7 @@ class ServerSpanObserver:
         """Start the request's span and make it current in this thread."""
         environ = request.wsgi_environ
         method = environ.get("REQUEST_METHOD") or request.method
-        found = _method_cache.get(method)
-        method_name, method_attrs = method_attributes(method) if found is None else found
+        method_name, method_attrs = method_attributes(method)
         propagator = self.propagator or propagate.get_global_textmap()
         known, keys = self._fields_of
         if known is not propagator:

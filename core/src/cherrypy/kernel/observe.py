@@ -168,16 +168,6 @@ class Observation:
         self.observers = observers
         self.states: list[object] = []
 
-    def start(self, request: Any) -> None:
-        """Call every observer's ``request_started``."""
-        states = self.states
-        for observer in self.observers:
-            try:
-                states.append(observer.request_started(request))
-            except Exception:
-                states.append(None)
-                _log_failure(observer, "request_started")
-
 
 def _log_failure(observer: Any, method: str) -> None:
     try:
