@@ -308,3 +308,99 @@ def test_a_wsgiapp_replaced_after_the_route_is_used(wsgi):
         assert wsgi.get("/", validate=False).body == b"wrapped hello"
     finally:
         app.wsgiapp = inner
+
+
+class Seen:
+    """Reports what a handler sees of the request (headers, hosts, base) as text."""
+
+    @cherrypy.expose
+    def index(self):
+        request = cherrypy.request
+        headers = sorted(request.headers.items())
+        return repr(
+            (
+                headers,
+                request.header_list,
+                request.base,
+                (request.local.ip, request.local.port, request.local.name),
+                (request.remote.ip, request.remote.port, request.remote.name),
+            )
+        )
+
+    @cherrypy.expose
+    def replaced(self):
+        # headers assigned before header_list is first read: the assigned map is kept
+        cherrypy.request.headers = cherrypy.lib.httputil.HeaderMap({"X-Own": "1"})
+        return repr((dict(cherrypy.request.headers), cherrypy.request.header_list))
+
+    @cherrypy.expose
+    def plain(self):
+        return "plain"
+
+
+def test_a_route_request_sees_the_same_headers_hosts_and_base(wsgi):
+    cherrypy.tree.mount(Seen())
+    sent = {
+        "User-Agent": "spaced ",
+        "X-Encoded": "=?utf-8?q?caf=C3=A9?=",
+        "Accept": "*/*",
+    }
+    extra = {"REMOTE_ADDR": "10.1.2.3", "REMOTE_PORT": "4321", "REMOTE_HOST": "client.example"}
+    first = wsgi.get("/", headers=sent, extra=extra)
+    assert "/" in _routes()
+    second = wsgi.get("/", headers=sent, extra=extra)
+    _same(first, second)
+    text = second.body.decode()
+    assert "('X-Encoded', 'café')" in text
+    assert "('User-Agent', 'spaced')" in text
+    assert "('10.1.2.3', 4321, 'client.example')" in text
+    assert "'http://localhost:8080'" in text
+
+
+def test_a_route_request_with_a_new_or_bad_host_is_checked_at_once(wsgi):
+    cherrypy.tree.mount(Seen())
+    wsgi.get("/plain")
+    wsgi.get("/plain")
+    assert "/plain" in _routes()
+    result = wsgi.get("/plain", headers={"Host": "bad host"}, validate=False)
+    assert result.status.startswith("400")
+    assert b"Invalid Host header" in result.body
+    result = wsgi.get("/plain", headers={"Host": "other.example"})
+    assert result.status.startswith("200")
+    result = wsgi.get("/plain", extra={"CONTENT_LENGTH": "x1"}, validate=False)
+    assert result.status.startswith("400")
+    assert b"Malformed Content-Length" in result.body
+    # HTTP/1.1 without a Host header
+    result = wsgi.get("/plain", extra={"HTTP_HOST": None}, validate=False)
+    assert result.status.startswith("400")
+
+
+def test_an_empty_content_length_is_no_header_on_a_route(wsgi):
+    cherrypy.tree.mount(Seen())
+    bodies = [wsgi.get("/", extra={"CONTENT_LENGTH": ""}, validate=False).body for _ in range(2)]
+    assert bodies[0] == bodies[1]
+    assert b"Content-Length" not in bodies[1]
+
+
+def test_headers_assigned_by_the_handler_are_kept(wsgi):
+    cherrypy.tree.mount(Seen())
+    for _ in range(2):
+        body = wsgi.get("/replaced", headers={"Accept": "*/*"}).body.decode()
+        assert body.startswith("({'X-Own': '1'}, [")
+        assert "('ACCEPT', '*/*')" in body  # the name as the environ key gives it
+
+
+class Untouched:
+    @cherrypy.expose
+    def index(self):
+        own = vars(cherrypy.request)
+        return repr(
+            sorted(name for name in ("headers", "header_list", "local", "remote") if name in own)
+        )
+
+
+def test_a_route_request_makes_headers_and_hosts_only_when_read(wsgi):
+    cherrypy.tree.mount(Untouched())
+    assert wsgi.get("/").body == b"['header_list', 'headers', 'local', 'remote']"
+    # the compiled route's request: nothing read them yet
+    assert wsgi.get("/").body == b"[]"

@@ -167,7 +167,7 @@ class ResponseEncoder:
             or content_type.__class__ is not str
             or not content_type
             or (self.text_only and not _content_type_is_text(content_type))
-            or dict.get(serving.request.headers, "Accept-Charset")
+            or _accept_charset(serving.request)
         ):
             return None
         charset = self.default_encoding
@@ -180,6 +180,16 @@ class ResponseEncoder:
         dict.__setitem__(headers, "Content-Type", _with_charset(content_type, charset))
         self.body = body
         return body
+
+
+def _accept_charset(request: Any) -> Any:
+    """The request's ``Accept-Charset`` value (None without one), read from the environ when
+    the request's headers are not made yet (see ``Request._read_headers``); a value that is
+    only spaces may be seen here as given: the caller then takes the general path."""
+    source = request._header_source
+    if source is not None:
+        return source.get("HTTP_ACCEPT_CHARSET")
+    return dict.get(request.headers, "Accept-Charset")
 
 
 _is_text_cache: dict[str, bool] = {}

@@ -106,6 +106,155 @@ class _LazyRequestId:
         return value
 
 
+_SPECIAL_HEADERS = {
+    "CONTENT_LENGTH": "Content-Length",
+    "CONTENT_TYPE": "Content-Type",
+    "REMOTE_HOST": "Remote-Host",
+    "REMOTE_ADDR": "Remote-Addr",
+    "HTTP_CGI_AUTHORIZATION": "Authorization",
+}
+
+
+# The environ keys of a request, in order -> its (key, header name, title-cased name)
+# triples: servers send the same keys request after request, so the names are worked out once.
+_header_plans: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
+
+
+def _plan_of(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """The (environ key, header name, title-cased name) triples of ``environ``'s headers."""
+    keys = tuple(environ)
+    plan = _header_plans.get(keys)
+    if plan is None:
+        plan = tuple(
+            (key, name, name.title()) for key in keys if (name := _header_name(key)) is not None
+        )
+        if len(_header_plans) >= 64:
+            _header_plans.clear()
+        _header_plans[keys] = plan
+    return plan
+
+
+def _header_name(key: str) -> str | None:
+    """The header name an environ key stands for, or None if it is not a header."""
+    if key in _SPECIAL_HEADERS:
+        return _SPECIAL_HEADERS[key]
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-")
+    return None
+
+
+_FROM_ENVIRON: Any = Host("", -1)
+"""What ``AppResponse.run`` passes as ``local_host`` and ``remote_host`` for a compiled
+route's request: ``request.local`` and ``request.remote`` are then made from
+``request.wsgi_environ`` on first access (:class:`_HostFromEnviron`)."""
+
+_environ_ports: dict[str, int] = {}
+
+
+def _environ_port(value: Any) -> int:
+    """A port from the environ; -1 when it is no number."""
+    found = _environ_ports.get(value) if value.__class__ is str else None
+    if found is None:
+        try:
+            found = int(value or -1)
+        except (TypeError, ValueError):
+            return -1
+        if value.__class__ is str:
+            if len(_environ_ports) >= 1024:
+                _environ_ports.clear()
+            _environ_ports[value] = found
+    return found
+
+
+class _HostFromEnviron:
+    """Descriptor for ``request.local`` and ``request.remote``: a request built with
+    :data:`_FROM_ENVIRON` (a compiled route's) makes its :class:`Host` from
+    ``request.wsgi_environ`` on first access, as the general path does at once
+    (``SERVER_NAME``/``SERVER_PORT``; ``REMOTE_ADDR``/``REMOTE_PORT``/``REMOTE_HOST``).
+    Not a data descriptor: the request's own value, once stored, is found first."""
+
+    def __init__(self, default: Host) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return self.default
+        environ = obj.wsgi_environ
+        if not environ:
+            return self.default
+        get = environ.get
+        if self.name == "local":
+            host = Host("", _environ_port(get("SERVER_PORT", 80)), get("SERVER_NAME", ""))
+        else:
+            host = Host(
+                get("REMOTE_ADDR", ""),
+                _environ_port(get("REMOTE_PORT", -1)),
+                get("REMOTE_HOST", ""),
+            )
+        setattr(obj, self.name, host)
+        return host
+
+
+class _HeadersFromEnviron:
+    """Descriptor for ``request.headers`` and ``request.header_list`` of a compiled route's
+    request: both are read from the WSGI environ on first access (not a data descriptor, so
+    the request's own value, once stored, is found first).
+
+    A request served through a :class:`~cherrypy.kernel.compiled.CompiledRoute` whose
+    ``Host`` header is one already found valid and whose ``Content-Length`` (if any) is all
+    digits is checked without building either: a hello world never reads them.  Every other
+    request, and every request of the general path, has both set as before.  (Made later,
+    they reflect the environ as it is then: a handler that changes ``wsgi_environ`` before
+    its first look at ``request.headers`` sees its change there.)
+    """
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return self.default
+        source = obj._header_source
+        if source is None:
+            return self.default  # a request built without headers (tests, tools)
+        obj._header_source = None
+        header_list, headers = _headers_from_environ(source, _plan_of(source))
+        # Either one may have been assigned already: keep what was assigned.
+        if obj.headers is _DEFAULT_HEADERS:
+            obj.headers = headers
+        if obj.header_list is _DEFAULT_HEADER_LIST:
+            obj.header_list = header_list
+        return getattr(obj, self.name)
+
+
+def _headers_from_environ(
+    environ: dict[str, Any], plan: Any
+) -> tuple[list[tuple[str, str]], HeaderMap]:
+    """``request.header_list`` and ``request.headers`` from ``environ``'s headers, whose
+    (environ key, header name, title-cased name) triples ``plan`` holds in order.  An empty
+    ``CONTENT_LENGTH`` means no length given (PEP 3333): no header for it."""
+    header_list: list[tuple[str, str]] = []
+    headers = dict.__new__(HeaderMap)
+    append = header_list.append
+    store = dict.__setitem__
+    for key, name, title in plan:
+        value = environ[key]
+        if not value and key == "CONTENT_LENGTH":
+            continue
+        append((name, value))
+        value = value.strip()
+        store(headers, title, _decoded(title, value) if "=?" in value else value)
+    return header_list, headers
+
+
 _set_header = dict.__setitem__
 _ID_HEADER_BYTES = _observe.STORED_HEADER_NAME.encode("ascii")
 
@@ -229,8 +378,8 @@ class Request:
     """An HTTP request, as seen by page handlers through ``cherrypy.request``."""
 
     prev: Request | None = None
-    local = Host("127.0.0.1", 80)
-    remote = Host("127.0.0.1", 1111)
+    local: Host = _HostFromEnviron(Host("127.0.0.1", 80))  # type: ignore[assignment]
+    remote: Host = _HostFromEnviron(Host("127.0.0.1", 1111))  # type: ignore[assignment]
     scheme = "http"
     server_protocol = "HTTP/1.1"
     base = ""
@@ -240,8 +389,9 @@ class Request:
     query_string_encoding = "utf8"
     protocol = _HTTP_11
     params: dict[str, Any] = {}
-    header_list: list[tuple[str, str]] = []
-    headers: HeaderMap = HeaderMap()
+    header_list: list[tuple[str, str]] = _HeadersFromEnviron([])  # type: ignore[assignment]
+    headers: HeaderMap = _HeadersFromEnviron(HeaderMap())  # type: ignore[assignment]
+    _header_source: dict[str, Any] | None = None  # the environ headers are read from later
     cookie = LazyCookie()
     _has_cookie_state = False  # see LazyCookie: True once this request has cookie state
     rfile: Any = None
@@ -298,8 +448,10 @@ class Request:
         scheme: str = "http",
         server_protocol: str = "HTTP/1.1",
     ) -> None:
-        self.local = local_host
-        self.remote = remote_host
+        if local_host is not _FROM_ENVIRON:
+            self.local = local_host
+        if remote_host is not _FROM_ENVIRON:
+            self.remote = remote_host
         self.scheme = scheme
         self.server_protocol = server_protocol
         # closed, stage and hooks start as the class defaults; unique_id is made on first use
@@ -419,7 +571,6 @@ class Request:
         query_string: str,
         req_protocol: str,
         environ: dict[str, Any],
-        plan: Any,
         rfile: Any,
     ) -> None:
         """:meth:`run` of a new request for a compiled route's path, in one frame.
@@ -456,7 +607,7 @@ class Request:
                 self.toolmaps = {}
                 self.hooks = dict.__new__(HookMap)
                 self.stage = "process_headers"
-                self._read_headers(environ, plan)
+                self._read_headers(environ)
                 if _observe.active:
                     _observe.begin(self, response)
                 self.stage = "get_resource"
@@ -712,26 +863,30 @@ class Request:
                     raise HTTPError(400, str(exc))
         self._check_headers(headers)
 
-    def _read_headers(self, environ: dict[str, Any], plan: Any) -> None:
-        """:meth:`process_headers` for a compiled route, reading the environ directly:
-        ``plan`` holds its (environ key, header name, title-cased name) triples in order."""
-        header_list: list[tuple[str, str]] = []
-        self.header_list = header_list
-        headers = self.headers = dict.__new__(HeaderMap)
-        append = header_list.append
-        store = dict.__setitem__
-        for key, name, title in plan:
-            value = environ[key]
-            append((name, value))
-            value = value.strip()
-            store(headers, title, _decoded(title, value) if "=?" in value else value)
+    def _read_headers(self, environ: dict[str, Any]) -> None:
+        """:meth:`process_headers` for a compiled route, reading the environ directly.
+
+        When the ``Host`` value is one already found valid (such values have no spaces and
+        no encoded words, so stripping and decoding would not change them) and a
+        ``Content-Length``, if any, is all digits, nothing else can make the headers
+        refused: ``headers`` and ``header_list`` are then made on first access
+        (:class:`_HeadersFromEnviron`).  Otherwise they are made and checked now.
+        """
         cookie = environ.get("HTTP_COOKIE")
         if cookie is not None:
             try:
                 load_request_cookie(self, cookie.strip())
             except CookieError as exc:
                 raise HTTPError(400, str(exc))
-        self._check_headers(headers)
+        host = environ.get("HTTP_HOST")
+        length = environ.get("CONTENT_LENGTH")
+        if host in _valid_hosts and (length is None or (length.isdigit() and length.isascii())):
+            self._header_source = environ
+            self.base = f"{self.scheme}://{host}"
+        else:
+            self.header_list, headers = _headers_from_environ(environ, _plan_of(environ))
+            self.headers = headers
+            self._check_headers(headers)
 
     def _check_headers(self, headers: HeaderMap) -> None:
         """Refuse a malformed Content-Length or Host (400); set ``base``."""
@@ -792,6 +947,8 @@ def _nothing(_argument: Any) -> None:
 
 
 _REQUEST_ATTRS = Request.__dict__
+_DEFAULT_HEADERS = Request.headers
+_DEFAULT_HEADER_LIST = Request.header_list
 _ERROR_PAGES = _REQUEST_ATTRS["error_page"]
 
 # The kernel's own Request keeps ``config`` in two plain fields the dispatcher may set.

@@ -92,8 +92,13 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     Anything else (non-ASCII text, bytes, control characters, new names) goes through
     :meth:`HeaderMap.encode_header_items`, which validates and encodes it.
     """
-    names = _header_names
     pairs = _header_pairs
+    # Every pair seen before, as a rule: the dict's items are the cache's keys (a str equal to
+    # a cached one encodes the same; other values are never equal to a cached str value).
+    found = list(map(pairs.get, dict.items(headers)))
+    if None not in found:
+        return found  # type: ignore[return-value]
+    names = _header_names
     int_pairs = _int_header_pairs
     out = []
     for name, value in dict.items(headers):
@@ -137,6 +142,19 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
                 names[name] = name_bytes
         out.append((name_bytes, encoded))
     return out
+
+
+def _output_with_length(headers: HeaderMap, length: int) -> list[tuple[bytes, bytes]]:
+    """:func:`_output` of ``headers`` whose last key is ``Content-Length``, just set to the
+    int ``length`` (what :meth:`Response.finalize` adds): the cached pairs of the other
+    headers, then the length's."""
+    found = list(map(_header_pairs.get, dict.items(headers)))
+    if found[-1] is None and found.count(None) == 1:
+        pair = _int_header_pairs.get(("Content-Length", length))
+        if pair is not None:
+            found[-1] = pair
+            return found  # type: ignore[return-value]
+    return _output(headers)
 
 
 # (second, its HTTP date, the default headers with that date) for the current second
@@ -229,7 +247,17 @@ class Response:
                 content = body[0]  # what collapse_body() gives, without the call
             else:
                 content = self.collapse_body()
-            dict.__setitem__(headers, "Content-Length", len(content))
+            length = len(content)
+            if "Content-Length" not in headers:
+                dict.__setitem__(headers, "Content-Length", length)
+                header_list = _output_with_length(headers, length)
+            else:  # a None value: the key keeps its place
+                dict.__setitem__(headers, "Content-Length", length)
+                header_list = _output(headers)
+            self.header_list = header_list
+            if self._has_cookie_state:
+                set_cookie_headers(self, header_list, headers.encode)
+            return
         self.header_list = header_list = _output(headers)
         if self._has_cookie_state:
             set_cookie_headers(self, header_list, headers.encode)

@@ -13,7 +13,7 @@ from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.httputil import urljoin
 from cherrypy.kernel.reprconf import NamespaceSet
-from cherrypy.kernel.request import Request
+from cherrypy.kernel.request import _FROM_ENVIRON, Request
 from cherrypy.kernel.response import Response
 from cherrypy.kernel.runtime import site
 
@@ -144,6 +144,26 @@ class Application:
         response = self.response_class()
         serving.request = request
         serving.response = response
+        self._announce_serving()
+        return request, response
+
+    def _serving_from_environ(
+        self, environ: dict[str, Any], scheme: str, sproto: str
+    ) -> tuple[Any, Any]:
+        """:meth:`get_serving` for a compiled route (the kernel's own classes): the request's
+        ``local`` and ``remote`` are made from ``environ`` when first read, and
+        ``wsgi_environ`` is set before the engine's listeners hear of the request."""
+        request = Request(_FROM_ENVIRON, _FROM_ENVIRON, scheme, sproto)
+        request.app = self
+        request.wsgi_environ = environ
+        response = Response()
+        serving.request = request
+        serving.response = response
+        self._announce_serving()
+        return request, response
+
+    def _announce_serving(self) -> None:
+        """Publish ``acquire_thread`` (a thread not seen yet) and ``before_request``."""
         engine = site.engine
         listeners = engine.listeners
         acquirers = listeners.get("acquire_thread")
@@ -151,7 +171,6 @@ class Application:
             engine.publish("acquire_thread")
         if listeners.get("before_request"):
             site.engine.publish("before_request")
-        return request, response
 
     def release_serving(self) -> None:
         """Close the current request (``on_end_request`` hooks) and clear the context."""

@@ -14,6 +14,9 @@ from cherrypy.kernel.compiled import MAX_ROUTES, NEVER, compile_route, generatio
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
+from cherrypy.kernel.request import Request as _Request
+from cherrypy.kernel.request import _plan_of
+from cherrypy.kernel.response import Response as _Response
 from cherrypy.kernel.runtime import site
 
 __all__ = [
@@ -26,14 +29,6 @@ __all__ = [
     "is_closable_iterator",
     "port_number",
 ]
-
-_SPECIAL_HEADERS = {
-    "CONTENT_LENGTH": "Content-Length",
-    "CONTENT_TYPE": "Content-Type",
-    "REMOTE_HOST": "Remote-Host",
-    "REMOTE_ADDR": "Remote-Addr",
-    "HTTP_CGI_AUTHORIZATION": "Authorization",
-}
 
 
 def is_closable_iterator(obj: Any) -> bool:
@@ -357,6 +352,43 @@ class AppResponse:
         """Build the request from the environ and run it."""
         env = self.environ
         get = env.get
+        cpapp = self.cpapp
+        route = self.route
+        if (
+            route is not None
+            and cpapp.request_class is _Request
+            and cpapp.response_class is _Response
+        ):
+            # The request's local and remote hosts are made when first read; the route
+            # stands for an ASCII path (so only the query string may need recoding).
+            request, response = cpapp._serving_from_environ(
+                env, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+            )
+            value = get("LOGON_USER") or get("REMOTE_USER") or None
+            if value is not None:
+                request.login = value
+            value = get("wsgi.multithread", True)
+            if value is not True:
+                request.multithread = value
+            value = get("wsgi.multiprocess", False)
+            if value is not False:
+                request.multiprocess = value
+            value = get("cherrypy.previous_request")
+            if value is not None:
+                request.prev = value
+            qs = get("QUERY_STRING", "")
+            if not qs.isascii():
+                qs = self.recode_path_qs(route.full_path, qs)[1]
+            request._run_route(
+                route,
+                response,
+                env["REQUEST_METHOD"],
+                qs,
+                get("SERVER_PROTOCOL", "HTTP/1.0"),
+                env,
+                get("wsgi.input"),
+            )
+            return
         ports = _port_numbers
         value = get("SERVER_PORT", 80)
         port = ports.get(value) if value.__class__ is str else None
@@ -368,8 +400,11 @@ class AppResponse:
             _port_number(value) if port is None else port,
             get("REMOTE_HOST", ""),
         )
-        request, _response = self.cpapp.get_serving(
-            local, remote, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+        request, _response = cpapp.get_serving(
+            local,
+            remote,
+            get("wsgi.url_scheme", "http"),
+            get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1"),
         )
         # A value the request already has (the class default, as a rule) is not stored
         # again: fewer attributes of its own keep the request in CPython's compact layout.
@@ -393,9 +428,7 @@ class AppResponse:
         qs = get("QUERY_STRING", "")
         if not (path.isascii() and qs.isascii()):
             path, qs = self.recode_path_qs(path, qs)
-        route = self.route
-        plan = _header_plan(env) if route is not None else None
-        if plan is None:
+        if route is None:
             request.run(
                 env["REQUEST_METHOD"],
                 path,
@@ -412,7 +445,6 @@ class AppResponse:
                 qs,
                 get("SERVER_PROTOCOL", "HTTP/1.0"),
                 env,
-                plan,
                 get("wsgi.input"),
             )
 
@@ -441,42 +473,6 @@ class AppResponse:
         return headers
 
 
-# The environ keys of a request, in order -> its (key, header name, title-cased name)
-# triples: servers send the same keys request after request, so the names are worked out once.
-_header_plans: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
-
-
-def _plan_of(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
-    """The (environ key, header name, title-cased name) triples of ``environ``'s headers."""
-    keys = tuple(environ)
-    plan = _header_plans.get(keys)
-    if plan is None:
-        plan = tuple(
-            (key, name, name.title()) for key in keys if (name := _header_name(key)) is not None
-        )
-        if len(_header_plans) >= 64:
-            _header_plans.clear()
-        _header_plans[keys] = plan
-    return plan
-
-
-def _header_plan(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...] | None:
-    """The header plan a compiled route reads the environ's headers with; None for an
-    environ with an empty ``CONTENT_LENGTH`` (no header for it: the general path drops it)."""
-    if not environ.get("CONTENT_LENGTH", True):
-        return None
-    return _plan_of(environ)
-
-
-def _header_name(key: str) -> str | None:
-    """The header name an environ key stands for, or None if it is not a header."""
-    if key in _SPECIAL_HEADERS:
-        return _SPECIAL_HEADERS[key]
-    if key.startswith("HTTP_"):
-        return key[5:].replace("_", "-")
-    return None
-
-
 _native_cache: dict[tuple[bytes, bytes], tuple[str, str]] = {}
 _VOLATILE_NAMES = frozenset({_observe.STORED_HEADER_NAME.encode("ascii")})
 """Response headers whose value changes with every response: never cached."""
@@ -488,7 +484,7 @@ def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, s
     cache = _native_cache
     get = cache.get
     try:
-        found = [get(pair) for pair in header_list]
+        found = list(map(get, header_list))  # no Python frame per pair
     except TypeError:
         pass  # an unhashable entry: the loop below says what is wrong with it
     else:
