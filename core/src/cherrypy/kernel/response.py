@@ -144,6 +144,9 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     return out
 
 
+_ABSENT: Any = object()
+
+
 def _output_with_length(headers: HeaderMap, length: int) -> list[tuple[bytes, bytes]]:
     """:func:`_output` of ``headers`` whose last key is ``Content-Length``, just set to the
     int ``length`` (what :meth:`Response.finalize` adds): the cached pairs of the other
@@ -240,7 +243,7 @@ class Response:
                 dict.pop(headers, "Content-Type", None)
             self._flush_body()
             self.body = b""
-        elif dict.get(headers, "Content-Length") is None:
+        elif (given := dict.get(headers, "Content-Length", _ABSENT)) is None or given is _ABSENT:
             body = self._body if self.__class__ is Response else None  # (a subclass may
             # keep its body elsewhere)
             if body.__class__ is list and len(body) == 1 and body[0].__class__ is bytes:
@@ -248,7 +251,7 @@ class Response:
             else:
                 content = self.collapse_body()
             length = len(content)
-            if "Content-Length" not in headers:
+            if given is _ABSENT:
                 dict.__setitem__(headers, "Content-Length", length)
                 header_list = _output_with_length(headers, length)
             else:  # a None value: the key keeps its place
