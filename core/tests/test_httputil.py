@@ -872,3 +872,24 @@ def test_sanitized_host():
     assert untouched == "example.com:8080"
     emptied = SanitizedHost("\n")
     assert emptied == "" and emptied.raw == "\n"
+
+
+def test_a_subclass_transform_key_is_used_by_every_access():
+    class Lower(CaseInsensitiveDict):
+        @staticmethod
+        def transform_key(key):
+            return key.lower()
+
+    d = Lower()
+    d["Content-Type"] = "text/plain"
+    assert dict(d) == {"content-type": "text/plain"}
+    assert d["CONTENT-TYPE"] == "text/plain"
+    assert "Content-type" in d
+    assert d.get("CONTENT-type") == "text/plain"
+    # the base classes keep title-casing, through the cache and without it
+    plain = HeaderMap()
+    for key in ("x-one", "X-ONE", "x-one"):
+        plain[key] = key
+    assert dict(plain) == {"X-One": "x-one"}
+    assert plain["x-ONE"] == "x-one" and "X-one" in plain and plain.get("x-one") == "x-one"
+    assert plain.get("missing", 5) == 5

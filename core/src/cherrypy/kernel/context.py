@@ -53,8 +53,19 @@ class ThreadLocalProxy:
             obj = _default(self.__attrname__)
         return obj
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target(), name)
+    def __getattribute__(self, name: str) -> Any:
+        # Every name the proxy does not have itself is the target's.  Looked up here, not
+        # in ``__getattr__``: that runs only after the normal look-up has failed, and the
+        # AttributeError it raises first costs more than the rest of the access.
+        if name in _PROXY_NAMES or (
+            self.__class__ is not ThreadLocalProxy and hasattr(self.__class__, name)
+        ):
+            return object.__getattribute__(self, name)
+        attrname = _attrname_of(self)
+        obj = getattr(serving, attrname)
+        if obj is None:
+            obj = _default(attrname)
+        return getattr(obj, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._target(), name, value)
@@ -97,6 +108,10 @@ class ThreadLocalProxy:
     def __repr__(self) -> str:
         return repr(self._target())
 
+
+_attrname_of = ThreadLocalProxy.__dict__["__attrname__"].__get__
+_PROXY_NAMES = frozenset(dir(ThreadLocalProxy))
+"""The names a proxy answers itself (its methods, ``__class__``, ``__attrname__``, ...)."""
 
 _idle_factory: Callable[[], tuple[Any, Any]] | None = None
 

@@ -523,21 +523,33 @@ class CaseInsensitiveDict(dict):  # type: ignore[type-arg]
         super().__init__()
         self.update(*args, **kwargs)
 
+    # The common case, a str key of a class that keeps the default ``transform_key``, takes
+    # its title-cased form from a cache (no call of transform_key, no ``str.title``).
+
     def __setitem__(self, key: Any, value: Any) -> None:
-        dict.__setitem__(self, self.transform_key(key), value)
+        if key.__class__ is str and self.__class__ in _DEFAULT_KEYED:
+            _dict_setitem(self, _titles.get(key) or _title(key), value)
+        else:
+            _dict_setitem(self, self.transform_key(key), value)
 
     def __getitem__(self, key: Any) -> Any:
-        return dict.__getitem__(self, self.transform_key(key))
+        if key.__class__ is str and self.__class__ in _DEFAULT_KEYED:
+            return _dict_getitem(self, _titles.get(key) or _title(key))
+        return _dict_getitem(self, self.transform_key(key))
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, self.transform_key(key))
+        if key.__class__ is str and self.__class__ in _DEFAULT_KEYED:
+            return _dict_contains(self, _titles.get(key) or _title(key))  # type: ignore[arg-type]
+        return _dict_contains(self, self.transform_key(key))
 
     def __delitem__(self, key: Any) -> None:
         dict.__delitem__(self, self.transform_key(key))
 
     def get(self, key: Any, default: Any = None) -> Any:
         """Return the value for ``key`` in any case, or ``default``."""
-        return dict.get(self, self.transform_key(key), default)
+        if key.__class__ is str and self.__class__ in _DEFAULT_KEYED:
+            return _dict_get(self, _titles.get(key) or _title(key), default)
+        return _dict_get(self, self.transform_key(key), default)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         """Like ``dict.setdefault``, case-insensitively."""
@@ -578,6 +590,22 @@ class CaseInsensitiveDict(dict):  # type: ignore[type-arg]
         if dict.__contains__(self, stored):
             return stored
         raise KeyError(key)
+
+
+_dict_setitem = dict.__setitem__
+_dict_getitem = dict.__getitem__
+_dict_contains = dict.__contains__
+_dict_get = dict.get
+_titles: dict[str, str] = {}
+"""str -> ``str.title()``, for the header names code uses (bounded: it stops growing)."""
+
+
+def _title(key: str) -> str:
+    """``key.title()``, remembered while the cache has room."""
+    title = key.title()
+    if len(_titles) < 1024:
+        _titles[key] = title
+    return title
 
 
 header_translate_table = None
@@ -685,6 +713,10 @@ class HeaderMap(CaseInsensitiveDict):
 
 
 # --------------------------------------------------------------------------- hosts
+
+
+_DEFAULT_KEYED = frozenset({CaseInsensitiveDict, HeaderMap})
+"""The classes whose keys are ``transform_key``'s default (a subclass may change it)."""
 
 
 class Host:
