@@ -182,11 +182,11 @@ class Pipeline:
 
     def __init__(self) -> None:
         self.hooks: dict[str, tuple[Hook, ...]] = {}
-        # (the hooks dict, its points that have hooks, the sorted lists of points with three
-        # hooks or more): worked out on first use
+        # (the hooks dict, its points that have hooks, their hooks in the same order, the
+        # sorted lists of points with three hooks or more): worked out on first use
         self.filled_hooks: tuple[
-            Any, tuple[tuple[str, tuple[Hook, ...]], ...], dict[str, list[Hook]]
-        ] = (None, (), {})
+            Any, tuple[str, ...], tuple[tuple[Hook, ...], ...], dict[str, list[Hook]]
+        ] = (None, (), (), {})
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self.request_attrs: tuple[tuple[str, Any], ...] = ()
         self.body_attrs: tuple[tuple[str, Any], ...] = ()
@@ -200,16 +200,18 @@ class Pipeline:
     def new_hookmap(self) -> HookMap:
         """A fresh per-request :class:`HookMap` holding this pipeline's sorted hooks."""
         hookmap = dict.__new__(HookMap)
-        source, filled, presorted = self.filled_hooks
+        source, points, lists, presorted = self.filled_hooks
         if source is not self.hooks:
             source = self.hooks
             filled = tuple((point, hooks) for point, hooks in source.items() if hooks)
+            points = tuple(point for point, _hooks in filled)
+            lists = tuple(hooks for _point, hooks in filled)
             # Points HookMap.run would sort (three hooks or more) get the sorted list to
             # compare with, so an untouched point is not sorted again on every request.
             presorted = {point: list(hooks) for point, hooks in filled if len(hooks) > 2}
-            self.filled_hooks = (source, filled, presorted)
-        for point, hooks in filled:
-            dict.__setitem__(hookmap, point, list(hooks))
+            self.filled_hooks = (source, points, lists, presorted)
+        # A new list of each point's hooks (a request may attach more), in one C-level pass.
+        dict.update(hookmap, zip(points, map(list, lists), strict=True))
         if presorted:
             hookmap._presorted = presorted
         return hookmap
