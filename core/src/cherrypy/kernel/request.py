@@ -766,7 +766,8 @@ class Request:
         if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
             hooks.run("on_start_resource")
         self.stage = "process_query_string"
-        self.process_query_string()
+        if route is None or self.query_string:  # (a route's request is of this very class)
+            self.process_query_string()
         if self.process_request_body and self.method not in self.methods_with_bodies:
             self.process_request_body = False
         self.stage = "before_request_body"

@@ -660,6 +660,8 @@ class CPWSGIApp:
             raise
         except Exception as exc:
             return _TrappedResponse(_reraiser(exc), environ, start_response, _TRAPPER_THROWS)
+        if response.buffered_body is not None:
+            return response  # a list of bytes: nothing can fail while it is sent
         return _trapped(
             self._sendable(response, environ), self.tail, environ, start_response, _TRAPPER_THROWS
         )
