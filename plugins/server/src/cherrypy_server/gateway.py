@@ -317,6 +317,7 @@ class Response:
         "content_length",
         "extra_headers",
         "has_body",
+        "head_info",
         "headers",
         "headers_sent",
         "request",
@@ -338,6 +339,7 @@ class Response:
         self.content_length: int | None = None
         self.bytes_sent = 0
         self.taken = False
+        self.head_info: tuple[Any, ...] | None = None
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -365,10 +367,12 @@ class Response:
                 self.extra_headers = [last]
                 headers = headers[:-1]
         try:
-            known = (status, *headers) in _heads
+            info = _heads.get((status, *headers))
         except TypeError:
-            known = False
-        if not known:
+            info = None
+        # What _head() would look up again (None: it works the head out).
+        self.head_info = info
+        if info is None:
             _check_start(status, headers)
             for name, _value in headers:
                 if name.lower() in _VOLATILE_NAMES:
@@ -390,11 +394,12 @@ class Response:
         if status is None:
             raise RuntimeError("The WSGI application returned without calling start_response")
         headers = self.headers
-        try:
-            key = (status, *headers)
-            info = _heads[key]
-        except (KeyError, TypeError):
-            info = _describe(status, headers)
+        info = self.head_info
+        if info is None:
+            try:
+                info = _heads[(status, *headers)]
+            except (KeyError, TypeError):
+                info = _describe(status, headers)
         code, block, content_length, connection, has_date, has_server, has_te, error = info
         if error is not None:
             raise ValueError(error)
@@ -495,7 +500,24 @@ class Response:
     def send_result(self, result: Iterable[bytes]) -> None:
         """Send what the application returned, then end the response."""
         if (type(result) is list or type(result) is tuple) and self.conn.takeover is None:
-            if not self.headers_sent and all(type(item) is bytes for item in result):
+            if len(result) == 1:
+                item = result[0]
+                if type(item) is bytes and not self.headers_sent:
+                    # One item, the usual buffered response: framed here when it is all
+                    # the announced length (what _frame does for it, without the call).
+                    size = len(item)
+                    parts = [self._head(size)]
+                    if self.has_body:
+                        if self.content_length == size and not self.chunked:
+                            self.bytes_sent = size
+                            if size:
+                                parts.append(item)
+                        else:
+                            self._frame(item, parts)
+                    self.conn.send_parts(parts)
+                    self.finish()
+                    return
+            elif not self.headers_sent and all(type(item) is bytes for item in result):
                 parts = [self._head(sum(map(len, result)))]
                 if self.has_body:
                     for item in result:
