@@ -58,7 +58,7 @@ class ThreadLocalProxy:
         # in ``__getattr__``: that runs only after the normal look-up has failed, and the
         # AttributeError it raises first costs more than the rest of the access.
         if name in _PROXY_NAMES or (
-            self.__class__ is not ThreadLocalProxy and hasattr(self.__class__, name)
+            type(self) is not ThreadLocalProxy and hasattr(type(self), name)
         ):
             return object.__getattribute__(self, name)
         attrname = _attrname_of(self)
