@@ -397,7 +397,8 @@ class Response:
         info = self.head_info
         if info is None:
             try:
-                info = _heads[(status, *headers)]
+                key = (status, *headers)
+                info = _heads[key]
             except (KeyError, TypeError):
                 info = _describe(status, headers)
         code, block, content_length, connection, has_date, has_server, has_te, error = info
