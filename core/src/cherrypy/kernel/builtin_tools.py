@@ -162,22 +162,24 @@ class ResponseEncoder:
         response = serving.response
         headers = response.headers
         content_type = dict.get(headers, "Content-Type")
-        if (
-            response.stream
-            or content_type.__class__ is not str
-            or not content_type
-            or (self.text_only and not _content_type_is_text(content_type))
-            or _accept_charset(serving.request)
-        ):
+        if response.stream or content_type.__class__ is not str or not content_type:
             return None
         charset = self.default_encoding
+        known = _plain_types.get((content_type, charset))
+        if known is None:
+            known = _plain_type(content_type, charset)
+        is_text, with_charset = known
+        if (self.text_only and not is_text) or _accept_charset(serving.request):
+            return None
+        if with_charset is None:  # not a text/* type, with text_only off
+            with_charset = _with_charset(content_type, charset)
         try:
             body = [text.encode(charset, self.errors)]
         except (LookupError, UnicodeError):
             return None
         self.attempted_charsets.add(charset)
         dict.pop(headers, "Content-Length", None)
-        dict.__setitem__(headers, "Content-Type", _with_charset(content_type, charset))
+        dict.__setitem__(headers, "Content-Type", with_charset)
         self.body = body
         return body
 
@@ -190,6 +192,20 @@ def _accept_charset(request: Any) -> Any:
     if source is not None:
         return source.get("HTTP_ACCEPT_CHARSET")
     return dict.get(request.headers, "Accept-Charset")
+
+
+_plain_types: dict[tuple[Any, Any], tuple[bool, str | None]] = {}
+"""(Content-Type, charset) -> (whether the type is text/*, the value with that charset for a
+text/* type, else None)."""
+
+
+def _plain_type(content_type: str, charset: Any) -> tuple[bool, str | None]:
+    """:data:`_plain_types`' entry for ``content_type`` and ``charset`` (remembered)."""
+    is_text = _content_type_is_text(content_type)
+    found = (is_text, _with_charset(content_type, charset) if is_text else None)
+    if len(_plain_types) < 256:
+        _plain_types[content_type, charset] = found
+    return found
 
 
 _is_text_cache: dict[str, bool] = {}

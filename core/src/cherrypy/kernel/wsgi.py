@@ -305,7 +305,8 @@ class AppResponse:
             self.environ = environ
             self.run()
             response = serving.response
-            body = response.body
+            # (the kernel's own Response keeps the body where ResponseBody reads it)
+            body = response._body if response.__class__ is _Response else response.body
             self.body_object = body
             if not response.stream and body.__class__ is list:
                 self.buffered_body = body
