@@ -169,7 +169,16 @@ class ResponseEncoder:
         if known is None:
             known = _plain_type(content_type, charset)
         is_text, with_charset = known
-        if (self.text_only and not is_text) or _accept_charset(serving.request):
+        if self.text_only and not is_text:
+            return None
+        # The client's Accept-Charset: from the environ while the headers are not built.
+        request = serving.request
+        source = request._header_source
+        if (
+            source.get("HTTP_ACCEPT_CHARSET")
+            if source is not None
+            else dict.get(request.headers, "Accept-Charset")
+        ):
             return None
         if with_charset is None:  # not a text/* type, with text_only off
             with_charset = _with_charset(content_type, charset)
@@ -182,16 +191,6 @@ class ResponseEncoder:
         dict.__setitem__(headers, "Content-Type", with_charset)
         self.body = body
         return body
-
-
-def _accept_charset(request: Any) -> Any:
-    """The request's ``Accept-Charset`` value (None without one), read from the environ when
-    the request's headers are not made yet (see ``Request._read_headers``); a value that is
-    only spaces may be seen here as given: the caller then takes the general path."""
-    source = request._header_source
-    if source is not None:
-        return source.get("HTTP_ACCEPT_CHARSET")
-    return dict.get(request.headers, "Accept-Charset")
 
 
 _plain_types: dict[tuple[Any, Any], tuple[bool, str | None]] = {}

@@ -802,7 +802,9 @@ class Request:
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
             hooks.run("before_finalize")
-        self._finalize(response)
+        if _observe.request_id_header_wanted:  # what _finalize does, inline
+            _set_header(response.headers, _observe.STORED_HEADER_NAME, self.id)
+        response.finalize()
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:
         pairs = list(self.namespaces.items())

@@ -167,8 +167,17 @@ class Application:
         engine = site.engine
         listeners = engine.listeners
         acquirers = listeners.get("acquire_thread")
-        if acquirers and not _already_acquired(engine, acquirers):
-            engine.publish("acquire_thread")
+        if acquirers:
+            # Skipped when the only listener is the thread manager and it knows this thread
+            # already (publishing would do nothing).
+            manager = engine.__dict__.get("thread_manager")
+            if (
+                manager is None
+                or len(acquirers) != 1
+                or manager.acquire_thread not in acquirers
+                or get_ident() not in manager.threads
+            ):
+                engine.publish("acquire_thread")
         if listeners.get("before_request"):
             site.engine.publish("before_request")
 
@@ -192,15 +201,6 @@ class Application:
     ) -> Iterable[bytes]:
         """Serve a WSGI request."""
         return self.wsgiapp(environ, start_response)
-
-
-def _already_acquired(engine: Any, acquirers: Any) -> bool:
-    """True when the only ``acquire_thread`` listener is the thread manager and it already
-    knows this thread (publishing would do nothing; skipping saves a bus round trip)."""
-    manager = engine.__dict__.get("thread_manager")
-    if manager is None or len(acquirers) != 1 or manager.acquire_thread not in acquirers:
-        return False
-    return get_ident() in manager.threads
 
 
 _compiled.APPLICATION_CLASSES.add(Application)
