@@ -18,15 +18,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from run import reference_python, run_json
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from run import checkout, reference_python, run_json
 
 
 def _run(python: str, requests: int, pythonpath: str | None = None) -> float:
@@ -51,23 +45,12 @@ def main() -> None:
     args = parser.parse_args()
     reference = reference_python()
     results: dict[str, list[float]] = {"current": [], "base": [], "cherrypy": []}
-    with tempfile.TemporaryDirectory() as folder:
-        worktree = Path(folder) / "base"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "-q", str(worktree), args.base],
-            cwd=ROOT,
-            check=True,
-        )
-        try:
-            for _ in range(args.rounds):
-                results["current"].append(_run(sys.executable, args.requests))
-                base_src = str(worktree / "core" / "src")
-                results["base"].append(_run(sys.executable, args.requests, base_src))
-                results["cherrypy"].append(_run(reference, args.requests))
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=True
-            )
+    with checkout(args.base) as worktree:
+        for _ in range(args.rounds):
+            results["current"].append(_run(sys.executable, args.requests))
+            base_src = str(worktree / "core" / "src")
+            results["base"].append(_run(sys.executable, args.requests, base_src))
+            results["cherrypy"].append(_run(reference, args.requests))
     medians = {name: statistics.median(values) for name, values in results.items()}
     print(
         json.dumps(

@@ -24,11 +24,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+from run import checkout
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 DRIVER = """
 import sys
@@ -97,20 +97,9 @@ def main() -> None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     results: dict[str, int] = {"current": count(sys.executable, "kernel", args.requests)}
     if args.base:
-        with tempfile.TemporaryDirectory() as folder:
-            worktree = Path(folder) / "base"
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", "-q", str(worktree), args.base],
-                cwd=ROOT,
-                check=True,
-            )
-            try:
-                base_src = str(worktree / "core" / "src")
-                results["base"] = count(sys.executable, "kernel", args.requests, base_src)
-            finally:
-                subprocess.run(
-                    ["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=True
-                )
+        with checkout(args.base) as worktree:
+            base_src = str(worktree / "core" / "src")
+            results["base"] = count(sys.executable, "kernel", args.requests, base_src)
     if args.peers:
         for name, venv, page in (
             ("cherrypy", ".venv-cherrypy", "kernel"),

@@ -7,11 +7,14 @@ runs, per-request CPU time included, since these machines are noisy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -26,6 +29,26 @@ def reference_python() -> str:
         venv.EnvBuilder(with_pip=True).create(REF_VENV)
         subprocess.run([str(python), "-m", "pip", "install", "-q", REF_SPEC], check=True)
     return str(python)
+
+
+@contextlib.contextmanager
+def checkout(revision: str) -> Iterator[Path]:
+    """An earlier ``revision`` of this repository, checked out with ``git worktree`` into a
+    temporary folder for the duration (its kernel is ``<folder>/core/src``)."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        worktree = Path(folder) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(worktree), revision],
+            cwd=root,
+            check=True,
+        )
+        try:
+            yield worktree
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(worktree)], cwd=root, check=True
+            )
 
 
 def run_json(python: str, script: str, *args: str) -> dict:

@@ -148,37 +148,47 @@ _FROM_ENVIRON: Any = Host("", -1)
 route's request: ``request.local`` and ``request.remote`` are then made from
 ``request.wsgi_environ`` on first access (:class:`_HostFromEnviron`)."""
 
-_environ_ports: dict[str, int] = {}
+_port_numbers: dict[Any, int] = {}
 
 
-def _environ_port(value: Any) -> int:
-    """A port from the environ; -1 when it is no number."""
-    found = _environ_ports.get(value) if value.__class__ is str else None
+def _port_number(value: Any) -> int:
+    """``int(value or -1)``, remembered for the port strings seen most."""
+    found = _port_numbers.get(value) if value.__class__ is str else None
     if found is None:
-        try:
-            found = int(value or -1)
-        except (TypeError, ValueError):
-            return -1
+        found = int(value or -1)
         if value.__class__ is str:
-            if len(_environ_ports) >= 1024:
-                _environ_ports.clear()
-            _environ_ports[value] = found
+            if len(_port_numbers) >= 1024:
+                _port_numbers.clear()
+            _port_numbers[value] = found
     return found
 
 
-class _HostFromEnviron:
-    """Descriptor for ``request.local`` and ``request.remote``: a request built with
-    :data:`_FROM_ENVIRON` (a compiled route's) makes its :class:`Host` from
-    ``request.wsgi_environ`` on first access, as the general path does at once
-    (``SERVER_NAME``/``SERVER_PORT``; ``REMOTE_ADDR``/``REMOTE_PORT``/``REMOTE_HOST``).
-    Not a data descriptor: the request's own value, once stored, is found first."""
+def _environ_port(value: Any) -> int:
+    """A port from the environ (``SERVER_PORT``, ``REMOTE_PORT``); -1 when it is no number."""
+    try:
+        return _port_number(value)
+    except (TypeError, ValueError):
+        return -1
 
-    def __init__(self, default: Host) -> None:
+
+class _FromEnviron:
+    """Base of the descriptors below: a request attribute made from ``wsgi_environ`` on first
+    access, with ``default`` on the class (and for a request that has no such source)."""
+
+    def __init__(self, default: Any) -> None:
         self.default = default
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+
+class _HostFromEnviron(_FromEnviron):
+    """Descriptor for ``request.local`` and ``request.remote``: a request built with
+    :data:`_FROM_ENVIRON` (a compiled route's) makes its :class:`Host` from
+    ``request.wsgi_environ`` on first access, as the general path does at once
+    (``SERVER_NAME``/``SERVER_PORT``; ``REMOTE_ADDR``/``REMOTE_PORT``/``REMOTE_HOST``).
+    Not a data descriptor: the request's own value, once stored, is found first."""
 
     def __get__(self, obj: Any, objclass: Any = None) -> Any:
         if obj is None:
@@ -199,7 +209,7 @@ class _HostFromEnviron:
         return host
 
 
-class _HeadersFromEnviron:
+class _HeadersFromEnviron(_FromEnviron):
     """Descriptor for ``request.headers`` and ``request.header_list`` of a compiled route's
     request: both are read from the WSGI environ on first access (not a data descriptor, so
     the request's own value, once stored, is found first).
@@ -211,13 +221,6 @@ class _HeadersFromEnviron:
     they reflect the environ as it is then: a handler that changes ``wsgi_environ`` before
     its first look at ``request.headers`` sees its change there.)
     """
-
-    def __init__(self, default: Any) -> None:
-        self.default = default
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
 
     def __get__(self, obj: Any, objclass: Any = None) -> Any:
         if obj is None:

@@ -15,7 +15,7 @@ from cherrypy.kernel.context import serving
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, urljoin
 from cherrypy.kernel.request import Request as _Request
-from cherrypy.kernel.request import _plan_of
+from cherrypy.kernel.request import _environ_port, _plan_of, _port_number, _port_numbers
 from cherrypy.kernel.response import Response as _Response
 from cherrypy.kernel.runtime import site
 
@@ -259,28 +259,12 @@ class _TrappedResponse:
             return body
 
 
-_port_numbers: dict[Any, int] = {}
 _native_statuses: dict[bytes, str] = {}
 
 
 def port_number(value: Any) -> int:
     """A port from the environ (``SERVER_PORT``, ``REMOTE_PORT``); -1 when it is no number."""
-    try:
-        return _port_number(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _port_number(value: Any) -> int:
-    """``int(value or -1)``, remembered for the port strings seen most."""
-    found = _port_numbers.get(value) if value.__class__ is str else None
-    if found is None:
-        found = int(value or -1)
-        if value.__class__ is str:
-            if len(_port_numbers) >= 1024:
-                _port_numbers.clear()
-            _port_numbers[value] = found
-    return found
+    return _environ_port(value)
 
 
 class AppResponse:
