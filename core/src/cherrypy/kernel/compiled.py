@@ -66,7 +66,6 @@ class CompiledRoute:
         "read_names",
         "read_owners",
         "read_values",
-        "reads",
         "request_attrs",
         "route",
         "script_name",
@@ -77,8 +76,8 @@ class CompiledRoute:
         self.path = path
         self.script_name: str = app._script_name or ""
         self.generations = generations()
-        self.reads: tuple[tuple[Any, str, Any], ...] = reads
-        # The same reads, column by column, for current()'s one C-level pass.
+        # Each attribute the walk read (owner, name, value), column by column, for current()'s
+        # one C-level pass.
         self.read_owners = tuple(owner for owner, _attr, _value in reads)
         self.read_names = tuple(attr for _owner, attr, _value in reads)
         self.read_defaults = (None,) * len(reads)
