@@ -71,6 +71,11 @@ class Poller:
         self._wake_w.close()
 
 
+_READ_ONCE = getattr(select, "EPOLLIN", 1) | getattr(select, "EPOLLONESHOT", 1 << 30)
+_WRITE_ONCE = getattr(select, "EPOLLOUT", 4) | getattr(select, "EPOLLONESHOT", 1 << 30)
+"""The masks :meth:`EpollPoller.rearm` arms a connection with (epoll exists on Linux only)."""
+
+
 class EpollPoller(Poller):
     """``epoll`` with ``EPOLLONESHOT`` (Linux)."""
 
@@ -91,7 +96,7 @@ class EpollPoller(Poller):
 
     def rearm(self, fd: int, write: bool = False) -> None:
         """Arm ``fd`` again."""
-        mask = (select.EPOLLOUT if write else select.EPOLLIN) | select.EPOLLONESHOT
+        mask = _WRITE_ONCE if write else _READ_ONCE
         try:
             self._epoll.modify(fd, mask)
         except (OSError, ValueError):

@@ -996,7 +996,8 @@ class HTTPServer:
                     self._close(conn)
                     self.interrupt = exc
                     return
-                self.release_body_slot(conn)
+                if conn.body_slot:
+                    self.release_body_slot(conn)
                 conn.sent_continue = False
                 requests.popleft()
                 if conn.taken is not None:
@@ -1070,7 +1071,8 @@ class HTTPServer:
         self._arm(conn)
 
     def _hand_back(self, conn: Connection) -> None:
-        self.release_body_slot(conn)
+        if conn.body_slot:
+            self.release_body_slot(conn)
         if self.stopping:
             self._close(conn)
             return
