@@ -404,3 +404,18 @@ def test_a_route_request_makes_headers_and_hosts_only_when_read(wsgi):
     assert wsgi.get("/").body == b"['header_list', 'headers', 'local', 'remote']"
     # the compiled route's request: nothing read them yet
     assert wsgi.get("/").body == b"[]"
+
+
+class Unhashable:
+    @cherrypy.expose
+    def index(self):
+        cherrypy.response.headers["X-List"] = ["a", "b"]
+        return "listed"
+
+
+def test_an_unhashable_header_value_is_encoded_as_text(wsgi):
+    cherrypy.tree.mount(Unhashable())
+    for _ in range(2):
+        result = wsgi.get("/")
+        assert result.status.startswith("200")
+        assert result.headers["x-list"] == "['a', 'b']"

@@ -95,9 +95,13 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     pairs = _header_pairs
     # Every pair seen before, as a rule: the dict's items are the cache's keys (a str equal to
     # a cached one encodes the same; other values are never equal to a cached str value).
-    found = list(map(pairs.get, dict.items(headers)))
-    if None not in found:
-        return found  # type: ignore[return-value]
+    try:
+        found = list(map(pairs.get, dict.items(headers)))
+    except TypeError:
+        pass  # an unhashable value (a list, say): the loop below encodes it
+    else:
+        if None not in found:
+            return found  # type: ignore[return-value]
     names = _header_names
     int_pairs = _int_header_pairs
     out = []
@@ -151,7 +155,10 @@ def _output_with_length(headers: HeaderMap, length: int) -> list[tuple[bytes, by
     """:func:`_output` of ``headers`` whose last key is ``Content-Length``, just set to the
     int ``length`` (what :meth:`Response.finalize` adds): the cached pairs of the other
     headers, then the length's."""
-    found = list(map(_header_pairs.get, dict.items(headers)))
+    try:
+        found = list(map(_header_pairs.get, dict.items(headers)))
+    except TypeError:
+        return _output(headers)  # an unhashable value: encoded there
     if found[-1] is None and found.count(None) == 1:
         pair = _int_header_pairs.get(("Content-Length", length))
         if pair is not None:
