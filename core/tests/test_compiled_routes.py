@@ -4,6 +4,8 @@ changes between them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cherrypy
 from cherrypy.kernel.compiled import MAX_ROUTES
 
@@ -419,3 +421,26 @@ def test_an_unhashable_header_value_is_encoded_as_text(wsgi):
         result = wsgi.get("/")
         assert result.status.startswith("200")
         assert result.headers["x-list"] == "['a', 'b']"
+
+
+@dataclasses.dataclass
+class EqualPage:
+    """Equal to any other EqualPage: only its marker (not compared) tells them apart."""
+
+    marker: str = dataclasses.field(compare=False)
+
+    @cherrypy.expose
+    def index(self):
+        return self.marker
+
+
+def test_an_equal_but_new_object_in_the_tree_is_seen(wsgi):
+    root = Root()
+    root.page = EqualPage("first")
+    cherrypy.tree.mount(root)
+    assert wsgi.get("/page/").body == b"first"
+    assert wsgi.get("/page/").body == b"first"
+    assert "/page/" in _routes()
+    root.page = EqualPage("second")
+    assert root.page == EqualPage("first")  # equal, yet another object
+    assert wsgi.get("/page/").body == b"second"

@@ -15,6 +15,8 @@ What a request sees is the same either way: ``cherrypy.request.handler``, ``conf
 
 from __future__ import annotations
 
+from operator import is_
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from cherrypy.kernel import config as _config
@@ -59,6 +61,7 @@ class CompiledRoute:
         "func",
         "generations",
         "is_index",
+        "method_reads",
         "path",
         "pipeline",
         "plain_before_handler",
@@ -76,12 +79,19 @@ class CompiledRoute:
         self.path = path
         self.script_name: str = app._script_name or ""
         self.generations = generations()
-        # Each attribute the walk read (owner, name, value), column by column, for current()'s
-        # one C-level pass.
-        self.read_owners = tuple(owner for owner, _attr, _value in reads)
-        self.read_names = tuple(attr for _owner, attr, _value in reads)
-        self.read_defaults = (None,) * len(reads)
-        self.read_values = tuple(value for _owner, _attr, value in reads)
+        # The attributes the walk read (owner, name, value) that must be the same object
+        # again, column by column for current()'s one C-level pass; bound methods, new
+        # objects on every access, as (owner, name, function, instance).
+        plain = [read for read in reads if read[2].__class__ is not MethodType]
+        self.read_owners = tuple(owner for owner, _attr, _value in plain)
+        self.read_names = tuple(attr for _owner, attr, _value in plain)
+        self.read_defaults = (None,) * len(plain)
+        self.read_values = tuple(value for _owner, _attr, value in plain)
+        self.method_reads = tuple(
+            (owner, attr, value.__func__, value.__self__)
+            for owner, attr, value in reads
+            if value.__class__ is MethodType
+        )
         self.func = func
         # What Dispatcher.__call__ makes of the virtual path.
         self.args = tuple(segment.replace("%2F", "/") for segment in vpath)
@@ -102,14 +112,26 @@ class CompiledRoute:
         plugins, config = self.generations
         if plugins != _pipeline._generation or config != _config._generation:
             return False
-        # Each attribute the walk read, read again and compared with what it was: the same
-        # object, or an equal one (bound methods are new objects on every access; the other
-        # values the walk reads, objects, functions and config dicts, compare equal only to
-        # themselves or to a config that means the same).
-        return (
-            tuple(map(getattr, self.read_owners, self.read_names, self.read_defaults))
-            == self.read_values
-        )
+        # Each attribute the walk read, read again: the same object (identity, never
+        # equality: an equal but new object in the tree is another handler's owner) ...
+        if not all(
+            map(
+                is_,
+                map(getattr, self.read_owners, self.read_names, self.read_defaults),
+                self.read_values,
+            )
+        ):
+            return False
+        # ... or a bound method of the same function and instance.
+        for owner, attr, function, instance in self.method_reads:
+            found = getattr(owner, attr, None)
+            if (
+                found.__class__ is not MethodType
+                or found.__func__ is not function
+                or found.__self__ is not instance
+            ):
+                return False
+        return True
 
 
 def _plain_before_handler(
