@@ -228,8 +228,8 @@ class _HeadersFromEnviron(_FromEnviron):
         source = obj._header_source
         if source is None:
             return self.default  # a request built without headers (tests, tools)
-        obj._header_source = None
         header_list, headers = _headers_from_environ(source, _plan_of(source))
+        obj._header_source = None  # (after: a failure leaves the next access to fail alike)
         # Either one may have been assigned already: keep what was assigned.
         if obj.headers is _DEFAULT_HEADERS:
             obj.headers = headers
