@@ -805,9 +805,7 @@ class Request:
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
             hooks.run("before_finalize")
-        if _observe.request_id_header_wanted:  # what _finalize does, inline
-            _set_header(response.headers, _observe.STORED_HEADER_NAME, self.id)
-        response.finalize()
+        self._finalize(response)
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:
         pairs = list(self.namespaces.items())

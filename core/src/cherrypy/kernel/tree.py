@@ -139,13 +139,9 @@ class Application:
 
     def get_serving(self, local: Any, remote: Any, scheme: str, sproto: str) -> tuple[Any, Any]:
         """Create and make current a request/response pair for this app."""
-        request = self.request_class(local, remote, scheme, sproto)
-        request.app = self
-        response = self.response_class()
-        serving.request = request
-        serving.response = response
-        self._announce_serving()
-        return request, response
+        return self._make_current(
+            self.request_class(local, remote, scheme, sproto), self.response_class()
+        )
 
     def _serving_from_environ(
         self, environ: dict[str, Any], scheme: str, sproto: str
@@ -154,16 +150,15 @@ class Application:
         ``local`` and ``remote`` are made from ``environ`` when first read, and
         ``wsgi_environ`` is set before the engine's listeners hear of the request."""
         request = Request(_FROM_ENVIRON, _FROM_ENVIRON, scheme, sproto)
-        request.app = self
         request.wsgi_environ = environ
-        response = Response()
+        return self._make_current(request, Response())
+
+    def _make_current(self, request: Any, response: Any) -> tuple[Any, Any]:
+        """Make ``request`` (of this app) and ``response`` the thread's current pair, then
+        publish ``acquire_thread`` (a thread not seen yet) and ``before_request``."""
+        request.app = self
         serving.request = request
         serving.response = response
-        self._announce_serving()
-        return request, response
-
-    def _announce_serving(self) -> None:
-        """Publish ``acquire_thread`` (a thread not seen yet) and ``before_request``."""
         engine = site.engine
         listeners = engine.listeners
         acquirers = listeners.get("acquire_thread")
@@ -179,7 +174,8 @@ class Application:
             ):
                 engine.publish("acquire_thread")
         if listeners.get("before_request"):
-            site.engine.publish("before_request")
+            engine.publish("before_request")
+        return request, response
 
     def release_serving(self) -> None:
         """Close the current request (``on_end_request`` hooks) and clear the context."""
