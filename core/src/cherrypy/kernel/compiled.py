@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cherrypy.kernel import config as _config
 from cherrypy.kernel import pipeline as _pipeline
-from cherrypy.kernel.dispatch import Dispatcher, walk_cache_entry
+from cherrypy.kernel.dispatch import Dispatcher, LateParamPageHandler, walk_cache_entry
 from cherrypy.kernel.request import Request
 from cherrypy.kernel.requesthooks import Hook
 from cherrypy.kernel.response import Response
@@ -61,6 +61,7 @@ class CompiledRoute:
         "func",
         "generations",
         "is_index",
+        "lane",
         "method_reads",
         "path",
         "pipeline",
@@ -106,6 +107,40 @@ class CompiledRoute:
         self.request_attrs: tuple[tuple[str, Any], ...] | None = (
             self.pipeline.request_attrs if self.pipeline.only_hooks_and_attributes else None
         )
+        # Whether the lane (CPWSGIApp.serve_lane) may serve the path: a handler, and no hook
+        # on the way of a successful request but CherryPy's default before_handler tools.
+        hooks = self.pipeline.hooks
+        self.lane = (
+            func is not None
+            and self.request_attrs is not None
+            and self.plain_before_handler is not None
+            and not any(hooks.get(point) for point in _LANE_FREE_POINTS)
+        )
+
+    def lane_handler(self, request: Any) -> Any:
+        """The handler objects the general path makes for a request to this route, for a
+        request the lane served without them (``request.handler`` makes them on first use):
+        the page handler, wrapped in the ``tools.encode`` encoder when the tool is on."""
+        page = LateParamPageHandler.__new__(LateParamPageHandler)
+        page.callable = self.func
+        page._kwargs = request.__dict__.get("kwargs", {})  # what request.kwargs was set to
+        if self.plain_before_handler is None:
+            return page
+        encoder_class = DEFAULT_TOOLS["encode"]
+        encoder = encoder_class.__new__(encoder_class)
+        encoder.attempted_charsets = set()
+        encoder.oldhandler = page
+        return encoder
+
+    def lane_encode(self, request: Any, result: Any) -> Any:
+        """What ``tools.encode`` (when on) makes of ``result``, the page handler's return
+        value, for a request the lane hands back to the general path."""
+        if self.plain_before_handler is None:
+            return result
+        encoder = request.handler
+        if encoder.__class__ is not DEFAULT_TOOLS["encode"]:  # the page assigned its own
+            encoder = self.lane_handler(request)
+        return encoder._encode_result(result)
 
     def current(self) -> bool:
         """Whether the route still stands: same generations, same objects along the walk."""
@@ -157,6 +192,17 @@ def _plain_before_handler(
     if is_index is True and not path.endswith("/"):
         return None  # trailing_slash redirects here
     return hooks
+
+
+_LANE_FREE_POINTS = (
+    "on_start_resource",
+    "before_request_body",
+    "before_finalize",
+    "on_end_resource",
+    "on_end_request",
+)
+"""Hook points a path must have no hooks at for the lane to serve it (``before_handler`` must
+have CherryPy's defaults; the error points are the general path's business)."""
 
 
 NEVER: Any = object()

@@ -27,6 +27,7 @@ __all__ = [
     "PageHandler",
     "add_handler_config",
     "expose",
+    "handler_type_error",
     "popargs",
     "punctuation_to_underscores",
     "route_name",
@@ -86,6 +87,23 @@ class PageHandler:
             except Exception:
                 raise exc from None
             raise
+
+
+def handler_type_error(
+    callable: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    exc: TypeError,
+) -> BaseException:
+    """What a page handler's TypeError ``exc`` becomes: the 404 or 400 of arguments that do
+    not fit ``callable`` (:func:`test_callable_spec`), else ``exc`` itself (a 500)."""
+    try:
+        test_callable_spec(callable, args, kwargs)
+    except HTTPError as error:
+        return error
+    except Exception:
+        return exc
+    return exc
 
 
 class LateParamPageHandler(PageHandler):

@@ -756,3 +756,47 @@ class SanitizedHost(str):
     @classmethod
     def _sanitize(cls, raw: str) -> str:
         return cls.dangerous.sub("", raw)
+
+
+# Content-Type helpers of tools.encode's one-step case (cached: responses repeat them).
+
+_plain_types: dict[tuple[Any, Any], tuple[bool, str | None]] = {}
+"""(Content-Type, charset) -> (whether the type is text/*, the value with that charset for a
+text/* type, else None)."""
+
+
+def _plain_type(content_type: str, charset: Any) -> tuple[bool, str | None]:
+    """:data:`_plain_types`' entry for ``content_type`` and ``charset`` (remembered)."""
+    is_text = _content_type_is_text(content_type)
+    found = (is_text, _with_charset(content_type, charset) if is_text else None)
+    if len(_plain_types) < 256:
+        _plain_types[content_type, charset] = found
+    return found
+
+
+_is_text_cache: dict[str, bool] = {}
+_charset_cache: dict[tuple[str, str], str] = {}
+
+
+def _content_type_is_text(content_type: str) -> bool:
+    """Whether the main element of a Content-Type value is a ``text/*`` type (cached)."""
+    found = _is_text_cache.get(content_type)
+    if found is None:
+        elements = header_elements("Content-Type", content_type)
+        found = bool(elements) and elements[0].value.lower().startswith("text/")
+        if len(_is_text_cache) < 256:
+            _is_text_cache[content_type] = found
+    return found
+
+
+def _with_charset(content_type: str, charset: str) -> str:
+    """``content_type`` with its ``charset`` parameter set to ``charset`` (cached)."""
+    key = (content_type, charset)
+    found = _charset_cache.get(key)
+    if found is None:
+        element = header_elements("Content-Type", content_type)[0]
+        element.params["charset"] = charset
+        found = str(element)
+        if len(_charset_cache) < 256:
+            _charset_cache[key] = found
+    return found

@@ -209,6 +209,41 @@ class _HostFromEnviron(_FromEnviron):
         return host
 
 
+class _LaneHandler:
+    """Descriptor for ``request.handler``: None on the class and for most requests; a request
+    served by the lane (:meth:`~cherrypy.kernel.wsgi.CPWSGIApp.serve_lane`), which calls its
+    route's handler without making handler objects, has them made on first access: the
+    :class:`~cherrypy.kernel.dispatch.LateParamPageHandler`, wrapped in the
+    :class:`~cherrypy.kernel.builtin_tools.ResponseEncoder` when ``tools.encode`` is on, as
+    the general path makes them.  Not a data descriptor: an assigned value is found first."""
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return None
+        route = obj._lane_route
+        if route is None:
+            return None
+        handler = obj.handler = route.lane_handler(obj)
+        return handler
+
+
+class _LaneHooks:
+    """Descriptor for ``request.hooks``: the shared empty map on the class and for a request
+    not given its own yet; a request the lane serves has its route's hooks (a new
+    :class:`HookMap` from the pipeline) made on first access, and remembered as
+    ``_lane_hooks`` too, so the lane knows the map may have been changed.  Not a data
+    descriptor: an assigned map is found first."""
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None:
+            return _EMPTY_HOOKS
+        route = obj._lane_route
+        if route is None:
+            return _EMPTY_HOOKS
+        hooks = obj.hooks = obj._lane_hooks = route.pipeline.new_hookmap()
+        return hooks
+
+
 class _HeadersFromEnviron(_FromEnviron):
     """Descriptor for ``request.headers`` and ``request.header_list`` of a compiled route's
     request: both are read from the WSGI environ on first access (not a data descriptor, so
@@ -406,7 +441,10 @@ class Request:
     path_info = "/"
     login: str | None = None
     app: Any = None
-    handler: Any = None
+    handler: Any = _LaneHandler()
+    _lane_route: Any = None  # the CompiledRoute of a request the lane serves
+    args: tuple[Any, ...]  # the page handler's positional arguments (set with the handler)
+    kwargs: dict[str, Any]  # its keyword arguments given by the dispatcher
     inner_handler: Any = None
     """The page handler a handler-wrapping tool replaced (``tools.json_out`` sets it)."""
     toolmaps: dict[str, Any] = {}
@@ -414,7 +452,8 @@ class Request:
     _shared_config: dict[str, Any] | None = None
     _lazy_config = True  # the dispatcher may hand over a shared config dict (see ``config``)
     is_index: bool | None = None
-    hooks: HookMap = _EMPTY_HOOKS
+    hooks: HookMap = _LaneHooks()  # type: ignore[assignment]
+    _lane_hooks: HookMap | None = None  # the hooks made for a request the lane serves
     # The default (a function, not a method: the staticmethod hands it out as is).  A request
     # stores its own only when it differs, so most requests keep fewer attributes of their own.
     error_response: Any = staticmethod(_default_error_response)
@@ -639,6 +678,38 @@ class Request:
                     for name, value in attributes:
                         setattr(self, name, value)
                 self._serve_resource(response, route)
+            except BaseException as exc:
+                self._respond_with(_raise, exc)
+            else:
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
+                    self._respond_with(_nothing, None)
+                else:
+                    self.stage = "on_end_resource"
+        except self.throws:
+            raise
+        except Exception:
+            self._run_failed(response)
+        self._run_done(response)
+
+    def _resume_route(self, response: Any, route: Any, handler_done: bool, value: Any) -> None:
+        """The rest of :meth:`_run_route` for a request the lane began
+        (:meth:`~cherrypy.kernel.wsgi.CPWSGIApp.serve_lane`) and hands back: ``value`` is
+        what the page handler returned (``handler_done``), else the exception raised at
+        ``self.stage``.  From here on the request goes as on the general path: the result
+        is encoded by ``tools.encode``, hooks attached meanwhile run, errors are handled."""
+        try:
+            if not handler_done and self.stage == "run":
+                raise value  # what _run_route's own first steps raise: the bare 500
+            try:
+                if not handler_done:
+                    raise value
+                response.body = route.lane_encode(self, value)
+                self.stage = "before_finalize"
+                hooks = self.hooks
+                if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
+                    hooks.run("before_finalize")
+                self._finalize(response)
             except BaseException as exc:
                 self._respond_with(_raise, exc)
             else:

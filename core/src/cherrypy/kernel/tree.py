@@ -331,6 +331,10 @@ class Tree:
                 # A path of the root application served before: its compiled route.
                 app, wsgiapp, route = found
                 if app.wsgiapp is wsgiapp and wsgiapp.plain and route.current():
+                    if route.lane:
+                        return wsgiapp.serve_lane(  # type: ignore[no-any-return]
+                            route, environ, start_response
+                        )
                     return wsgiapp.serve_route(  # type: ignore[no-any-return]
                         route, environ, start_response
                     )

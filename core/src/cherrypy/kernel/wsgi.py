@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from _thread import get_ident
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -12,10 +13,25 @@ from typing import Any
 from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.compiled import MAX_ROUTES, NEVER, compile_route, generations
 from cherrypy.kernel.context import serving
+from cherrypy.kernel.dispatch import handler_type_error
 from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
-from cherrypy.kernel.httputil import Host, urljoin
+from cherrypy.kernel.httputil import Host, _plain_type, _plain_types, _with_charset, urljoin
+from cherrypy.kernel.pipeline import _stats as _pipeline_stats
+from cherrypy.kernel.request import (
+    _FROM_ENVIRON,
+    _HTTP_11,
+    _PENDING,
+    _effective,
+    _effective_protocol,
+    _environ_port,
+    _plan_of,
+    _port_number,
+    _port_numbers,
+    _valid_hosts,
+)
 from cherrypy.kernel.request import Request as _Request
-from cherrypy.kernel.request import _environ_port, _plan_of, _port_number, _port_numbers
+from cherrypy.kernel.requesthooks import HookMap
+from cherrypy.kernel.response import _CACHED_STATUS_TYPES, _output_with_length, _statuses
 from cherrypy.kernel.response import Response as _Response
 from cherrypy.kernel.runtime import site
 
@@ -281,13 +297,17 @@ class AppResponse:
         start_response: Callable[..., Any],
         cpapp: Any,
         route: Any = None,
+        resume: tuple[bool, Any] | None = None,
     ) -> None:
         self.cpapp = cpapp
         if route is not None:
             self.route = route
         try:
             self.environ = environ
-            self.run()
+            if resume is None:
+                self.run()
+            else:  # a request the lane began (CPWSGIApp.serve_lane) and hands back
+                serving.request._resume_route(serving.response, route, *resume)
             response = serving.response
             # (the kernel's own Response keeps the body where ResponseBody reads it)
             body = response._body if response.__class__ is _Response else response.body
@@ -613,6 +633,8 @@ class CPWSGIApp:
             and route.current()
             and environ.get("SCRIPT_NAME", "") == route.script_name
         ):
+            if route.lane:
+                return self.serve_lane(route, environ, start_response)
             return self.serve_route(route, environ, start_response)
         head = self.head
         if head is None:
@@ -629,13 +651,19 @@ class CPWSGIApp:
         return head(environ, start_response)
 
     def serve_route(
-        self, route: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+        self,
+        route: Any,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        resume: tuple[bool, Any] | None = None,
     ) -> Any:
         """What the default pipeline (``ExceptionTrapper``, ``InternalRedirector``) and the
         tail do, in one frame, for a path with a
-        :class:`~cherrypy.kernel.compiled.CompiledRoute`."""
+        :class:`~cherrypy.kernel.compiled.CompiledRoute`; with ``resume``, for a request
+        :meth:`serve_lane` began (see :meth:`Request._resume_route
+        <cherrypy.kernel.request.Request._resume_route>`)."""
         try:
-            response = AppResponse(environ, start_response, self.cpapp, route)
+            response = AppResponse(environ, start_response, self.cpapp, route, resume)
         except InternalRedirect as ir:
             redirector = InternalRedirector(self.tail)
             return ExceptionTrapper(partial(redirector.follow, pending=ir))(environ, start_response)
@@ -650,6 +678,236 @@ class CPWSGIApp:
         return _trapped(
             self._sendable(response, environ), self.tail, environ, start_response, _TRAPPER_THROWS
         )
+
+    def serve_lane(
+        self, route: Any, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
+        """:meth:`serve_route` for a route whose pipeline is plain (``route.lane``: no hooks
+        on a successful request's way but CherryPy's default ``before_handler`` tools), in
+        one frame and without the objects only hooks or a streamed body need.
+
+        It does what the general route path does, in the same order, with the same request
+        attributes (the handler objects are made if ``request.handler`` is read), and
+        hands the request back to it (:meth:`serve_route` with ``resume``) at the first thing
+        it does not do itself: an exception, a result ``tools.encode`` does not encode in
+        one step (bytes, a generator, a stream), a hook the handler attached, an unusual
+        status.  Requests the lane cannot begin (an engine listener to tell, an observed
+        request, an ``X-Request-ID`` to echo, a non-ASCII query string) go to
+        :meth:`serve_route` at once.  A buffered body needs nothing at ``close``: the
+        request is closed and the thread's context released before the body is returned.
+        """
+        engine = site.engine
+        listeners = engine.listeners
+        cpapp = self.cpapp
+        get = environ.get
+        method = get("REQUEST_METHOD")
+        qs = get("QUERY_STRING", "")
+        if (
+            method is None
+            or _observe.active
+            or _observe.request_id_header_wanted
+            or listeners.get("before_request")
+            or listeners.get("after_request")
+            or cpapp.request_class is not _Request
+            or cpapp.response_class is not _Response
+            or not qs.isascii()
+        ):
+            return self.serve_route(route, environ, start_response)
+        acquirers = listeners.get("acquire_thread")
+        if acquirers:
+            manager = engine.__dict__.get("thread_manager")
+            if (
+                manager is None
+                or len(acquirers) != 1
+                or manager.acquire_thread not in acquirers
+                or get_ident() not in manager.threads
+            ):
+                return self.serve_route(route, environ, start_response)
+        # Application._serving_from_environ and AppResponse.run
+        scheme = get("wsgi.url_scheme", "http")
+        request = _Request(
+            _FROM_ENVIRON, _FROM_ENVIRON, scheme, get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+        )
+        request.wsgi_environ = environ
+        request.app = cpapp
+        response = _Response()
+        serving.request = request
+        serving.response = response
+        try:
+            value = get("LOGON_USER") or get("REMOTE_USER") or None
+            if value is not None:
+                request.login = value
+            value = get("wsgi.multithread", True)
+            if value is not True:
+                request.multithread = value
+            value = get("wsgi.multiprocess", False)
+            if value is not False:
+                request.multiprocess = value
+            value = get("cherrypy.previous_request")
+            if value is not None:
+                request.prev = value
+            # Request._run_route
+            request.stage = "run"
+            request.method = method
+            if qs:
+                request.query_string = qs
+            request.params = {}
+            req_protocol = get("SERVER_PROTOCOL", "HTTP/1.0")
+            protocol = _effective.get((req_protocol, request.server_protocol))
+            if protocol is None:
+                protocol = _effective_protocol(req_protocol, request.server_protocol)
+            if protocol is not _HTTP_11:
+                request.protocol = protocol
+                if protocol != (1, 1):
+                    response.headers.protocol = protocol
+            if qs:
+                request.request_line = f"{method} {route.full_path}?{qs} {req_protocol}"
+            else:
+                request.request_line = f"{method} {route.full_path} {req_protocol}"
+            request.rfile = get("wsgi.input")
+            if route.script_name:
+                request.script_name = route.script_name
+            request.path_info = route.path
+            request.stage = "process_headers"
+            host = get("HTTP_HOST")
+            if (
+                host in _valid_hosts
+                and get("HTTP_COOKIE") is None
+                and get("CONTENT_LENGTH") is None
+            ):
+                request._header_source = environ  # Request._read_headers' lazy case
+                request.base = f"{scheme}://{host}"
+            else:
+                try:
+                    request._read_headers(environ)
+                except BaseException:
+                    request.toolmaps = {}  # the path's pipeline is not installed yet
+                    request.hooks = dict.__new__(HookMap)
+                    raise
+            request.stage = "get_resource"
+            _pipeline_stats["hits"] += 1
+            entry = route.entry
+            request._pipeline_entry = entry
+            request._shared_config = entry.config
+            if route.is_index is not None:
+                request.is_index = route.is_index
+            request.route = route.route
+            request._lane_route = route  # request.handler is made from it if read
+            args = request.args = route.args
+            request.kwargs = {}
+            request._body = _PENDING
+            # (the hooks are made if read: request.hooks)
+            request.toolmaps = route.pipeline.toolmaps
+            for name, value in route.request_attrs:
+                setattr(request, name, value)
+            if qs:
+                request.stage = "process_query_string"
+                request.process_query_string()
+            if request.process_request_body:
+                if method in request.methods_with_bodies:
+                    request.stage = "before_request_body"
+                    request.body.process()
+                else:
+                    request.process_request_body = False
+            request.stage = "handler"
+            func = route.func
+            try:
+                result = func(*args, **request.params)
+            except TypeError as exc:
+                raise handler_type_error(func, args, request.params, exc) from None
+            # tools.encode's one-step case (ResponseEncoder._encode_plain_html)
+            encoder = route.plain_before_handler[1].callback  # ResponseEncoder
+            headers = response.headers
+            content_type = dict.get(headers, "Content-Type")
+            encoded: bytes | None = None
+            if (
+                result.__class__ is str
+                and result
+                and request._lane_hooks is None  # (read: a hook point may have a hook now)
+                and encoder.encoding is None
+                and encoder.add_charset
+                and not response.stream
+                and content_type.__class__ is str
+                and content_type
+            ):
+                charset = encoder.default_encoding
+                known = _plain_types.get((content_type, charset))
+                if known is None:
+                    known = _plain_type(content_type, charset)
+                is_text, with_charset = known
+                source = request._header_source
+                if not (encoder.text_only and not is_text) and not (
+                    source.get("HTTP_ACCEPT_CHARSET")
+                    if source is not None
+                    else dict.get(request.headers, "Accept-Charset")
+                ):
+                    if with_charset is None:
+                        with_charset = _with_charset(content_type, charset)
+                    try:
+                        encoded = result.encode(charset, encoder.errors)
+                    except (LookupError, UnicodeError):
+                        pass
+            if encoded is not None:
+                dict.pop(headers, "Content-Length", None)
+                dict.__setitem__(headers, "Content-Type", with_charset)
+                response._body = [encoded]
+                # Response.finalize
+                request.stage = "before_finalize"
+                status = response.status
+                entry = _statuses.get(status) if status.__class__ in _CACHED_STATUS_TYPES else None
+                if (
+                    entry is None
+                    or response._has_cookie_state
+                    or entry[0] < 200
+                    or entry[0] in (204, 205, 304)
+                ):
+                    request._finalize(response)
+                else:
+                    _code, response.status, response.output_status = entry
+                    length = len(encoded)
+                    dict.__setitem__(headers, "Content-Length", length)
+                    response.header_list = _output_with_length(headers, length)
+                request.stage = "on_end_resource"
+        except BaseException as exc:
+            return self.serve_route(route, environ, start_response, (False, exc))
+        if encoded is None:
+            return self.serve_route(route, environ, start_response, (True, result))
+        # Request._run_done
+        if method == "HEAD":
+            response.body = []
+        log = cpapp.log  # (what site.log.access() finds for the request)
+        try:
+            (site.log if log is None else log).access()
+        except Exception:
+            site.log.error(traceback=True)
+        # AppResponse
+        body = response._body
+        status = response.output_status
+        native_status = _native_statuses.get(status) if status.__class__ is bytes else None
+        if native_status is None:
+            native_status = status.decode("latin-1")
+            if status.__class__ is bytes and len(_native_statuses) < 64:
+                _native_statuses[status] = native_status
+        try:
+            start_response(native_status, _native_headers(response.header_list))  # type: ignore[arg-type]
+        except _TRAPPER_THROWS:
+            cpapp.release_serving()
+            raise
+        except StopIteration:
+            cpapp.release_serving()
+            raise
+        except Exception as exc:
+            cpapp.release_serving()
+            return _TrappedResponse(_reraiser(exc), environ, start_response, _TRAPPER_THROWS)
+        # Application.release_serving, with nothing to tell (checked again: the handler may
+        # have subscribed) and no on_end_request hook (the handler attached none).
+        if listeners.get("after_request"):
+            cpapp.release_serving()
+        else:
+            request.closed = True
+            request.stage = "close"
+            serving.clear()
+        return body
 
     def namespace_handler(self, k: str, v: Any) -> None:
         """Config handler for the ``wsgi`` namespace (``wsgi.pipeline``, ``wsgi.<name>.<arg>``)."""

@@ -1,0 +1,399 @@
+"""The lane (``CPWSGIApp.serve_lane``): a compiled route whose pipeline is plain is served in
+one frame, and handed back to the general route path at the first thing it does not do
+itself.  Whatever path a request takes, its answer and what its handler sees are the same."""
+
+from __future__ import annotations
+
+import pytest
+
+import cherrypy
+from cherrypy.kernel import wsgi as kernel_wsgi
+from cherrypy.kernel.context import serving
+
+
+def _route(path: str, script_name: str = ""):
+    return cherrypy.tree.apps[script_name].wsgiapp.routes[path]
+
+
+def _same(first, second) -> None:
+    """Two answers equal but for the Date header."""
+    assert first.status == second.status
+    assert first.body == second.body
+    strip = [(k, v) for k, v in first.header_list if k != "Date"]
+    assert strip == [(k, v) for k, v in second.header_list if k != "Date"]
+
+
+@pytest.fixture
+def lanes(monkeypatch):
+    """Counts what serves each request: the lane alone, the lane handing back, or not the
+    lane at all."""
+    counts = {"lane": 0, "resumed": 0}
+    serve_lane = kernel_wsgi.CPWSGIApp.serve_lane
+    serve_route = kernel_wsgi.CPWSGIApp.serve_route
+
+    def counting_lane(self, route, environ, start_response):
+        counts["lane"] += 1
+        return serve_lane(self, route, environ, start_response)
+
+    def counting_route(self, route, environ, start_response, resume=None):
+        if resume is not None:
+            counts["resumed"] += 1
+        return serve_route(self, route, environ, start_response, resume)
+
+    monkeypatch.setattr(kernel_wsgi.CPWSGIApp, "serve_lane", counting_lane)
+    monkeypatch.setattr(kernel_wsgi.CPWSGIApp, "serve_route", counting_route)
+    return counts
+
+
+_SEEN_NAMES = (
+    "method",
+    "path_info",
+    "script_name",
+    "query_string",
+    "params",
+    "protocol",
+    "server_protocol",
+    "scheme",
+    "request_line",
+    "base",
+    "is_index",
+    "route",
+    "args",
+    "kwargs",
+    "stage",
+    "closed",
+    "login",
+    "multithread",
+    "multiprocess",
+    "prev",
+    "process_request_body",
+    "show_tracebacks",
+    "show_mismatched_params",
+    "throw_errors",
+)
+
+
+def _seen() -> str:
+    """What a handler sees of the request, as text."""
+    request = cherrypy.request
+    values = {name: getattr(request, name) for name in _SEEN_NAMES}
+    values["config"] = sorted((k, repr(v)) for k, v in (request.config or {}).items())
+    values["toolmaps"] = sorted(request.toolmaps.get("tools", {}))
+    values["handler"] = type(request.handler).__name__
+    values["inner"] = type(getattr(request.handler, "oldhandler", None)).__name__
+    values["headers"] = sorted(request.headers.items())
+    values["app"] = request.app is cherrypy.tree.apps[request.script_name]
+    values["response"] = (
+        cherrypy.response.status,
+        sorted((k, v) for k, v in cherrypy.response.headers.items() if k != "Date"),
+        cherrypy.response.body,
+    )
+    return repr(values)
+
+
+class Pages:
+    @cherrypy.expose
+    def index(self):
+        return "hello"
+
+    @cherrypy.expose
+    def seen(self, *args, **kwargs):
+        return _seen()
+
+    @cherrypy.expose
+    def hooks_read(self):
+        return repr(sorted(point for point, hooks in cherrypy.request.hooks.items() if hooks))
+
+    @cherrypy.expose
+    def bytes_out(self):
+        cherrypy.response.headers["Content-Type"] = "application/octet-stream"
+        return b"\x00\x01"
+
+    @cherrypy.expose
+    def listed(self):
+        return ["a", "b"]
+
+    @cherrypy.expose
+    def generated(self):
+        yield "x"
+        yield "y"
+
+    @cherrypy.expose
+    def empty(self):
+        return ""
+
+    @cherrypy.expose
+    def nothing(self):
+        cherrypy.response.status = 204
+
+    @cherrypy.expose
+    def custom_status(self):
+        cherrypy.response.status = "299 Own Reason"
+        return "own"
+
+    @cherrypy.expose
+    def bad_status(self):
+        cherrypy.response.status = "abc"
+        return "never"
+
+    @cherrypy.expose
+    def cookie(self):
+        cherrypy.response.cookie["flavour"] = "oat"
+        return "baked"
+
+    @cherrypy.expose
+    def forbidden(self):
+        raise cherrypy.HTTPError(403, "no")
+
+    @cherrypy.expose
+    def broken(self):
+        raise ValueError("boom")
+
+    @cherrypy.expose
+    def type_error(self):
+        raise TypeError("the handler's own")
+
+    @cherrypy.expose
+    def one_arg(self, a):
+        return f"a={a}"
+
+    @cherrypy.expose
+    def moved(self):
+        raise cherrypy.HTTPRedirect("/index")
+
+    @cherrypy.expose
+    def inside(self):
+        raise cherrypy.InternalRedirect("/index")
+
+    @cherrypy.expose
+    def attaches(self):
+        cherrypy.request.hooks.attach(
+            "before_finalize", lambda: cherrypy.response.headers.update({"X-Late": "yes"})
+        )
+        return "attached"
+
+    @cherrypy.expose
+    def form(self, **kwargs):
+        return repr(sorted(kwargs.items()))
+
+    @cherrypy.expose
+    def stream(self):
+        def parts():
+            yield "a"
+            yield "b"
+
+        return parts()
+
+    stream._cp_config = {"response.stream": True}
+
+    @cherrypy.expose
+    def plain(self):
+        cherrypy.response.headers["Content-Type"] = "text/plain"
+        return "plain"
+
+
+def test_a_plain_route_is_served_by_the_lane_alone(wsgi, lanes):
+    cherrypy.tree.mount(Pages())
+    first = wsgi.get("/")
+    assert lanes == {"lane": 0, "resumed": 0}
+    assert _route("/").lane
+    second = wsgi.get("/")
+    assert lanes == {"lane": 1, "resumed": 0}
+    _same(first, second)
+    assert second.body == b"hello"
+    assert second.header_list[-1] == ("Content-Length", "5")
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/seen", {}),
+        ("/seen/x/y", {"query": "a=1&b=2"}),
+        ("/seen", {"method": "HEAD"}),
+        ("/seen", {"protocol": "HTTP/1.0"}),
+        ("/seen", {"headers": {"Cookie": "a=b", "X-Own": "1"}}),
+        ("/seen", {"headers": {"Host": "other.example:81"}}),
+        ("/seen", {"extra": {"REMOTE_USER": "ann", "wsgi.multithread": True}}),
+        ("/seen", {"method": "POST", "body": b"p=1", "headers": {"Content-Type": "x/y"}}),
+    ],
+)
+def test_the_handler_sees_the_same_request(wsgi, lanes, path, kwargs):
+    cherrypy.tree.mount(Pages(), config={"/": {"my.key": "mine"}})
+    first = wsgi.request(path, **kwargs)
+    second = wsgi.request(path, **kwargs)
+    assert lanes["lane"] == 1
+    _same(first, second)
+    if kwargs.get("method") != "HEAD":
+        assert b"'my.key'" in second.body
+        assert b"'handler': 'ResponseEncoder'" in second.body
+        assert b"'inner': 'LateParamPageHandler'" in second.body
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "status"),
+    [
+        ("/bytes_out", {}, "200"),
+        ("/listed", {}, "200"),
+        ("/generated", {}, "200"),
+        ("/empty", {}, "200"),
+        ("/nothing", {}, "204"),
+        ("/custom_status", {}, "299"),
+        ("/bad_status", {}, "500"),
+        ("/cookie", {}, "200"),
+        ("/forbidden", {}, "403"),
+        ("/broken", {}, "500"),
+        ("/type_error", {}, "500"),
+        ("/one_arg", {}, "404"),
+        ("/one_arg", {"query": "a=1&b=2"}, "404"),
+        ("/one_arg", {"query": "a=%FF"}, "404"),
+        ("/moved", {}, "303"),
+        ("/inside", {}, "200"),
+        ("/attaches", {}, "200"),
+        ("/hooks_read", {}, "200"),
+        ("/plain", {"headers": {"Accept-Charset": "iso-8859-1"}}, "200"),
+        ("/plain", {"headers": {"Accept-Charset": "klingon, iso-8859-1;q=0"}}, "406"),
+        ("/plain", {"headers": {"Cookie": "=;;="}}, "200"),
+        ("/form", {"method": "POST", "body": b"a=1&b=2"}, "200"),
+    ],
+)
+def test_what_the_lane_hands_back_answers_the_same(wsgi, lanes, path, kwargs, status):
+    # (no tracebacks on the error pages: the two paths' frames differ)
+    cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
+    answers = [wsgi.request(path, validate=False, **kwargs) for _ in range(3)]
+    assert lanes["lane"] == 2  # the first request compiles the route
+    assert answers[0].status.startswith(status)
+    _same(answers[0], answers[1])
+    _same(answers[0], answers[2])
+    assert serving.request is None  # the thread's context is released every time
+
+
+def test_a_bad_host_on_the_lane_is_refused_as_on_the_general_path(wsgi, lanes):
+    cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
+    general = wsgi.get("/plain", headers={"Host": "bad host"}, validate=False)
+    wsgi.get("/plain")  # compiles the route (a refused request does not)
+    lane = wsgi.get("/plain", headers={"Host": "bad host"}, validate=False)
+    assert lanes == {"lane": 1, "resumed": 1}
+    assert general.status.startswith("400")
+    _same(general, lane)
+
+
+def test_hooks_attached_by_the_handler_run_after_the_lane_hands_back(wsgi, lanes):
+    cherrypy.tree.mount(Pages())
+    for _ in range(2):
+        answer = wsgi.get("/attaches")
+        assert ("X-Late", "yes") in answer.header_list
+    assert lanes == {"lane": 1, "resumed": 1}
+
+
+def test_reading_the_hooks_makes_the_paths_hooks(wsgi, lanes):
+    cherrypy.tree.mount(Pages())
+    first, second = wsgi.get("/hooks_read"), wsgi.get("/hooks_read")
+    assert first.body == second.body == b"['before_error_response', 'before_handler']"
+
+
+def test_an_error_on_the_lane_is_logged_with_the_paths_tools(wsgi, lanes, error_log):
+    cherrypy.tree.mount(Pages())
+    wsgi.get("/broken")
+    wsgi.get("/broken")
+    assert lanes == {"lane": 1, "resumed": 1}
+    tracebacks = [m for m in error_log.messages if "ValueError: boom" in m]
+    assert len(tracebacks) == 2  # tools.log_tracebacks ran both times
+
+
+def test_the_lane_writes_the_access_log_line(wsgi, lanes, access_log):
+    cherrypy.tree.mount(Pages())
+    wsgi.get("/", headers={"User-Agent": "ua/1"})
+    wsgi.get("/", headers={"User-Agent": "ua/1"})
+    assert lanes["lane"] == 1
+    lines = access_log.messages
+    assert len(lines) == 2
+    assert lines[0].split(" ", 4)[4] == lines[1].split(" ", 4)[4]  # but for the time
+    assert '"GET / HTTP/1.1" 200 5' in lines[1]
+
+
+def test_engine_listeners_keep_requests_off_the_lane(wsgi, lanes):
+    cherrypy.tree.mount(Pages())
+    heard = []
+
+    def before() -> None:
+        heard.append("before")
+
+    def after() -> None:
+        heard.append("after")
+
+    wsgi.get("/")
+    cherrypy.engine.subscribe("before_request", before)
+    cherrypy.engine.subscribe("after_request", after)
+    try:
+        wsgi.get("/")
+        assert lanes["lane"] == 1
+        assert heard == ["before", "after"]
+    finally:
+        cherrypy.engine.unsubscribe("before_request", before)
+        cherrypy.engine.unsubscribe("after_request", after)
+
+
+class Subscribes:
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+        self.calls = 0
+
+    @cherrypy.expose
+    def index(self):
+        self.calls += 1
+        if self.calls == 2:
+            cherrypy.engine.subscribe("after_request", self.after)
+        return "subscribed"
+
+    def after(self) -> None:
+        self.heard.append("after")
+
+
+def test_a_listener_subscribed_by_the_handler_hears_its_request_end(wsgi, lanes):
+    pages = Subscribes()
+    cherrypy.tree.mount(pages)
+    try:
+        wsgi.get("/")  # the general path: compiles the route
+        assert pages.heard == []
+        wsgi.get("/")  # the lane: the handler subscribes
+        assert lanes["lane"] == 1
+        assert pages.heard == ["after"]
+    finally:
+        cherrypy.engine.unsubscribe("after_request", pages.after)
+
+
+def test_a_failing_start_response_gets_the_trapped_500(wsgi, lanes):
+    cherrypy.tree.mount(Pages())
+    wsgi.get("/")
+    calls = []
+
+    def start_response(status, headers, exc_info=None):
+        calls.append(status)
+        if len(calls) == 1:
+            raise RuntimeError("the server refused")
+        return lambda data: None
+
+    environ = wsgi.environ("/")
+    body = b"".join(cherrypy.tree(environ, start_response))
+    assert lanes["lane"] == 1
+    assert calls[0].startswith("200")
+    assert calls[1].startswith("500")
+    assert body
+    assert serving.request is None
+
+
+def test_paths_with_tools_on_the_way_are_not_lanes(wsgi):
+    cherrypy.tree.mount(
+        Pages(),
+        config={
+            "/plain": {"tools.response_headers.on": True, "tools.response_headers.headers": []},
+            "/index": {"tools.encode.on": False},
+        },
+    )
+    for path in ("/plain", "/index", "/seen", "/stream"):
+        wsgi.get(path)
+        wsgi.get(path)
+    assert not _route("/plain").lane
+    assert not _route("/index").lane
+    assert not _route("/stream").lane  # response.stream: a response attribute to set
+    assert _route("/seen").lane
