@@ -181,11 +181,24 @@ def _remember_date(now: float, second: int) -> str:
     return text
 
 
+class _HeaderListOnDemand:
+    """Descriptor for ``response.header_list``: None on the class and until the response is
+    finalized; :meth:`Response.finalize` stores the list itself, and a response the lane
+    finalized (which hands the server its native headers directly) has it made from its
+    headers on first access.  Not a data descriptor: an assigned list is found first."""
+
+    def __get__(self, obj: Any, objclass: Any = None) -> Any:
+        if obj is None or not obj.output_status:
+            return None
+        header_list = obj.header_list = _output(obj.headers)
+        return header_list
+
+
 class Response:
     """The response: status, headers, cookies and body, finalised into bytes for the server."""
 
     status: Any = ""
-    header_list: list[tuple[bytes, bytes]] | None = None
+    header_list: list[tuple[bytes, bytes]] | None = _HeaderListOnDemand()  # type: ignore[assignment]
     body = ResponseBody()
     time: float | None = None
     timeout = 300

@@ -18,9 +18,11 @@ from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, _plain_type, _plain_types, _with_charset, urljoin
 from cherrypy.kernel.pipeline import _stats as _pipeline_stats
 from cherrypy.kernel.request import (
+    _ERROR_PAGES,
     _FROM_ENVIRON,
     _HTTP_11,
     _PENDING,
+    _REQUEST_ATTRS,
     _effective,
     _effective_protocol,
     _environ_port,
@@ -34,6 +36,9 @@ from cherrypy.kernel.requesthooks import HookMap
 from cherrypy.kernel.response import _CACHED_STATUS_TYPES, _output_with_length, _statuses
 from cherrypy.kernel.response import Response as _Response
 from cherrypy.kernel.runtime import site
+
+_new_object = object.__new__
+_ERROR_RESPONSE = _REQUEST_ATTRS["error_response"]
 
 __all__ = [
     "AppResponse",
@@ -483,6 +488,32 @@ _VOLATILE_NAMES = frozenset({_observe.STORED_HEADER_NAME.encode("ascii")})
 """Response headers whose value changes with every response: never cached."""
 
 
+_native_of_item: dict[tuple[str, str], tuple[str, str]] = {}
+"""(header name, str value) of a response's headers -> the native pair the server gets, for
+the pairs :func:`~cherrypy.kernel.response._output` accepted before (the lane's look-up)."""
+_native_lengths: dict[int, tuple[str, str]] = {}
+"""Content-Length (an exact int) -> its native pair."""
+
+
+def _native_for_lane(response: Any, headers: Any, length: int) -> list[tuple[str, str]]:
+    """The native headers of a response the lane finalized, whose headers (ending with its
+    ``Content-Length``, ``length``) are not all in :data:`_native_of_item` yet: encoded and
+    checked as ``finalize`` does (``response.header_list``), then remembered."""
+    header_list = response.header_list = _output_with_length(headers, length)
+    native = _native_headers(header_list)
+    if _observe.STORED_HEADER_NAME in headers:
+        return native  # a value made for this response (and sent last): nothing to keep
+    if len(_native_of_item) >= 512:
+        _native_of_item.clear()
+    for item, pair in zip(dict.items(headers), native, strict=True):
+        if item[1].__class__ is str and item[0].__class__ is str:
+            _native_of_item[item] = pair
+    if len(_native_lengths) >= 512:
+        _native_lengths.clear()
+    _native_lengths[length] = native[-1]
+    return native
+
+
 def _native_headers(header_list: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     """The response headers as PEP 3333 native strings (latin-1), with a cache for the
     pairs every response repeats (Server, Content-Type, ...)."""
@@ -725,9 +756,17 @@ class CPWSGIApp:
                 return self.serve_route(route, environ, start_response)
         # Application._serving_from_environ and AppResponse.run
         scheme = get("wsgi.url_scheme", "http")
-        request = _Request(
-            _FROM_ENVIRON, _FROM_ENVIRON, scheme, get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
-        )
+        if _REQUEST_ATTRS["error_page"] is _ERROR_PAGES and (
+            _REQUEST_ATTRS["error_response"] is _ERROR_RESPONSE
+        ):
+            # What Request.__init__ does with the class defaults, without the call.
+            request = _new_object(_Request)
+            request.scheme = scheme
+            request.server_protocol = get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+        else:
+            request = _Request(
+                _FROM_ENVIRON, _FROM_ENVIRON, scheme, get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
+            )
         request.wsgi_environ = environ
         request.app = cpapp
         response = _Response()
@@ -820,6 +859,7 @@ class CPWSGIApp:
             headers = response.headers
             content_type = dict.get(headers, "Content-Type")
             encoded: bytes | None = None
+            native: list[Any] | None = None  # the server's headers, when made here
             if (
                 result.__class__ is str
                 and result
@@ -865,8 +905,16 @@ class CPWSGIApp:
                 else:
                     _code, response.status, response.output_status = entry
                     length = len(encoded)
+                    # The server's native headers straight from the headers' items, for the
+                    # pairs seen (and checked) before; response.header_list is made if read.
+                    try:
+                        native = list(map(_native_of_item.get, dict.items(headers)))
+                    except TypeError:  # an unhashable value
+                        native = [None]
+                    native.append(_native_lengths.get(length))
                     dict.__setitem__(headers, "Content-Length", length)
-                    response.header_list = _output_with_length(headers, length)
+                    if None in native:
+                        native = _native_for_lane(response, headers, length)
                 request.stage = "on_end_resource"
         except BaseException as exc:
             return self.serve_route(route, environ, start_response, (False, exc))
@@ -888,8 +936,10 @@ class CPWSGIApp:
             native_status = status.decode("latin-1")
             if status.__class__ is bytes and len(_native_statuses) < 64:
                 _native_statuses[status] = native_status
+        if native is None:
+            native = _native_headers(response.header_list)  # type: ignore[arg-type]
         try:
-            start_response(native_status, _native_headers(response.header_list))  # type: ignore[arg-type]
+            start_response(native_status, native)
         except _TRAPPER_THROWS:
             cpapp.release_serving()
             raise
