@@ -15,7 +15,6 @@ What a request sees is the same either way: ``cherrypy.request.handler``, ``conf
 
 from __future__ import annotations
 
-from operator import is_
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
@@ -66,10 +65,7 @@ class CompiledRoute:
         "path",
         "pipeline",
         "plain_before_handler",
-        "read_defaults",
-        "read_names",
-        "read_owners",
-        "read_values",
+        "reads",
         "request_attrs",
         "route",
         "script_name",
@@ -81,13 +77,9 @@ class CompiledRoute:
         self.script_name: str = app._script_name or ""
         self.generations = generations()
         # The attributes the walk read (owner, name, value) that must be the same object
-        # again, column by column for current()'s one C-level pass; bound methods, new
-        # objects on every access, as (owner, name, function, instance).
-        plain = [read for read in reads if read[2].__class__ is not MethodType]
-        self.read_owners = tuple(owner for owner, _attr, _value in plain)
-        self.read_names = tuple(attr for _owner, attr, _value in plain)
-        self.read_defaults = (None,) * len(plain)
-        self.read_values = tuple(value for _owner, _attr, value in plain)
+        # again; bound methods, new objects on every access, as (owner, name, function,
+        # instance).
+        self.reads = tuple(read for read in reads if read[2].__class__ is not MethodType)
         self.method_reads = tuple(
             (owner, attr, value.__func__, value.__self__)
             for owner, attr, value in reads
@@ -149,14 +141,11 @@ class CompiledRoute:
             return False
         # Each attribute the walk read, read again: the same object (identity, never
         # equality: an equal but new object in the tree is another handler's owner) ...
-        if not all(
-            map(
-                is_,
-                map(getattr, self.read_owners, self.read_names, self.read_defaults),
-                self.read_values,
-            )
-        ):
-            return False
+        # (a loop: for the few reads of a path, map() and all() cost more in the iterator
+        # objects they make than they save)
+        for owner, attr, value in self.reads:
+            if getattr(owner, attr, None) is not value:
+                return False
         # ... or a bound method of the same function and instance.
         for owner, attr, function, instance in self.method_reads:
             found = getattr(owner, attr, None)
