@@ -397,3 +397,24 @@ def test_paths_with_tools_on_the_way_are_not_lanes(wsgi):
     assert not _route("/index").lane
     assert not _route("/stream").lane  # response.stream: a response attribute to set
     assert _route("/seen").lane
+
+
+class OwnPages:
+    @cherrypy.expose
+    def index(self):
+        from cherrypy.kernel.request import Request
+
+        pages = cherrypy.request.error_page
+        return repr((pages is Request.__dict__["error_page"], sorted(pages)))
+
+
+def test_a_class_wide_error_page_dict_is_copied_into_each_request(wsgi, lanes, monkeypatch):
+    # Request.__init__ copies a class-level dict of error pages into the request; the lane
+    # makes its requests without __init__ only while the class keeps its defaults.
+    from cherrypy.kernel.request import Request
+
+    monkeypatch.setattr(Request, "error_page", {404: "/missing.html"})
+    cherrypy.tree.mount(OwnPages())
+    first, second = wsgi.get("/"), wsgi.get("/")
+    assert lanes["lane"] == 1
+    assert first.body == second.body == b"(False, [404])"
