@@ -82,3 +82,41 @@ def test_each_thread_sees_its_own_request(wsgi):
         thread.join()
     assert results == [b"/ localhost:8080"] * 4
     assert cherrypy.request.app is None  # the idle default outside a request
+
+
+def test_the_request_and_response_proxies_follow_the_thread(cpsite):
+    from cherrypy.kernel.context import RequestProxy, ResponseProxy
+    from cherrypy.kernel.request import Request
+    from cherrypy.kernel.response import Response
+
+    assert isinstance(cherrypy.request, RequestProxy)
+    assert isinstance(cherrypy.response, ResponseProxy)
+    assert isinstance(cherrypy.request, ThreadLocalProxy)
+    assert cherrypy.request.__attrname__ == "request"
+    assert cherrypy.response.__attrname__ == "response"
+    saved = serving.__dict__.copy()
+    try:
+        serving.clear()
+        # no request served: the idle defaults, made on first use
+        assert isinstance(cherrypy.request.app, type(None))
+        assert isinstance(serving.request, Request)
+        mine, yours = Response(), Response()
+        serving.response = mine
+        cherrypy.response.status = 201
+        assert mine.status == 201
+        seen = {}
+
+        def other() -> None:
+            serving.response = yours
+            seen["status"] = cherrypy.response.status
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert seen["status"] is None  # that thread's own response
+        assert cherrypy.response.status == 201
+        with pytest.raises(AttributeError):
+            cherrypy.response.no_such_attribute  # noqa: B018
+    finally:
+        serving.__dict__.clear()
+        serving.__dict__.update(saved)

@@ -12,7 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ThreadLocalProxy", "serving", "set_idle_factory", "thread_data"]
+__all__ = [
+    "RequestProxy",
+    "ResponseProxy",
+    "ThreadLocalProxy",
+    "serving",
+    "set_idle_factory",
+    "thread_data",
+]
 
 
 class _Serving(threading.local):
@@ -112,6 +119,42 @@ class ThreadLocalProxy:
 _attrname_of = ThreadLocalProxy.__dict__["__attrname__"].__get__
 _PROXY_NAMES = frozenset(dir(ThreadLocalProxy))
 """The names a proxy answers itself (its methods, ``__class__``, ``__attrname__``, ...)."""
+
+
+class RequestProxy(ThreadLocalProxy):
+    """``cherrypy.request``: a :class:`ThreadLocalProxy` for ``serving.request`` whose
+    look-up is written out (handlers read ``cherrypy.request.<name>`` all the time)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("request")
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _PROXY_NAMES:
+            return object.__getattribute__(self, name)
+        obj = serving.request
+        if obj is None:
+            obj = _default("request")
+        return getattr(obj, name)
+
+
+class ResponseProxy(ThreadLocalProxy):
+    """``cherrypy.response``: :class:`RequestProxy`'s counterpart for ``serving.response``."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("response")
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _PROXY_NAMES:
+            return object.__getattribute__(self, name)
+        obj = serving.response
+        if obj is None:
+            obj = _default("response")
+        return getattr(obj, name)
+
 
 _idle_factory: Callable[[], tuple[Any, Any]] | None = None
 

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cherrypy.kernel import runtime
-from cherrypy.kernel.context import ThreadLocalProxy, serving
+from cherrypy.kernel.context import ResponseProxy, serving
 from cherrypy.kernel.runtime import VERSION
 from cherrypy.kernel.status import valid_status
 
-_response: Any = ThreadLocalProxy("response")
+_response: Any = ResponseProxy()
 """The current response; outside a request, a default one (as in CherryPy)."""
 
 __all__ = [

@@ -16,6 +16,8 @@ from cherrypy.kernel import config as _config
 from cherrypy.kernel import pluginmanager, runtime, selection, startcheck
 from cherrypy.kernel.bus import Bus as _Bus
 from cherrypy.kernel.checker import Checker as _Checker
+from cherrypy.kernel.context import RequestProxy as _RequestProxy
+from cherrypy.kernel.context import ResponseProxy as _ResponseProxy
 from cherrypy.kernel.context import ThreadLocalProxy as _ThreadLocalProxy
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.engine_plugins import ThreadManager
@@ -272,9 +274,9 @@ tools = _Toolbox("tools")
 """The default toolbox (``tools.*`` config)."""
 _Request.namespaces["tools"] = tools
 
-request = _ThreadLocalProxy("request")
+request = _RequestProxy()
 """The current request (a proxy to ``serving.request``)."""
-response = _ThreadLocalProxy("response")
+response = _ResponseProxy()
 """The current response (a proxy to ``serving.response``)."""
 session = _ThreadLocalProxy("session")
 """The current session, when ``tools.sessions`` is on."""
