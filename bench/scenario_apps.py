@@ -41,7 +41,7 @@ DOCUMENT: dict[str, Any] = {
     "ratio": 0.25,
 }
 DOCUMENT_JSON = json.dumps(DOCUMENT)
-WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike".split()
+WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india")
 
 
 def _page(size: int = 4096) -> str:
