@@ -101,6 +101,10 @@ class Pages:
         return _seen()
 
     @cherrypy.expose
+    def handler_seen(self):
+        return type(cherrypy.request.handler).__name__
+
+    @cherrypy.expose
     def hooks_read(self):
         return repr(sorted(point for point, hooks in cherrypy.request.hooks.items() if hooks))
 
@@ -241,6 +245,7 @@ def test_the_handler_sees_the_same_request(wsgi, lanes, path, kwargs):
         ("/bad_status", {}, "500"),
         ("/cookie", {}, "200"),
         ("/forbidden", {}, "403"),
+        ("/nowhere", {}, "404"),
         ("/broken", {}, "500"),
         ("/type_error", {}, "500"),
         ("/one_arg", {}, "404"),
@@ -418,3 +423,28 @@ def test_a_class_wide_error_page_dict_is_copied_into_each_request(wsgi, lanes, m
     first, second = wsgi.get("/"), wsgi.get("/")
     assert lanes["lane"] == 1
     assert first.body == second.body == b"(False, [404])"
+
+
+def test_a_path_without_a_handler_is_a_404_on_the_lane_too(wsgi, lanes, error_log):
+    cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
+    first, second = wsgi.get("/nowhere/deeper"), wsgi.get("/nowhere/deeper")
+    assert lanes == {"lane": 1, "resumed": 1}
+    assert first.status.startswith("404")
+    _same(first, second)
+    assert b"The path '/nowhere/deeper' was not found." in second.body
+    assert not error_log.messages  # a 404 is no error to log
+
+
+def test_the_handler_a_lane_request_reports(wsgi, lanes):
+    from cherrypy.kernel.compiled import CompiledRoute
+
+    cherrypy.tree.mount(Pages())
+    assert wsgi.get("/handler_seen").body == wsgi.get("/handler_seen").body == b"ResponseEncoder"
+    assert lanes["lane"] == 1
+    wsgi.get("/nowhere")
+    route = _route("/nowhere")
+    assert route.lane
+    request = cherrypy.kernel.request.Request(None, None)
+    request.path_info = "/nowhere"
+    made = CompiledRoute.lane_handler(route, request)
+    assert type(made.oldhandler).__name__ == "NotFound"

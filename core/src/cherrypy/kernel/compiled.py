@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cherrypy.kernel import config as _config
 from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.dispatch import Dispatcher, LateParamPageHandler, walk_cache_entry
+from cherrypy.kernel.errors import NotFound
 from cherrypy.kernel.request import Request
 from cherrypy.kernel.requesthooks import Hook
 from cherrypy.kernel.response import Response
@@ -99,12 +100,12 @@ class CompiledRoute:
         self.request_attrs: tuple[tuple[str, Any], ...] | None = (
             self.pipeline.request_attrs if self.pipeline.only_hooks_and_attributes else None
         )
-        # Whether the lane (CPWSGIApp.serve_lane) may serve the path: a handler, and no hook
-        # on the way of a successful request but CherryPy's default before_handler tools.
+        # Whether the lane (CPWSGIApp.serve_lane) may serve the path: no hook on the way of a
+        # successful request but CherryPy's default before_handler tools (a path without a
+        # handler too: the lane raises its 404 and hands the request back).
         hooks = self.pipeline.hooks
         self.lane = (
-            func is not None
-            and self.request_attrs is not None
+            self.request_attrs is not None
             and self.plain_before_handler is not None
             and not any(hooks.get(point) for point in _LANE_FREE_POINTS)
         )
@@ -113,9 +114,13 @@ class CompiledRoute:
         """The handler objects the general path makes for a request to this route, for a
         request the lane served without them (``request.handler`` makes them on first use):
         the page handler, wrapped in the ``tools.encode`` encoder when the tool is on."""
-        page = LateParamPageHandler.__new__(LateParamPageHandler)
-        page.callable = self.func
-        page._kwargs = request.__dict__.get("kwargs", {})  # what request.kwargs was set to
+        page: Any
+        if self.func is None:  # no handler at the path: its 404 stands in for one
+            page = NotFound(request.script_name + request.path_info)
+        else:
+            page = LateParamPageHandler.__new__(LateParamPageHandler)
+            page.callable = self.func
+            page._kwargs = request.__dict__.get("kwargs", {})  # what request.kwargs was set to
         if self.plain_before_handler is None:
             return page
         encoder_class = DEFAULT_TOOLS["encode"]

@@ -199,9 +199,28 @@ _ERROR_DROPS = (
 )
 
 
+_DROP_TITLES = frozenset(key.title() for key in (*_ERROR_DROPS, "Content-Range"))
+_DROP_TITLES_416 = _DROP_TITLES - {"Content-Range"}
+
+TITLE_KEYED: set[type] = set()
+"""Header map classes that store names title-cased (``cherrypy.kernel.httputil`` adds its
+own): :func:`clean_headers` finds the names to drop among their keys in one pass."""
+
+
+def _current_response() -> Any:
+    """``cherrypy.response`` itself (the thread's idle default when none is served)."""
+    response = serving.response
+    return _response if response is None else response
+
+
 def clean_headers(status: int) -> None:
     """Drop response headers that must not survive into an error response."""
-    headers = _response.headers
+    headers = _current_response().headers
+    if headers.__class__ in TITLE_KEYED:
+        drops = _DROP_TITLES if status != 416 else _DROP_TITLES_416
+        for key in drops.intersection(dict.keys(headers)):
+            dict.pop(headers, key)
+        return
     for key in _ERROR_DROPS:
         headers.pop(key, None)
     if status != 416:
@@ -232,7 +251,7 @@ class HTTPError(CherryPyException):
 
     def set_response(self) -> None:
         """Write this error into ``cherrypy.response`` (status, cleaned headers, error page)."""
-        response = _response
+        response = _current_response()
         clean_headers(self.code)
         response.status = self.status
         tb = None
@@ -241,7 +260,7 @@ class HTTPError(CherryPyException):
             tb = format_exc()
         response.headers.pop("Content-Length", None)
         response.body = self.get_error_page(self.status, traceback=tb, message=self._message)
-        _pad_for_old_browsers(self.code)
+        _pad_for_old_browsers(self.code, response)
 
     def get_error_page(self, *args: Any, **kwargs: Any) -> Any:
         """Render the error page; subclasses may override."""
@@ -391,13 +410,14 @@ _PAD_SIZES = {
 }
 
 
-def _pad_for_old_browsers(code: int) -> None:
+def _pad_for_old_browsers(code: int, response: Any = None) -> None:
     """Pad short error bodies so old browsers show them instead of their own page."""
     size = _PAD_SIZES.get(code, 0)
     if not size:
         return
     size += 1
-    response = _response
+    if response is None:
+        response = _current_response()
     content = response.collapse_body()
     if content and len(content) < size:
         content += b" " * (size - len(content))

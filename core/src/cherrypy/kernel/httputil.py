@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
+from cherrypy.kernel import errors as _errors
 from cherrypy.kernel.errors import HTTPError
 from cherrypy.kernel.httpdate import HTTPDate, http_date, parse_http_date
 from cherrypy.kernel.status import response_codes, valid_status
@@ -716,6 +717,7 @@ class HeaderMap(CaseInsensitiveDict):
 
 
 _DEFAULT_KEYED = frozenset({CaseInsensitiveDict, HeaderMap})
+_errors.TITLE_KEYED.update(_DEFAULT_KEYED)
 """The classes whose keys are ``transform_key``'s default (a subclass may change it)."""
 
 

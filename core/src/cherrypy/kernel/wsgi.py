@@ -14,7 +14,7 @@ from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.compiled import MAX_ROUTES, NEVER, compile_route, generations
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.dispatch import handler_type_error
-from cherrypy.kernel.errors import InternalRedirect, bare_error, format_exc
+from cherrypy.kernel.errors import InternalRedirect, NotFound, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, _plain_type, _plain_types, _with_charset, urljoin
 from cherrypy.kernel.pipeline import _stats as _pipeline_stats
 from cherrypy.kernel.request import (
@@ -850,6 +850,8 @@ class CPWSGIApp:
                     request.process_request_body = False
             request.stage = "handler"
             func = route.func
+            if func is None:
+                raise NotFound()  # the path's handler: what the general path makes of it
             try:
                 result = func(*args, **request.params)
             except TypeError as exc:
