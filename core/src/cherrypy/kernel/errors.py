@@ -215,8 +215,9 @@ def _current_response() -> Any:
 
 def clean_headers(status: int) -> None:
     """Drop response headers that must not survive into an error response."""
-    headers = _current_response().headers
-    if headers.__class__ in TITLE_KEYED:
+    headers: Any = _current_response().headers
+    kind: type = headers.__class__
+    if kind in TITLE_KEYED:
         drops = _DROP_TITLES if status != 416 else _DROP_TITLES_416
         for key in drops.intersection(dict.keys(headers)):
             dict.pop(headers, key)

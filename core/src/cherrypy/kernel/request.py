@@ -143,6 +143,35 @@ def _header_name(key: str) -> str | None:
     return None
 
 
+def _known_thread(engine: Any, acquirers: Any) -> bool:
+    """Whether publishing ``acquire_thread`` (to ``acquirers``, the channel's listeners) would
+    do nothing: its only listener is the engine's thread manager, which knows this thread."""
+    manager = engine.__dict__.get("thread_manager")
+    return (
+        manager is not None
+        and len(acquirers) == 1
+        and manager.acquire_thread in acquirers
+        and threading.get_ident() in manager.threads
+    )
+
+
+def _take_environ_extras(request: Any, get: Any) -> None:
+    """Give a compiled route's ``request`` what the environ (``get`` is its ``get``) says of
+    the user and the WSGI flags, storing only values that differ from the class defaults."""
+    value = get("LOGON_USER") or get("REMOTE_USER") or None
+    if value is not None:
+        request.login = value
+    value = get("wsgi.multithread", True)
+    if value is not True:
+        request.multithread = value
+    value = get("wsgi.multiprocess", False)
+    if value is not False:
+        request.multiprocess = value
+    value = get("cherrypy.previous_request")
+    if value is not None:
+        request.prev = value
+
+
 _FROM_ENVIRON: Any = Host("", -1)
 """What ``AppResponse.run`` passes as ``local_host`` and ``remote_host`` for a compiled
 route's request: ``request.local`` and ``request.remote`` are then made from
@@ -681,16 +710,21 @@ class Request:
             except BaseException as exc:
                 self._respond_with(_raise, exc)
             else:
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
-                    self._respond_with(_nothing, None)
-                else:
-                    self.stage = "on_end_resource"
+                self._end_resource()
         except self.throws:
             raise
         except Exception:
             self._run_failed(response)
         self._run_done(response)
+
+    def _end_resource(self) -> None:
+        """The ``on_end_resource`` hooks of a route's request served without an exception
+        (with their error handling); a point without hooks only sets the stage."""
+        hooks = self.hooks
+        if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
+            self._respond_with(_nothing, None)
+        else:
+            self.stage = "on_end_resource"
 
     def _resume_route(self, response: Any, route: Any, handler_done: bool, value: Any) -> None:
         """The rest of :meth:`_run_route` for a request the lane began
@@ -705,19 +739,11 @@ class Request:
                 if not handler_done:
                     raise value
                 response.body = route.lane_encode(self, value)
-                self.stage = "before_finalize"
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
-                    hooks.run("before_finalize")
-                self._finalize(response)
+                self._finish_resource(response)
             except BaseException as exc:
                 self._respond_with(_raise, exc)
             else:
-                hooks = self.hooks
-                if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
-                    self._respond_with(_nothing, None)
-                else:
-                    self.stage = "on_end_resource"
+                self._end_resource()
         except self.throws:
             raise
         except Exception:
@@ -872,6 +898,10 @@ class Request:
         if self.handler:
             self.stage = "handler"
             response.body = self.handler()
+        self._finish_resource(response)
+
+    def _finish_resource(self, response: Any) -> None:
+        """What follows the handler: the ``before_finalize`` hooks, then ``finalize``."""
         self.stage = "before_finalize"
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Iterable, MutableMapping
-from threading import get_ident
 from typing import Any
 
 from cherrypy.kernel import compiled as _compiled
@@ -13,7 +12,7 @@ from cherrypy.kernel import pipeline as _pipeline
 from cherrypy.kernel.context import serving
 from cherrypy.kernel.httputil import urljoin
 from cherrypy.kernel.reprconf import NamespaceSet
-from cherrypy.kernel.request import _FROM_ENVIRON, Request
+from cherrypy.kernel.request import _FROM_ENVIRON, Request, _known_thread
 from cherrypy.kernel.response import Response
 from cherrypy.kernel.runtime import site
 
@@ -162,17 +161,9 @@ class Application:
         engine = site.engine
         listeners = engine.listeners
         acquirers = listeners.get("acquire_thread")
-        if acquirers:
-            # Skipped when the only listener is the thread manager and it knows this thread
-            # already (publishing would do nothing).
-            manager = engine.__dict__.get("thread_manager")
-            if (
-                manager is None
-                or len(acquirers) != 1
-                or manager.acquire_thread not in acquirers
-                or get_ident() not in manager.threads
-            ):
-                engine.publish("acquire_thread")
+        if acquirers and not _known_thread(engine, acquirers):
+            # (skipped when publishing would do nothing)
+            engine.publish("acquire_thread")
         if listeners.get("before_request"):
             engine.publish("before_request")
         return request, response

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import sys
-from _thread import get_ident
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -26,9 +25,11 @@ from cherrypy.kernel.request import (
     _effective,
     _effective_protocol,
     _environ_port,
+    _known_thread,
     _plan_of,
     _port_number,
     _port_numbers,
+    _take_environ_extras,
     _valid_hosts,
 )
 from cherrypy.kernel.request import Request as _Request
@@ -374,18 +375,7 @@ class AppResponse:
             request, response = cpapp._serving_from_environ(
                 env, get("wsgi.url_scheme", "http"), get("ACTUAL_SERVER_PROTOCOL", "HTTP/1.1")
             )
-            value = get("LOGON_USER") or get("REMOTE_USER") or None
-            if value is not None:
-                request.login = value
-            value = get("wsgi.multithread", True)
-            if value is not True:
-                request.multithread = value
-            value = get("wsgi.multiprocess", False)
-            if value is not False:
-                request.multiprocess = value
-            value = get("cherrypy.previous_request")
-            if value is not None:
-                request.prev = value
+            _take_environ_extras(request, get)
             qs = get("QUERY_STRING", "")
             if not qs.isascii():
                 qs = self.recode_path_qs(route.full_path, qs)[1]
@@ -745,15 +735,8 @@ class CPWSGIApp:
         ):
             return self.serve_route(route, environ, start_response)
         acquirers = listeners.get("acquire_thread")
-        if acquirers:
-            manager = engine.__dict__.get("thread_manager")
-            if (
-                manager is None
-                or len(acquirers) != 1
-                or manager.acquire_thread not in acquirers
-                or get_ident() not in manager.threads
-            ):
-                return self.serve_route(route, environ, start_response)
+        if acquirers and not _known_thread(engine, acquirers):
+            return self.serve_route(route, environ, start_response)  # acquire_thread to tell
         # Application._serving_from_environ and AppResponse.run
         scheme = get("wsgi.url_scheme", "http")
         if _REQUEST_ATTRS["error_page"] is _ERROR_PAGES and (
@@ -773,18 +756,7 @@ class CPWSGIApp:
         serving.request = request
         serving.response = response
         try:
-            value = get("LOGON_USER") or get("REMOTE_USER") or None
-            if value is not None:
-                request.login = value
-            value = get("wsgi.multithread", True)
-            if value is not True:
-                request.multithread = value
-            value = get("wsgi.multiprocess", False)
-            if value is not False:
-                request.multiprocess = value
-            value = get("cherrypy.previous_request")
-            if value is not None:
-                request.prev = value
+            _take_environ_extras(request, get)
             # Request._run_route
             request.stage = "run"
             request.method = method
