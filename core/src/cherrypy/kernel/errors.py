@@ -341,12 +341,29 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
         kwargs["traceback"] = ""
     if kwargs.get("version") is None:
         kwargs["version"] = VERSION
-    for key, value in list(kwargs.items()):
-        kwargs[key] = "" if value is None else html.escape(str(value), quote=False)
-
     req = serving.request
     pages = getattr(req, "error_page", None) or {}
     custom = pages.get(code) or pages.get(str(code)) or pages.get("default")
+    key: tuple[str, str, str] | None = None
+    status_text, message_text, version = kwargs["status"], kwargs["message"], kwargs["version"]
+    if (
+        not custom
+        and not kwargs["traceback"]
+        and len(kwargs) == 4
+        and status_text.__class__ is str
+        and message_text.__class__ is str
+        and version.__class__ is str
+    ):
+        # The default page without a traceback: the same status and message give the same
+        # page (a client asking for the same missing path again, say), unless a plugin
+        # renders error pages.
+        key = (status_text, message_text, version)
+        known = _default_pages.get(key)
+        if known is not None and not _error_page_plugins():
+            _current_response().headers["Content-Type"] = "text/html;charset=utf-8"
+            return known
+    for name, value in list(kwargs.items()):
+        kwargs[name] = "" if value is None else html.escape(str(value), quote=False)
     template = _PAGE_TEMPLATE
     if custom:
         try:
@@ -380,14 +397,28 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
         body = template % kwargs
     except (KeyError, ValueError, TypeError):
         body = _PAGE_TEMPLATE % kwargs
-    return body.encode("utf-8")
+    encoded = body.encode("utf-8")
+    if key is not None and template is _PAGE_TEMPLATE:
+        if len(_default_pages) >= 256:
+            _default_pages.clear()  # clients choose the paths: the memory stays bounded
+        _default_pages[key] = encoded
+    return encoded
+
+
+_default_pages: dict[tuple[str, str, str], bytes] = {}
+"""(status, message, version) -> the default error page without a traceback, as rendered."""
+
+
+def _error_page_plugins() -> bool:
+    """Whether a ``cherrypy_error_page`` plugin is installed."""
+    return bool(runtime.boot().has_impls("cherrypy_error_page"))
 
 
 def _plugin_error_page(kwargs: dict[str, str]) -> bytes | None:
     """Ask a ``cherrypy_error_page`` plugin for the page, if one is installed."""
-    hooks = runtime.boot()
-    if not hooks.has_impls("cherrypy_error_page"):
+    if not _error_page_plugins():
         return None
+    hooks = runtime.boot()
     page = hooks.error_page(
         kwargs["status"], kwargs["message"], kwargs["traceback"], kwargs["version"]
     )
