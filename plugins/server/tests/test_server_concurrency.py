@@ -237,11 +237,11 @@ def test_running_out_of_descriptors_pauses_accepting_then_recovers(start_server,
         def fileno(self):
             return real.fileno()
 
-        def accept(self):
+        def _accept(self):  # what the server calls: (descriptor, address)
             if not failures:
                 failures.append(time.monotonic())
                 raise OSError(errno.EMFILE, "Too many open files")
-            return real.accept()
+            return real._accept()
 
         def close(self):
             real.close()

@@ -25,7 +25,7 @@ def ascii_host(host: str | bytes | None) -> str | bytes | None:
 class Listener:
     """A bound, listening, non-blocking socket; ``path`` is its UNIX socket file, if any."""
 
-    __slots__ = ("address", "path", "sock")
+    __slots__ = ("accepted_kind", "address", "path", "sock", "unix")
 
     def __init__(self, sock: socket.socket, path: str | None, address: Any = None) -> None:
         """Wrap ``sock``; ``path`` is removed when the server stops; ``address`` is what the
@@ -33,6 +33,10 @@ class Listener:
         self.sock = sock
         self.path = path
         self.address = address
+        # The family, type and protocol of the sockets accept() makes, as plain ints (the
+        # socket module's accept() converts them to enums on every call).
+        self.accepted_kind = (int(sock.family), int(sock.type), sock.proto)
+        self.unix = sock.family == getattr(socket, "AF_UNIX", None)
 
     def __repr__(self) -> str:
         return f"<Listener {self.path or self.sock.getsockname()!r}>"

@@ -715,48 +715,56 @@ class HTTPServer:
                 self._close(conn)
 
     def _accept(self, listener: Listener) -> None:
+        """Accept one connection.  The listener is watched level-triggered, so the loop comes
+        back at once while more are pending: a second accept() per wake-up, which fails
+        (EAGAIN, an exception) whenever one client connects at a time, is not tried."""
         now = time.monotonic()
         lsock = listener.sock
-        unix = lsock.family == getattr(socket, "AF_UNIX", None)
-        for _ in range(64):
-            try:
-                sock, addr = lsock.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    # Out of descriptors: stop watching the listener for a while, or its
-                    # pending connections would wake the loop continuously.
-                    self.error_log(f"Cannot accept connections for now: {exc}", 30)
-                    self._accept_paused_until = now + 0.5
-                    self._poller.remove(lsock.fileno())  # type: ignore[union-attr]
-                    self._paused.append(listener)
-                return
-            try:
-                sock.setblocking(False)
-                if not unix and self.nodelay:
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                env = self._base_environ.copy()
-                if not unix and addr:
-                    env["REMOTE_ADDR"] = addr[0]
-                    env["REMOTE_PORT"] = str(addr[1])
-                tls = self.ssl_context is not None
-                if tls:
-                    use_tls_errors()  # at once when prepare() saw the context already
-                    sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]
-                        sock, server_side=True, do_handshake_on_connect=False
-                    )
-                conn = Connection(self, sock, env, tls)
-            except (OSError, ValueError):
-                sock.close()
-                continue
-            conn.deadline = now + self.timeout
-            self._conns[conn.fd] = conn
-            if self.stats["Enabled"]:
-                self.stats["Accepts"] = self.stats.get("Accepts", 0) + 1
-            self._poller.add(conn.fd, conn)  # type: ignore[union-attr]
+        family, kind, proto = listener.accepted_kind
+        try:
+            fd, addr = lsock._accept()  # type: ignore[attr-defined]  # accept() makes enums
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                # Out of descriptors: stop watching the listener for a while, or its
+                # pending connections would wake the loop continuously.
+                self.error_log(f"Cannot accept connections for now: {exc}", 30)
+                self._accept_paused_until = now + 0.5
+                self._poller.remove(lsock.fileno())  # type: ignore[union-attr]
+                self._paused.append(listener)
+            return
+        try:
+            sock = socket.socket(family, kind, proto, fileno=fd)
+        except OSError:
+            os.close(fd)
+            return
+        unix = listener.unix
+        try:
+            sock.setblocking(False)
+            if not unix and self.nodelay:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            env = self._base_environ.copy()
+            if not unix and addr:
+                env["REMOTE_ADDR"] = addr[0]
+                env["REMOTE_PORT"] = str(addr[1])
+            tls = self.ssl_context is not None
             if tls:
-                self._handshake(conn)
+                use_tls_errors()  # at once when prepare() saw the context already
+                sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]
+                    sock, server_side=True, do_handshake_on_connect=False
+                )
+            conn = Connection(self, sock, env, tls)
+        except (OSError, ValueError):
+            sock.close()
+            return
+        conn.deadline = now + self.timeout
+        self._conns[conn.fd] = conn
+        if self.stats["Enabled"]:
+            self.stats["Accepts"] = self.stats.get("Accepts", 0) + 1
+        self._poller.add(conn.fd, conn)  # type: ignore[union-attr]
+        if tls:
+            self._handshake(conn)
 
     def _handshake(self, conn: Connection) -> None:
         try:
