@@ -165,7 +165,9 @@ def bench(session: nox.Session) -> None:
     Bottle on waitress, Falcon/Bottle/bare WSGI/the kernel on granian); its options follow
     ``--``: ``nox -s bench -- --seconds 3 --repeats 2 --only ours,cherrypy --json``.  A script
     name first runs that script of ``bench/`` instead: ``nox -s bench -- run.py`` (the
-    in-process comparison), ``nox -s bench -- http_server.py --big-file``.
+    in-process comparison), ``nox -s bench -- scenarios.py`` (issue 24's scenarios over HTTP:
+    404, static files, JSON, sessions, gzip, streaming, POST, against CherryPy 18.10 and two
+    bare-server floors), ``nox -s bench -- http_server.py --big-file``.
     """
     _sync(session)
     args = list(session.posargs)
