@@ -271,3 +271,35 @@ def test_stop_right_after_ready_never_breaks_the_serving_thread(until):
         server.stop()
         thread.join(5)
         assert not thread.is_alive() and errors == []
+
+
+def _accepted_nodelay(server) -> list[int]:
+    return [
+        conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        for conn in list(server._conns.values())
+    ]
+
+
+@pytest.mark.parametrize("nodelay", [True, False])
+def test_accepted_connections_follow_the_nodelay_setting(start_server, until, nodelay):
+    # Set on the listener, where the system passes it on to accepted sockets; set on each
+    # accepted socket otherwise.  Either way every connection has it, or none does.
+    server = start_server(hello_app, nodelay=nodelay)
+    clients = open_sockets(server, 3)
+    try:
+        until(lambda: len(server._conns) == 3)
+        values = _accepted_nodelay(server)
+        assert all(values) if nodelay else not any(values)
+    finally:
+        for sock in clients:
+            sock.close()
+
+
+def test_closed_connections_leave_nothing_watched(start_server, until):
+    server = start_server(hello_app)
+    for _ in range(50):
+        timed_get(server)
+    until(lambda: not server._conns)
+    # only the listener (and no connection) is left in the poller's table
+    assert list(server._poller.objects.values()) == server._listeners
+    timed_get(server)  # descriptors are reused: a new connection is watched again

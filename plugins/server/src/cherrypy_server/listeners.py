@@ -25,7 +25,7 @@ def ascii_host(host: str | bytes | None) -> str | bytes | None:
 class Listener:
     """A bound, listening, non-blocking socket; ``path`` is its UNIX socket file, if any."""
 
-    __slots__ = ("accepted_kind", "address", "path", "sock", "unix")
+    __slots__ = ("accepted_kind", "address", "nodelay_inherited", "path", "sock", "unix")
 
     def __init__(self, sock: socket.socket, path: str | None, address: Any = None) -> None:
         """Wrap ``sock``; ``path`` is removed when the server stops; ``address`` is what the
@@ -37,6 +37,9 @@ class Listener:
         # socket module's accept() converts them to enums on every call).
         self.accepted_kind = (int(sock.family), int(sock.type), sock.proto)
         self.unix = sock.family == getattr(socket, "AF_UNIX", None)
+        # Whether accepted sockets come with TCP_NODELAY set on this listener (Linux copies
+        # it to them): None until the first accepted socket tells.
+        self.nodelay_inherited: bool | None = None
 
     def __repr__(self) -> str:
         return f"<Listener {self.path or self.sock.getsockname()!r}>"

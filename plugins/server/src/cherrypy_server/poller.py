@@ -47,6 +47,11 @@ class Poller:
         """Stop watching ``fd`` (call before closing it); safe from any thread."""
         raise NotImplementedError
 
+    def forget(self, fd: int) -> None:
+        """Stop watching ``fd``, which the caller closes right after (and never duplicated):
+        :meth:`remove` unless closing is enough for the poller to stop watching it."""
+        self.remove(fd)
+
     def poll(self, timeout: float) -> list[tuple[Any, int]]:
         """Wait up to ``timeout`` seconds; return ``(obj, events)`` pairs that are ready."""
         raise NotImplementedError
@@ -121,6 +126,11 @@ class EpollPoller(Poller):
             self._epoll.unregister(fd)
         except (OSError, ValueError):
             pass
+
+    def forget(self, fd: int) -> None:
+        """Stop watching ``fd`` about to be closed: closing its only descriptor takes it out
+        of the epoll set, so the ``epoll_ctl`` of :meth:`remove` is not needed."""
+        self.objects.pop(fd, None)
 
     def poll(self, timeout: float) -> list[tuple[Any, int]]:
         """Wait for events."""

@@ -323,6 +323,11 @@ class HTTPServer:
         self._base_environ = self._make_base_environ()
         self._poller = make_poller(self.use_epoll)
         for listener in self._listeners:
+            if self.nodelay and not listener.unix:
+                try:  # passed on to the accepted sockets where the system does so
+                    listener.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
             self._poller.add(listener.sock.fileno(), listener, oneshot=False)
         self._pool = WorkerPool(self._work, self.minthreads, self.maxthreads)
         self._prepare_pace(self._pool)
@@ -743,7 +748,13 @@ class HTTPServer:
         try:
             sock.setblocking(False)
             if not unix and self.nodelay:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                inherited = listener.nodelay_inherited
+                if inherited is None:  # the first connection: did it come with the option?
+                    inherited = listener.nodelay_inherited = bool(
+                        sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                    )
+                if not inherited:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             env = self._base_environ.copy()
             if not unix and addr:
                 env["REMOTE_ADDR"] = addr[0]
@@ -959,7 +970,10 @@ class HTTPServer:
         if self._conns.get(conn.fd) is conn:
             del self._conns[conn.fd]
             if self._poller is not None:
-                self._poller.remove(conn.fd)
+                if conn.owner == TAKEN:
+                    self._poller.remove(conn.fd)  # (a handler may hold the socket too)
+                else:
+                    self._poller.forget(conn.fd)  # closed below
         self.release_body_slot(conn)
         conn.close()
 
