@@ -113,7 +113,7 @@ class CompiledRoute:
     def lane_handler(self, request: Any) -> Any:
         """The handler objects the general path makes for a request to this route, for a
         request the lane served without them (``request.handler`` makes them on first use):
-        the page handler, wrapped in the ``tools.encode`` encoder when the tool is on."""
+        the page handler wrapped in the ``tools.encode`` encoder (a lane's path has it on)."""
         page: Any
         if self.func is None:  # no handler at the path: its 404 stands in for one
             page = NotFound(request.script_name + request.path_info)
@@ -121,8 +121,6 @@ class CompiledRoute:
             page = LateParamPageHandler.__new__(LateParamPageHandler)
             page.callable = self.func
             page._kwargs = request.__dict__.get("kwargs", {})  # what request.kwargs was set to
-        if self.plain_before_handler is None:
-            return page
         encoder_class = DEFAULT_TOOLS["encode"]
         encoder = encoder_class.__new__(encoder_class)
         encoder.attempted_charsets = set()
@@ -130,10 +128,8 @@ class CompiledRoute:
         return encoder
 
     def lane_encode(self, request: Any, result: Any) -> Any:
-        """What ``tools.encode`` (when on) makes of ``result``, the page handler's return
-        value, for a request the lane hands back to the general path."""
-        if self.plain_before_handler is None:
-            return result
+        """What ``tools.encode`` makes of ``result``, the page handler's return value, for a
+        request the lane hands back to the general path."""
         encoder = request.handler
         if encoder.__class__ is not DEFAULT_TOOLS["encode"]:  # the page assigned its own
             encoder = self.lane_handler(request)

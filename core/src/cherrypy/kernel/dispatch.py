@@ -80,13 +80,10 @@ class PageHandler:
         except TypeError as exc:
             # Either the arguments do not fit the handler (404/400) or the handler itself
             # raised a TypeError (500): the signature check tells them apart.
-            try:
-                test_callable_spec(self.callable, self.args, self.kwargs)
-            except HTTPError:
+            error = handler_type_error(self.callable, self.args, self.kwargs, exc)
+            if error is exc:
                 raise
-            except Exception:
-                raise exc from None
-            raise
+            raise error from None
 
 
 def handler_type_error(
@@ -146,13 +143,10 @@ class LateParamPageHandler(PageHandler):
         try:
             return self.callable(*request.args, **kwargs)
         except TypeError as exc:
-            try:
-                test_callable_spec(self.callable, request.args, kwargs)
-            except HTTPError:
+            error = handler_type_error(self.callable, request.args, kwargs, exc)
+            if error is exc:
                 raise
-            except Exception:
-                raise exc from None
-            raise
+            raise error from None
 
 
 def _signature_of(callable: Any) -> inspect.Signature | None:

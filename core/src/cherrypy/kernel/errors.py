@@ -390,9 +390,9 @@ def get_error_page(status: int | str, **kwargs: Any) -> Any:
     else:
         page = _plugin_error_page(kwargs)
         if page is not None:
-            _response.headers["Content-Type"] = "text/html;charset=utf-8"
+            _current_response().headers["Content-Type"] = "text/html;charset=utf-8"
             return page
-    _response.headers["Content-Type"] = "text/html;charset=utf-8"
+    _current_response().headers["Content-Type"] = "text/html;charset=utf-8"
     try:
         body = template % kwargs
     except (KeyError, ValueError, TypeError):
