@@ -136,6 +136,21 @@ def test_valid_status_rejects_illegal_codes(status):
         valid_status(status)
 
 
+def test_valid_status_answers_the_same_twice_and_follows_the_table(monkeypatch):
+    # Ints and strings seen before take a shorter way: same answers, errors included.
+    for status in (404, "404", "404 Gone away", "299 Custom", 299, ""):
+        assert valid_status(status) == valid_status(status)
+    for bad in ("abc", 600, "600 Nope", "200 A\nB"):
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                valid_status(bad)
+    # The phrases come from response_codes at every call, so changes to it are seen.
+    monkeypatch.setitem(httputil.response_codes, 404, ("Missing", "Not here."))
+    assert valid_status(404) == (404, "Missing", "Not here.")
+    assert valid_status("404") == (404, "Missing", "Not here.")
+    assert valid_status("404 Gone away") == (404, "Gone away", "Not here.")
+
+
 @pytest.mark.parametrize("status", ["200 OK\r\nSet-Cookie: x=1", "302 Fo\nund", "200 A\x00B"])
 def test_valid_status_refuses_line_breaks_in_the_reason(status):
     # CherryPy returns these unchanged, which would split the status line.

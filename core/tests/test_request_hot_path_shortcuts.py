@@ -185,6 +185,24 @@ def test_output_caches_int_values_without_confusing_true_with_one():
     assert _output(second) == [(b"X-Flag", b"True")]
 
 
+def test_output_encodes_only_the_pairs_not_seen_before():
+    headers = dict.__new__(HeaderMap)
+    dict.update(
+        headers,
+        {"Content-Type": "text/plain", "Content-Length": 7654321, "X-Seen": "yes", "X-N": 5},
+    )
+    expected = [
+        (b"Content-Type", b"text/plain"),
+        (b"Content-Length", b"7654321"),
+        (b"X-Seen", b"yes"),
+        (b"X-N", b"5"),
+    ]
+    assert _output(headers) == expected
+    assert _output(headers) == expected  # the str pairs cached, the int ones looked up apart
+    dict.__setitem__(headers, "X-Seen", "no")  # a new value between cached ones
+    assert _output(headers) == [*expected[:2], (b"X-Seen", b"no"), expected[3]]
+
+
 def test_translate_headers_drops_only_an_empty_content_length():
     environ = {
         "CONTENT_LENGTH": "",

@@ -95,17 +95,23 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     pairs = _header_pairs
     # Every pair seen before, as a rule: the dict's items are the cache's keys (a str equal to
     # a cached one encodes the same; other values are never equal to a cached str value).
+    found: list[Any] | None
     try:
         found = list(map(pairs.get, dict.items(headers)))
     except TypeError:
-        pass  # an unhashable value (a list, say): the loop below encodes it
+        found = None  # an unhashable value (a list, say): the loop below encodes it
     else:
         if None not in found:
-            return found  # type: ignore[return-value]
+            return found
     names = _header_names
     int_pairs = _int_header_pairs
     out = []
-    for name, value in dict.items(headers):
+    for index, (name, value) in enumerate(dict.items(headers)):
+        if found is not None:
+            pair = found[index]
+            if pair is not None:
+                out.append(pair)  # (found above)
+                continue
         cls = value.__class__
         if cls is str:
             pair = pairs.get((name, value))

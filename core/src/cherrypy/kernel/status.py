@@ -41,6 +41,16 @@ def valid_status(status: Any) -> tuple[int, str, str]:
     ('' for codes the table does not know). Raises ``ValueError`` for a non-numeric code,
     a code outside 100-599 or (unlike CherryPy) a reason holding CR, LF or NUL.
     """
+    if status.__class__ is int and 100 <= status <= 599:
+        # The common case (HTTPError(404), a status assigned as an int), in one look-up.
+        default_reason, message = response_codes.get(status, _UNKNOWN)
+        return status, default_reason, message
+    if status.__class__ is str:
+        parsed = _parsed.get(status)
+        if parsed is not None:
+            known_code, given = parsed
+            default_reason, message = response_codes.get(known_code, _UNKNOWN)
+            return known_code, default_reason if given is None else given, message
     if not status:
         status = 200
     code: Any = status
@@ -56,5 +66,14 @@ def valid_status(status: Any) -> tuple[int, str, str]:
         raise ValueError(f"Illegal response status from server ({code!r} is out of range).")
     if reason is not None and _UNSAFE_CHARS.search(reason):
         raise ValueError(f"Illegal response status from server ({reason!r} has a line break).")
-    default_reason, message = response_codes.get(code, ("", ""))
+    if status.__class__ is str:
+        if len(_parsed) >= 256:
+            _parsed.clear()
+        _parsed[status] = (code, reason)
+    default_reason, message = response_codes.get(code, _UNKNOWN)
     return code, default_reason if reason is None else reason, message
+
+
+_UNKNOWN = ("", "")
+_parsed: dict[str, tuple[int, str | None]] = {}
+"""Status strings already found valid: their (code, reason given or None)."""

@@ -61,6 +61,10 @@ class Validators(NamedTuple):
             headers["ETag"] = self.etag
 
 
+_VALIDATORS: dict[tuple[int, int], Validators] = {}
+"""Validators of whole files already served, by (mtime in ns, size); bounded."""
+
+
 def validators_for(info: os.stat_result, offset: int = 0, now: float | None = None) -> Validators:
     """The validators of a regular file with ``stat`` result ``info``.
 
@@ -68,18 +72,30 @@ def validators_for(info: os.stat_result, offset: int = 0, now: float | None = No
     part-read).  A modification time in the future is replaced by ``now`` (RFC 9110
     §8.8.2.1), so ``Last-Modified`` never lies ahead of ``Date``.
     """
+    current = int(time.time() if now is None else now)
+    if not offset:
+        key = (info.st_mtime_ns, info.st_size)
+        found = _VALIDATORS.get(key)
+        if found is not None and found.modified is not None and found.modified <= current:
+            # (a file modified "in the future" is answered afresh until that time passes)
+            return found
     tag = f"{info.st_mtime_ns:x}-{info.st_size:x}"
     if offset:
         tag += f"-{offset:x}"
     modified: int | None = int(info.st_mtime)
-    current = int(time.time() if now is None else now)
-    if modified is not None and modified > current:
+    clamped = modified is not None and modified > current
+    if clamped:
         modified = current
     try:
         text: str | None = _http_date(modified)
     except (ValueError, OverflowError, OSError):
         modified = text = None
-    return Validators(etag=f'"{tag}"', modified=modified, last_modified=text)
+    made = Validators(etag=f'"{tag}"', modified=modified, last_modified=text)
+    if not offset and not clamped and modified is not None:
+        if len(_VALIDATORS) >= 1024:
+            _VALIDATORS.clear()
+        _VALIDATORS[key] = made
+    return made
 
 
 def _tags(field: str) -> list[tuple[bool, str]] | None:

@@ -82,7 +82,9 @@ def is_within(path: str, directory: str) -> bool:
     return path.startswith(directory)
 
 
-def resolve_under(directory: str, segments: list[str], follow_symlinks: bool = False) -> str:
+def resolve_under(
+    directory: str, segments: list[str], follow_symlinks: bool = False, check_last: bool = True
+) -> str:
     """The file system path to open for ``segments`` below the absolute ``directory``.
 
     Without ``follow_symlinks`` a symbolic link below ``directory`` must resolve to a place
@@ -90,12 +92,16 @@ def resolve_under(directory: str, segments: list[str], follow_symlinks: bool = F
     :class:`UnsafePath`.  The common case, no link at all, costs one ``lstat`` per segment;
     when there is a link, the fully resolved path is returned, so opening it follows none.
     With ``follow_symlinks`` the joined path is returned as is.
+
+    ``check_last=False`` leaves the last segment unchecked, for a caller that opens the path
+    with ``O_NOFOLLOW`` (which refuses a link there) and calls again with ``check_last=True``
+    when it does.
     """
-    candidate = os.path.join(directory, *segments)
+    candidate = _join(directory, segments)
     if follow_symlinks:
         return candidate
     path = directory
-    for segment in segments:
+    for segment in segments if check_last else segments[:-1]:
         path = os.path.join(path, segment)
         try:
             mode = os.lstat(path).st_mode
@@ -110,3 +116,16 @@ def resolve_under(directory: str, segments: list[str], follow_symlinks: bool = F
     if not is_within(real, real_directory):
         raise UnsafePath("symbolic link out of the directory")
     return real
+
+
+def _join(directory: str, segments: list[str]) -> str:
+    """``os.path.join(directory, *segments)``, joined at once in the usual POSIX case."""
+    if _WINDOWS or not segments:
+        return os.path.join(directory, *segments)
+    joined = "/".join(segments)
+    if joined.startswith("/") or "//" in joined:
+        # An absolute or empty segment: os.path.join's own rules apply.
+        return os.path.join(directory, *segments)
+    if directory.endswith("/"):
+        return directory + joined
+    return directory + "/" + joined

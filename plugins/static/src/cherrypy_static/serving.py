@@ -10,10 +10,11 @@ and :mod:`.ranges`).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cherrypy.plugin import HTTPError, NotFound, serving
@@ -46,6 +47,8 @@ _OPEN_FLAGS = (
     | getattr(os, "O_NONBLOCK", 0)
 )
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# What an ``O_NOFOLLOW`` open of a symbolic link fails with (Linux, macOS: ELOOP; FreeBSD: EMLINK).
+_LINK_ERRNOS = (errno.ELOOP, errno.EMLINK)
 
 
 def _log(debug: bool, message: str, context: str) -> None:
@@ -55,23 +58,39 @@ def _log(debug: bool, message: str, context: str) -> None:
         cherrypy.log(message, context)
 
 
-def _open_regular(path: str, nofollow: bool) -> tuple[Any, os.stat_result]:
-    """Open ``path`` for reading if it is a regular file: (file, stat) or NotFound / 403."""
+def _open_regular(
+    path: str, nofollow: bool, relink: Callable[[], str] | None = None
+) -> tuple[int, os.stat_result]:
+    """Open ``path`` for reading if it is a regular file: (descriptor, stat) or NotFound / 403.
+
+    ``relink`` is for a last path component that was not checked for a symbolic link:
+    when the no-follow open finds one there, ``relink()`` gives the path to open instead
+    (its target, once checked), or raises :class:`~.paths.UnsafePath` (answered with 403).
+    """
     try:
         fd = os.open(path, _OPEN_FLAGS | (_NOFOLLOW if nofollow else 0))
     except PermissionError:
         if os.path.isdir(path):  # Windows refuses to open directories
             raise NotFound() from None
         raise HTTPError(403) from None
-    except (OSError, ValueError, TypeError):
-        # Missing, a NUL byte in the name, a link where none may be (ELOOP), ...
+    except OSError as exc:
+        if relink is None or exc.errno not in _LINK_ERRNOS:
+            # Missing, a link where none may be (ELOOP), ...
+            raise NotFound() from None
+        try:
+            target = relink()
+        except UnsafePath:
+            raise HTTPError(403) from None
+        return _open_regular(target, nofollow)
+    except (ValueError, TypeError):
+        # A NUL byte in the name, ...
         raise NotFound() from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             # Directories, devices, FIFOs and sockets are never served.
             raise NotFound()
-        return os.fdopen(fd, "rb"), info
+        return fd, info
     except BaseException:
         os.close(fd)
         raise
@@ -110,13 +129,16 @@ def _serve_path(
     nofollow: bool = False,
     content_types: Mapping[str, str] | None = None,
     type_name: str | None = None,
+    relink: Callable[[], str] | None = None,
 ) -> Any:
     if not os.path.isabs(path):
         # Relative to what?  The current directory depends on how the process was started.
         raise ValueError(f"'{path}' is not an absolute path.")
-    file, info = _open_regular(path, nofollow)
+    fd, info = _open_regular(path, nofollow, relink)
+    file = None
     try:
-        headers = serving.response.headers
+        response = serving.response
+        headers = response.headers
         if content_type is None:
             content_type = guess_type(type_name or path, content_types)
         headers["Content-Type"] = content_type
@@ -125,11 +147,64 @@ def _serve_path(
             if name is None:
                 name = os.path.basename(path)
             headers["Content-Disposition"] = content_disposition(disposition, name)
-        validators = validators_for(info, now=serving.response.time)
-        return _send(file, 0, info.st_size, validators, content_type, debug, reopen=path)
+        size = info.st_size
+        validators = validators_for(info, now=response.time)
+        if size <= SMALL_FILE_SIZE:
+            body = _send_small(fd, size, validators, path)
+            if body is not None:
+                os.close(fd)
+                return body
+        file = os.fdopen(fd, "rb")
+        return _send(file, 0, size, validators, content_type, debug, reopen=path)
     except BaseException:
-        file.close()
+        if file is None:
+            os.close(fd)
+        else:
+            file.close()
         raise
+
+
+SMALL_FILE_SIZE = 64 * 1024
+"""Files up to this size are read whole and sent with the response head, in one piece.
+
+A ``GET`` of a whole small file costs less that way than streaming it: no file object,
+no ``wsgi.file_wrapper`` and, on our server, one ``send`` for head and body.  Larger files,
+``HEAD`` and ``Range`` requests are streamed (``os.sendfile`` where the server can).
+"""
+
+
+_read = os.read
+
+
+def _send_small(fd: int, size: int, validators: Validators, path: str) -> list[bytes] | None:
+    """The body of a ``GET`` of the whole small file open on ``fd``; None when the request wants something else (``HEAD``, a ``Range``), for :func:`_send`.
+
+    Preconditions (304, 412) are evaluated first.  The body is what the file holds now, up
+    to ``size`` bytes, and ``Content-Length`` says how much that is.
+    """
+    request = serving.request
+    if request.method != "GET":
+        return None
+    request_headers = request.headers
+    ranged = request.protocol >= (1, 1)
+    if ranged and request_headers.get("Range"):
+        return None
+    response = serving.response
+    headers = response.headers
+    validators.apply(headers)
+    evaluate_preconditions("GET", request_headers, response, validators)
+    if ranged:
+        headers["Accept-Ranges"] = "bytes"
+    data = _read(fd, size) if size else b""
+    while len(data) < size:
+        more = _read(fd, size - len(data))
+        if not more:
+            break  # the file shrank: send what there is
+        data += more
+    headers["Content-Length"] = len(data)
+    response.body = body = [data]
+    _announce_send(path, len(data))
+    return body
 
 
 def serve_fileobj(
@@ -301,7 +376,24 @@ def _slice_body(source: Any, start: int, length: int, wrapper: Any) -> Any:
 # -- the tools' callables ----------------------------------------------------------------------
 
 
+_ABSOLUTE_DIRS: dict[tuple[str, str | None], str] = {}
+
+
 def _absolute_dir(directory: str, root: str | None) -> str:
+    """``directory`` made absolute (``~`` expanded, joined to ``root`` when relative)."""
+    key = (directory, root)
+    found = _ABSOLUTE_DIRS.get(key)
+    if found is None:
+        found = _make_absolute_dir(directory, root)
+        if directory.__class__ is not str or directory.startswith("~"):
+            return found  # (``~`` follows $HOME, which may change)
+        if len(_ABSOLUTE_DIRS) >= 256:
+            _ABSOLUTE_DIRS.clear()
+        _ABSOLUTE_DIRS[key] = found
+    return found
+
+
+def _make_absolute_dir(directory: str, root: str | None) -> str:
     directory = os.path.expanduser(directory)
     if os.path.isabs(directory):
         return directory
@@ -324,15 +416,25 @@ def _attempt(
 ) -> bool | None:
     """Serve ``segments`` below ``directory``: True if served, False if there is no such
     file, None if the path was refused or the file is not readable."""
+    # Opened with O_NOFOLLOW, the last segment needs no lstat: a link there makes the open
+    # fail, and the path is then resolved and checked in full (``relink``).
+    unchecked_last = not follow_symlinks and bool(_NOFOLLOW) and bool(segments)
     try:
-        real = resolve_under(directory, segments, follow_symlinks)
+        real = resolve_under(directory, segments, follow_symlinks, not unchecked_last)
     except UnsafePath as exc:
         _log(debug, f"Refused {segments!r}: {exc}", "TOOLS.STATICDIR")
         return None
     _log(debug, f"Attempting {real!r} (content_types {content_types!r})", "TOOLS.STATICDIR")
-    type_name = os.path.join(directory, *segments)
+    # The media type follows the name asked for (the last segment), not a link's target.
+    type_name = segments[-1] if segments else directory
+    relink = None
+    if unchecked_last:
+
+        def relink() -> str:
+            return resolve_under(directory, segments, False, True)
+
     return _serve_or_refuse(
-        real, debug, "TOOLS.STATICDIR", not follow_symlinks, content_types, type_name
+        real, debug, "TOOLS.STATICDIR", not follow_symlinks, content_types, type_name, relink
     )
 
 
@@ -343,11 +445,17 @@ def _serve_or_refuse(
     nofollow: bool = False,
     content_types: Mapping[str, str] | None = None,
     type_name: str | None = None,
+    relink: Callable[[], str] | None = None,
 ) -> bool | None:
     """Serve ``path`` for a tool: True if served, False if missing, None if unreadable."""
     try:
         _serve_path(
-            path, debug=debug, nofollow=nofollow, content_types=content_types, type_name=type_name
+            path,
+            debug=debug,
+            nofollow=nofollow,
+            content_types=content_types,
+            type_name=type_name,
+            relink=relink,
         )
     except NotFound:
         # No such file: the request goes on to the page handler, which may exist.
