@@ -448,3 +448,81 @@ def test_the_handler_a_lane_request_reports(wsgi, lanes):
     request.path_info = "/nowhere"
     made = CompiledRoute.lane_handler(route, request)
     assert type(made.oldhandler).__name__ == "NotFound"
+
+
+class BytesPages:
+    @cherrypy.expose
+    def octets(self):
+        cherrypy.response.headers["Content-Type"] = "application/octet-stream"
+        return b"\x00\x01\x02"
+
+    @cherrypy.expose
+    def text(self):
+        cherrypy.response.headers["Content-Type"] = "text/plain"
+        return "caf\u00e9".encode()
+
+    @cherrypy.expose
+    def html(self):
+        return b"<p>default type</p>"
+
+    @cherrypy.expose
+    def own_length(self):
+        cherrypy.response.headers["Content-Type"] = "application/octet-stream"
+        cherrypy.response.headers["Content-Length"] = "3"
+        return b"abc"
+
+    @cherrypy.expose
+    def nothing(self):
+        cherrypy.response.headers["Content-Type"] = "application/octet-stream"
+        return b""
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "resumed", "content_type"),
+    [
+        ("/octets", {}, 0, "application/octet-stream"),
+        ("/text", {}, 0, "text/plain;charset=utf-8"),
+        ("/html", {}, 0, "text/html;charset=utf-8"),
+        ("/octets", {"method": "HEAD"}, 0, "application/octet-stream"),
+        ("/octets", {"method": "POST", "body": b"x" * 100}, 0, "application/octet-stream"),
+        # handed back: a length of the handler's own, an empty body, an Accept-Charset
+        ("/own_length", {}, 1, "application/octet-stream"),
+        ("/nothing", {}, 1, "application/octet-stream"),
+        ("/text", {"headers": {"Accept-Charset": "iso-8859-1"}}, 1, None),
+    ],
+)
+def test_a_bytes_result_is_sent_by_the_lane_as_tools_encode_would(
+    wsgi, lanes, path, kwargs, resumed, content_type
+):
+    cherrypy.tree.mount(BytesPages())
+    first = wsgi.request(path, validate=False, **kwargs)  # the general path (compiles)
+    second = wsgi.request(path, validate=False, **kwargs)  # the lane
+    assert lanes == {"lane": 1, "resumed": resumed}
+    _same(first, second)
+    if content_type is not None:
+        assert second.headers["content-type"] == content_type
+    if kwargs.get("method") != "HEAD":
+        assert int(second.headers["content-length"]) == len(second.body)
+
+
+def test_handled_errors_leave_no_reference_cycles(wsgi):
+    # A handled exception's traceback keeps the frames it passed through; if one of them
+    # still referred to the exception, the request, response and frames would wait for the
+    # cycle collector instead of being freed when the request ends.
+    import gc
+
+    cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
+    paths = ["/nowhere", "/forbidden", "/moved", "/broken", "/one_arg", "/", "/bytes_out"]
+    for path in paths:  # compiled, and the caches filled
+        wsgi.get(path)
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            for path in paths:
+                wsgi.get(path)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()

@@ -708,7 +708,7 @@ class Request:
                         setattr(self, name, value)
                 self._serve_resource(response, route)
             except BaseException as exc:
-                self._respond_with(_raise, exc)
+                self._respond_with(_raise, [exc])
             else:
                 self._end_resource()
         except self.throws:
@@ -729,19 +729,20 @@ class Request:
     def _resume_route(self, response: Any, route: Any, handler_done: bool, value: Any) -> None:
         """The rest of :meth:`_run_route` for a request the lane began
         (:meth:`~cherrypy.kernel.wsgi.CPWSGIApp.serve_lane`) and hands back: ``value`` is
-        what the page handler returned (``handler_done``), else the exception raised at
-        ``self.stage``.  From here on the request goes as on the general path: the result
-        is encoded by ``tools.encode``, hooks attached meanwhile run, errors are handled."""
+        what the page handler returned (``handler_done``), else a one-item list holding the
+        exception raised at ``self.stage`` (taken out to be raised: see :func:`_raise`).  From
+        here on the request goes as on the general path: the result is encoded by
+        ``tools.encode``, hooks attached meanwhile run, errors are handled."""
         try:
             if not handler_done and self.stage == "run":
-                raise value  # what _run_route's own first steps raise: the bare 500
+                raise value.pop()  # what _run_route's own first steps raise: the bare 500
             try:
                 if not handler_done:
-                    raise value
+                    raise value.pop()
                 response.body = route.lane_encode(self, value)
                 self._finish_resource(response)
             except BaseException as exc:
-                self._respond_with(_raise, exc)
+                self._respond_with(_raise, [exc])
             else:
                 self._end_resource()
         except self.throws:
@@ -1042,9 +1043,15 @@ def _decoded(name: str, value: str) -> str:
     return decode_host(value) if name == "Host" else decode_TEXT_maybe(value)
 
 
-def _raise(exc: BaseException) -> None:
-    """Raise ``exc`` again (:meth:`Request._run_route` hands its errors to ``_respond_with``)."""
-    raise exc
+def _raise(holder: list[BaseException]) -> None:
+    """Raise again the exception ``holder`` holds (:meth:`Request._run_route` hands its errors
+    to ``_respond_with``).
+
+    It is taken out of the list as it is raised: the frames the traceback keeps then hold no
+    reference to the exception, which holds the traceback, so a handled error (a 404, say)
+    leaves no reference cycle for the garbage collector (the request, response and frames
+    are freed as soon as the request ends)."""
+    raise holder.pop()
 
 
 def _nothing(_argument: Any) -> None:

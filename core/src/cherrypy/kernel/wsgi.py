@@ -834,8 +834,9 @@ class CPWSGIApp:
             content_type = dict.get(headers, "Content-Type")
             encoded: bytes | None = None
             native: list[Any] | None = None  # the server's headers, when made here
+            result_class = result.__class__
             if (
-                result.__class__ is str
+                (result_class is str or result_class is bytes)
                 and result
                 and request._lane_hooks is None  # (read: a hook point may have a hook now)
                 and encoder.encoding is None
@@ -849,21 +850,33 @@ class CPWSGIApp:
                 if known is None:
                     known = _plain_type(content_type, charset)
                 is_text, with_charset = known
-                source = request._header_source
-                if not (encoder.text_only and not is_text) and not (
-                    source.get("HTTP_ACCEPT_CHARSET")
-                    if source is not None
-                    else dict.get(request.headers, "Accept-Charset")
-                ):
-                    if with_charset is None:
-                        with_charset = _with_charset(content_type, charset)
-                    try:
-                        encoded = result.encode(charset, encoder.errors)
-                    except (LookupError, UnicodeError):
-                        pass
+                if encoder.text_only and not is_text:
+                    # tools.encode leaves a body of a non-text type alone (a str one is
+                    # handed back: it cannot be sent as it is); a length the handler set
+                    # is kept by the general path.
+                    if result_class is bytes and not dict.__contains__(headers, "Content-Length"):
+                        encoded = result
+                        with_charset = None
+                else:
+                    source = request._header_source
+                    if not (
+                        source.get("HTTP_ACCEPT_CHARSET")
+                        if source is not None
+                        else dict.get(request.headers, "Accept-Charset")
+                    ):
+                        if with_charset is None:
+                            with_charset = _with_charset(content_type, charset)
+                        if result_class is bytes:
+                            encoded = result  # (tools.encode adds the charset, encodes nothing)
+                        else:
+                            try:
+                                encoded = result.encode(charset, encoder.errors)
+                            except (LookupError, UnicodeError):
+                                pass
             if encoded is not None:
                 dict.pop(headers, "Content-Length", None)
-                dict.__setitem__(headers, "Content-Type", with_charset)
+                if with_charset is not None:
+                    dict.__setitem__(headers, "Content-Type", with_charset)
                 response._body = [encoded]
                 # Response.finalize
                 request.stage = "before_finalize"
@@ -891,7 +904,7 @@ class CPWSGIApp:
                         native = _native_for_lane(response, headers, length)
                 request.stage = "on_end_resource"
         except BaseException as exc:
-            return self.serve_route(route, environ, start_response, (False, exc))
+            return self.serve_route(route, environ, start_response, (False, [exc]))
         if encoded is None:
             return self.serve_route(route, environ, start_response, (True, result))
         # Request._run_done
