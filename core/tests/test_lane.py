@@ -426,13 +426,47 @@ def test_a_class_wide_error_page_dict_is_copied_into_each_request(wsgi, lanes, m
 
 
 def test_a_path_without_a_handler_is_a_404_on_the_lane_too(wsgi, lanes, error_log):
+    # Without a traceback to show and with the default page, the lane writes the 404 itself.
     cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
     first, second = wsgi.get("/nowhere/deeper"), wsgi.get("/nowhere/deeper")
-    assert lanes == {"lane": 1, "resumed": 1}
+    assert lanes == {"lane": 1, "resumed": 0}
     assert first.status.startswith("404")
     _same(first, second)
     assert b"The path '/nowhere/deeper' was not found." in second.body
+    head = wsgi.request("/nowhere/deeper", method="HEAD")
+    assert head.status.startswith("404") and head.body == b""
     assert not error_log.messages  # a 404 is no error to log
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"request.show_tracebacks": True},  # the page shows where the 404 was raised
+        {"request.show_tracebacks": False, "error_page.404": "/no/such/template.html"},
+        {"request.show_tracebacks": False, "error_page.default": lambda **kw: "own page"},
+    ],
+)
+def test_a_404_with_a_traceback_or_an_own_page_is_handed_back(wsgi, lanes, config):
+    cherrypy.tree.mount(Pages(), config={"/": config})
+    first, second = wsgi.get("/nowhere"), wsgi.get("/nowhere")
+    # (an error_page.* setting keeps the path off the lane altogether)
+    assert lanes["resumed"] == lanes["lane"] <= 1
+    assert first.status.startswith("404") and second.status.startswith("404")
+    if config["request.show_tracebacks"]:
+        assert b"Traceback" in second.body
+    else:
+        _same(first, second)
+
+
+def test_a_404_page_from_a_class_wide_error_page_is_handed_back(wsgi, lanes, monkeypatch):
+    from cherrypy.kernel.request import Request
+
+    monkeypatch.setitem(Request.__dict__["error_page"].shared, 404, lambda **kw: "class page")
+    cherrypy.tree.mount(Pages(), config={"/": {"request.show_tracebacks": False}})
+    first, second = wsgi.get("/nowhere"), wsgi.get("/nowhere")
+    assert lanes == {"lane": 1, "resumed": 1}
+    assert first.body == second.body
+    assert first.body.rstrip() == b"class page"  # (padded for old browsers, as CherryPy does)
 
 
 def test_the_handler_a_lane_request_reports(wsgi, lanes):

@@ -822,12 +822,30 @@ class CPWSGIApp:
                     request.process_request_body = False
             request.stage = "handler"
             func = route.func
-            if func is None:
+            answered = False  # (the 404 of a path without a handler, written here)
+            if func is not None:
+                try:
+                    result = func(*args, **request.params)
+                except TypeError as exc:
+                    raise handler_type_error(func, args, request.params, exc) from None
+            elif (
+                request.show_tracebacks
+                or request._lane_hooks is not None
+                or request.__dict__.get("error_page")
+                or _REQUEST_ATTRS["error_page"] is not _ERROR_PAGES
+                or _ERROR_PAGES.shared
+            ):
                 raise NotFound()  # the path's handler: what the general path makes of it
-            try:
-                result = func(*args, **request.params)
-            except TypeError as exc:
-                raise handler_type_error(func, args, request.params, exc) from None
+            else:
+                # What the general path does with that NotFound (Request._respond_with) when
+                # the default page without a traceback answers it and no hook is attached:
+                # the error written into the response, then finalize.
+                NotFound(route.full_path).set_response()
+                request.stage = "before_finalize (HTTPError)"
+                request._finalize(response)
+                request.stage = "on_end_resource"
+                answered = True
+                result = None
             # tools.encode's one-step case (ResponseEncoder._encode_plain_html)
             encoder = route.plain_before_handler[1].callback  # ResponseEncoder
             headers = response.headers
@@ -905,7 +923,7 @@ class CPWSGIApp:
                 request.stage = "on_end_resource"
         except BaseException as exc:
             return self.serve_route(route, environ, start_response, (False, [exc]))
-        if encoded is None:
+        if encoded is None and not answered:
             return self.serve_route(route, environ, start_response, (True, result))
         # Request._run_done
         if method == "HEAD":
