@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pytest
+
 import cherrypy
 from cherrypy.kernel import logs as cplogging
 from cherrypy.kernel.httputil import HeaderMap
@@ -462,3 +464,26 @@ def test_response_starts_with_the_default_headers_and_date():
     assert first.headers["Date"].endswith(" GMT")
     first.headers["X-Mine"] = "1"
     assert "X-Mine" not in second.headers
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"HTTP_HOST": "a", "HTTP_X_ONE": " spaced ", "CONTENT_TYPE": "text/plain"},
+        {"HTTP_HOST": "a", "CONTENT_LENGTH": "", "CONTENT_TYPE": "x/y"},  # empty: no header
+        {"HTTP_HOST": "a", "CONTENT_LENGTH": "3", "HTTP_CONTENT_TYPE": "b", "CONTENT_TYPE": "c"},
+        {"HTTP_HOST": "a", "HTTP_X_WORD": "=?utf-8?q?caf=C3=A9?="},  # an encoded word
+        {"HTTP_HOST": "a", "HTTP_X_A": "x=", "HTTP_X_B": "?y"},  # "=?" only across values
+        {"HTTP_HOST": "only"},
+        {"SERVER_NAME": "no headers at all"},
+    ],
+)
+def test_headers_from_environ_in_c_calls_match_the_loop(environ):
+    from cherrypy.kernel.request import _headers_from_environ, _plan_of
+
+    plan = _plan_of(environ)
+    fast = _headers_from_environ(environ, plan)
+    slow = _headers_from_environ(environ, tuple(plan))  # a plain tuple takes the loop
+    assert fast == slow
+    assert list(dict.items(fast[1])) == list(dict.items(slow[1]))
+    assert type(fast[1]) is HeaderMap

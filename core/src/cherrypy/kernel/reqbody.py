@@ -80,10 +80,27 @@ def _parse_element(line: str) -> HeaderElement:
     return HeaderElement(*parse_header(line))
 
 
-def _parse_length(headers: Any) -> int | None:
+def _has_header(headers: Any, name: str) -> bool:
+    """``name in headers`` (``name`` title-cased), without a Python call for a HeaderMap."""
+    if headers.__class__ is HeaderMap:
+        return dict.__contains__(headers, name)
+    return name in headers
+
+
+def _header_getter(headers: Any) -> Callable[..., Any]:
+    """``headers.get``; for a :class:`HeaderMap` of its own class (title-cased keys), the
+    dict's own ``get`` bound to it, which the title-cased names used here find alike."""
+    if headers.__class__ is HeaderMap:
+        return functools.partial(dict.get, headers)
+    return headers.get  # type: ignore[no-any-return]
+
+
+def _parse_length(headers: Any, get: Callable[..., Any] | None = None) -> int | None:
     """Return the declared Content-Length, or None when absent, invalid or chunked."""
-    raw = headers.get("Content-Length")
-    if raw is None or "chunked" in headers.get("Transfer-Encoding", ""):
+    if get is None:
+        get = headers.get
+    raw = get("Content-Length")
+    if raw is None or "chunked" in get("Transfer-Encoding", ""):
         return None
     raw = str(raw).strip()
     if raw.isascii() and raw.isdigit():
@@ -470,18 +487,19 @@ class Entity:
         self.params = {} if params is None else params
         self.parts = [] if parts is None else parts
 
-        self.content_type = _parse_element(headers.get("Content-Type") or self.default_content_type)
+        get = _header_getter(headers)
+        self.content_type = _parse_element(get("Content-Type") or self.default_content_type)
         charset = self.content_type.params.get("charset")
         if charset:
             self.attempt_charsets = [charset] + [c for c in self.attempt_charsets if c != charset]
         else:
             self.attempt_charsets = self.attempt_charsets[:]
 
-        self.length = _parse_length(headers)
+        self.length = _parse_length(headers, get)
 
         self.name = None
         self.filename = None
-        disposition = headers.get("Content-Disposition")
+        disposition = get("Content-Disposition")
         if disposition:
             self._parse_disposition(disposition)
 
@@ -1093,7 +1111,7 @@ class RequestBody(Entity):
             self.length,
             self.maxbytes,
             bufsize=self.bufsize,
-            has_trailers="Trailer" in self.headers,
+            has_trailers=_has_header(self.headers, "Trailer"),
         )
         return reader
 
@@ -1104,7 +1122,9 @@ class RequestBody(Entity):
         when the declared length already exceeds :attr:`maxbytes`.
         """
         headers = self.headers
-        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+        if not _has_header(headers, "Content-Length") and not _has_header(
+            headers, "Transfer-Encoding"
+        ):
             raise HTTPError(411)
         if self.maxbytes and self.length is not None and self.length > self.maxbytes:
             raise HTTPError(413)

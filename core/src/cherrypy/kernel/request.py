@@ -4,6 +4,7 @@ the eight hook points, the handler and error handling."""
 from __future__ import annotations
 
 import ipaddress
+import operator
 import os
 import re
 import sys
@@ -115,19 +116,41 @@ _SPECIAL_HEADERS = {
 }
 
 
-# The environ keys of a request, in order -> its (key, header name, title-cased name)
-# triples: servers send the same keys request after request, so the names are worked out once.
-_header_plans: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
+class _HeaderPlan(tuple):  # type: ignore[type-arg]
+    """The (environ key, header name, title-cased name) triples of an environ's headers, in
+    order, with what :func:`_headers_from_environ` needs to read them in a few C calls:
+    ``values`` (an ``itemgetter`` of the keys, None for fewer than two), ``names``,
+    ``titles`` and ``length_at`` (the index of ``CONTENT_LENGTH``, -1 if absent)."""
+
+    values: Any
+    names: tuple[str, ...]
+    titles: tuple[str, ...]
+    length_at: int
 
 
-def _plan_of(environ: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+def _make_plan(keys: tuple[str, ...]) -> _HeaderPlan:
+    plan = _HeaderPlan(
+        (key, name, name.title()) for key in keys if (name := _header_name(key)) is not None
+    )
+    plan.names = tuple(name for _key, name, _title in plan)
+    plan.titles = tuple(title for _key, _name, title in plan)
+    header_keys = [key for key, _name, _title in plan]
+    plan.values = operator.itemgetter(*header_keys) if len(header_keys) > 1 else None
+    plan.length_at = header_keys.index("CONTENT_LENGTH") if "CONTENT_LENGTH" in header_keys else -1
+    return plan
+
+
+# The environ keys of a request, in order -> its header plan: servers send the same keys
+# request after request, so the names are worked out once.
+_header_plans: dict[tuple[str, ...], _HeaderPlan] = {}
+
+
+def _plan_of(environ: dict[str, Any]) -> _HeaderPlan:
     """The (environ key, header name, title-cased name) triples of ``environ``'s headers."""
     keys = tuple(environ)
     plan = _header_plans.get(keys)
     if plan is None:
-        plan = tuple(
-            (key, name, name.title()) for key in keys if (name := _header_name(key)) is not None
-        )
+        plan = _make_plan(keys)
         if len(_header_plans) >= 64:
             _header_plans.clear()
         _header_plans[keys] = plan
@@ -308,8 +331,19 @@ def _headers_from_environ(
     """``request.header_list`` and ``request.headers`` from ``environ``'s headers, whose
     (environ key, header name, title-cased name) triples ``plan`` holds in order.  An empty
     ``CONTENT_LENGTH`` means no length given (PEP 3333): no header for it."""
-    header_list: list[tuple[str, str]] = []
     headers = dict.__new__(HeaderMap)
+    values = plan.values if plan.__class__ is _HeaderPlan else None
+    if values is not None:
+        found = values(environ)
+        length_at = plan.length_at
+        if length_at < 0 or found[length_at]:
+            # The usual case, in C calls: every value is kept, and none holds an encoded
+            # word (else the loop below decodes them one by one).
+            stripped = list(map(str.strip, found))
+            if "=?" not in "\n".join(stripped):
+                dict.update(headers, zip(plan.titles, stripped, strict=True))
+                return list(zip(plan.names, found, strict=True)), headers
+    header_list: list[tuple[str, str]] = []
     append = header_list.append
     store = dict.__setitem__
     for key, name, title in plan:
