@@ -122,6 +122,51 @@ def test_run_hooks_passes_kwargs_and_honours_a_hook_subclass():
     assert seen == [{"a": 1}, "bare", "subclass", 2]
 
 
+def test_run_point_calls_a_lone_hook_as_run_would(error_log):
+    from cherrypy.kernel.requesthooks import run_point
+
+    seen: list[object] = []
+
+    class LoudHook(Hook):
+        __slots__ = ()
+
+        def __call__(self) -> object:
+            seen.append("subclass")
+            return super().__call__()
+
+    hooks = HookMap()
+    hooks["before_handler"] = [Hook(lambda **kw: seen.append(kw), a=1)]
+    run_point(hooks, "before_handler")
+    hooks["before_handler"] = [LoudHook(lambda: seen.append("bare"))]
+    run_point(hooks, "before_handler")
+    run_point(hooks, "on_end_request")  # no hook there: nothing
+    assert seen == [{"a": 1}, "subclass", "bare"]
+
+    def broken() -> None:
+        raise ValueError("boom")
+
+    def forbidden() -> None:
+        raise cherrypy.HTTPError(403)
+
+    hooks["before_handler"] = [Hook(broken)]
+    with pytest.raises(ValueError, match="boom"):
+        run_point(hooks, "before_handler")
+    assert len(error_log.messages) == 1  # a failing hook is logged, as HookMap.run logs it
+    hooks["before_handler"] = [Hook(forbidden)]
+    with pytest.raises(cherrypy.HTTPError):
+        run_point(hooks, "before_handler")
+    assert len(error_log.messages) == 1  # an HTTP error is no failure to log
+
+    class OwnMap(HookMap):
+        def run(self, point: str) -> None:
+            seen.append(("own run", point))
+
+    own = OwnMap()
+    own["before_handler"] = [Hook(broken)]
+    run_point(own, "before_handler")  # a subclass keeps its own run
+    assert seen[-1] == ("own run", "before_handler")
+
+
 class _Pages:
     @cherrypy.expose
     def index(self):

@@ -35,7 +35,7 @@ from cherrypy.kernel.httputil import (
     parse_query_string,
 )
 from cherrypy.kernel.reprconf import NamespaceSet
-from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap
+from cherrypy.kernel.requesthooks import HOOKPOINTS, Hook, HookMap, run_point
 from cherrypy.kernel.response import Response, ResponseBody
 from cherrypy.kernel.runtime import site
 
@@ -618,7 +618,7 @@ class Request:
             self.stage = "on_end_request"
             hooks = self.hooks
             if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_request"):
-                hooks.run("on_end_request")
+                run_point(hooks, "on_end_request")
             self.stage = "close"
 
     def run(
@@ -833,7 +833,7 @@ class Request:
                 self.stage = "on_end_resource"
                 hooks = self.hooks
                 if hooks.__class__ is not HookMap or dict.get(hooks, "on_end_resource"):
-                    hooks.run("on_end_resource")
+                    run_point(hooks, "on_end_resource")
         except self.throws:
             raise
         except Exception:
@@ -899,7 +899,7 @@ class Request:
         self.stage = "on_start_resource"
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "on_start_resource"):
-            hooks.run("on_start_resource")
+            run_point(hooks, "on_start_resource")
         self.stage = "process_query_string"
         if route is None or self.query_string:  # (a route's request is of this very class)
             self.process_query_string()
@@ -908,7 +908,7 @@ class Request:
         self.stage = "before_request_body"
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_request_body"):
-            hooks.run("before_request_body")
+            run_point(hooks, "before_request_body")
         if self.process_request_body:
             self.body.process()
         self.stage = "before_handler"
@@ -929,7 +929,7 @@ class Request:
                     # route was compiled); tools.encode wraps the handler.
                     plain[1].callback()
                 else:
-                    hooks.run("before_handler")
+                    run_point(hooks, "before_handler")
         if self.handler:
             self.stage = "handler"
             response.body = self.handler()
@@ -940,7 +940,7 @@ class Request:
         self.stage = "before_finalize"
         hooks = self.hooks
         if hooks.__class__ is not HookMap or dict.get(hooks, "before_finalize"):
-            hooks.run("before_finalize")
+            run_point(hooks, "before_finalize")
         self._finalize(response)
 
     def _namespace_pairs(self) -> list[tuple[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 from cherrypy.kernel.hookspecs import REQUEST_PHASES
 from cherrypy.kernel.runtime import site
 
-__all__ = ["HOOKPOINTS", "Hook", "HookMap"]
+__all__ = ["HOOKPOINTS", "Hook", "HookMap", "run_point"]
 
 HOOKPOINTS = REQUEST_PHASES
 """The eight request phases (CherryPy's ``hookpoints``): the hookspecs' one phase tuple."""
@@ -187,6 +187,34 @@ class HookMap(dict):
 
     def __repr__(self) -> str:
         return f"{type(self).__module__}.{type(self).__name__}(points={list(self)!r})"
+
+
+def run_point(hooks: HookMap, point: str) -> None:
+    """``hooks.run(point)``; for a :class:`HookMap` (of that very class) whose point holds
+    one hook, as the request path has it for most tools, the hook is called here with the
+    same error handling (logged unless an HTTP error or redirect, then re-raised), without
+    the two calls and the snapshot tuple :meth:`HookMap.run` makes."""
+    if hooks.__class__ is HookMap:
+        attached = dict.get(hooks, point)
+        if attached is not None and len(attached) == 1:
+            hook = attached[0]
+            try:
+                if hook.__class__ is Hook:
+                    kwargs = hook.kwargs
+                    if kwargs:
+                        hook.callback(**kwargs)
+                    else:
+                        hook.callback()
+                else:
+                    hook()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                if not isinstance(exc, _quiet_errors()):
+                    _log_hook_failure()
+                raise
+            return
+    hooks.run(point)
 
 
 def _log_hook_failure() -> None:
