@@ -654,7 +654,7 @@ def serve_request(conn: Connection, request: Request) -> bool:
     result: Any = None
     try:
         env = build_environ(conn, request)
-        result = server.app(env, response.start_response)
+        result = server.wsgi_app(env, response.start_response)
         response.send_result(result)
         if response.taken:
             conn.taken = (env, response.chunked)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import unquote_to_bytes
 
 import httptools
@@ -233,6 +233,29 @@ _CHUNK_LINE = 2  # after the digits: extensions up to the line's LF
 _CHUNK_DATA = 3  # within chunk data and the CRLF that follows it
 _CHUNK_TRAILER = 4  # at the start of a trailer line (or of the final empty line)
 _CHUNK_OVER = 5  # a chunk size announces more than max_body_size allows
+
+
+_HOST, _CONNECTION, _CONTENT_LENGTH, _TRANSFER_ENCODING, _EXPECT = range(5)
+_ROLES_LOWER = {
+    b"host": _HOST,
+    b"connection": _CONNECTION,
+    b"content-length": _CONTENT_LENGTH,
+    b"transfer-encoding": _TRANSFER_ENCODING,
+    b"expect": _EXPECT,
+}
+_ROLES: dict[bytes, int | None] = {}
+"""Field names as sent -> the role ``_check_headers`` gives them (None: none), filled as names
+are seen (bounded): clients send the same few spellings, so most names need no ``lower()``."""
+_ROLES_MAX = 512
+_NO_ROLE: Any = object()
+
+
+def _role_of(name: bytes) -> int | None:
+    role = _ROLES_LOWER.get(name.lower())
+    if len(_ROLES) >= _ROLES_MAX:
+        _ROLES.clear()
+    _ROLES[name] = role
+    return role
 
 
 def _tokens(value: bytes) -> set[bytes]:
@@ -844,17 +867,22 @@ class RequestParser:
         hosts = 0
         connection: set[bytes] = set()
         expect: bytes | None = None
+        roles = _ROLES
         for name, value in request.headers:
-            if len(name) < 4 or len(name) > 17:
+            role = roles.get(name, _NO_ROLE)
+            if role is None:
                 continue
-            lname = name.lower()
-            if lname == b"host":
+            if role is _NO_ROLE:
+                role = _role_of(name)
+                if role is None:
+                    continue
+            if role == _HOST:
                 hosts += 1
-            elif lname == b"connection":
+            elif role == _CONNECTION:
                 connection |= _tokens(value)
-            elif lname == b"content-length":
+            elif role == _CONTENT_LENGTH:
                 request.content_length = int(value)
-            elif lname == b"transfer-encoding":
+            elif role == _TRANSFER_ENCODING:
                 if value.lower() != b"chunked":
                     self._raise(
                         ProtocolError(
@@ -868,7 +896,7 @@ class RequestParser:
                 if version != "1.1":
                     self._raise(bad_request("Transfer-Encoding is not allowed in HTTP/1.0."))
                 request.chunked = True
-            elif lname == b"expect":
+            else:  # _EXPECT
                 expect = value.lower()
         if hosts > 1:
             self._raise(bad_request("Multiple Host headers."))
