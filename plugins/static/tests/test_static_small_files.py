@@ -179,3 +179,26 @@ def test_staticdir_with_a_relative_dir_and_root_is_remembered_correctly(
         assert client.get("/a/alpha.txt").body == b"abcdefghijklmnopqrstuvwxyz"
         assert client.get("/b/deep.txt").body == b"deep"
         assert client.get("/b/alpha.txt").status == 404
+
+
+@pytest.mark.parametrize("mapping", [dict, "HeaderMap"])
+def test_preconditions_read_any_mapping(mapping: Any) -> None:
+    from cherrypy.plugin import HeaderMap, HTTPError, HTTPRedirect
+
+    make = HeaderMap if mapping == "HeaderMap" else mapping
+
+    class Response:
+        status = None
+
+    made = conditional.Validators(etag='"t"', modified=1_600_000_000, last_modified="x")
+    conditional.evaluate_preconditions("GET", make(), Response(), made)  # nothing asked
+    conditional.evaluate_preconditions("GET", make({"X-Other": "1"}), Response(), made)
+    with pytest.raises(HTTPRedirect):
+        conditional.evaluate_preconditions("GET", make({"If-None-Match": '"t"'}), Response(), made)
+    with pytest.raises(HTTPError):
+        conditional.evaluate_preconditions("GET", make({"If-Match": '"u"'}), Response(), made)
+    if mapping == "HeaderMap":  # any case, as sent
+        with pytest.raises(HTTPRedirect):
+            conditional.evaluate_preconditions(
+                "GET", make({"if-none-match": '"t"'}), Response(), made
+            )

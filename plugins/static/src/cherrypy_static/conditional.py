@@ -23,7 +23,7 @@ from email.utils import formatdate
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cherrypy.plugin import HTTPError, HTTPRedirect, parse_http_date
+from cherrypy.plugin import HeaderMap, HTTPError, HTTPRedirect, parse_http_date
 
 __all__ = [
     "Validators",
@@ -139,6 +139,9 @@ def _status_is_success(response: Any) -> bool:
     return 200 <= code < 300
 
 
+_CONDITIONS = frozenset({"If-Match", "If-Unmodified-Since", "If-None-Match", "If-Modified-Since"})
+
+
 def evaluate_preconditions(
     method: str, headers: Mapping[str, str], response: Any, validators: Validators
 ) -> None:
@@ -148,6 +151,8 @@ def evaluate_preconditions(
     requires: an error page served from a file is never turned into a 304.  A 304 keeps the
     ``ETag`` header already set on ``response``.
     """
+    if headers.__class__ is HeaderMap and _CONDITIONS.isdisjoint(headers):
+        return  # (a HeaderMap's keys are title-cased: none of the four is there)
     if not _status_is_success(response):
         return
     get = headers.get

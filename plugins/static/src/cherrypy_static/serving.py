@@ -142,7 +142,8 @@ def _serve_path(
         if content_type is None:
             content_type = guess_type(type_name or path, content_types)
         headers["Content-Type"] = content_type
-        _log(debug, f"Content-Type: {content_type!r}", "TOOLS.STATIC")
+        if debug:
+            _log(debug, f"Content-Type: {content_type!r}", "TOOLS.STATIC")
         if disposition is not None:
             if name is None:
                 name = os.path.basename(path)
@@ -424,7 +425,8 @@ def _attempt(
     except UnsafePath as exc:
         _log(debug, f"Refused {segments!r}: {exc}", "TOOLS.STATICDIR")
         return None
-    _log(debug, f"Attempting {real!r} (content_types {content_types!r})", "TOOLS.STATICDIR")
+    if debug:
+        _log(debug, f"Attempting {real!r} (content_types {content_types!r})", "TOOLS.STATICDIR")
     # The media type follows the name asked for (the last segment), not a link's target.
     type_name = segments[-1] if segments else directory
     relink = None
