@@ -560,3 +560,152 @@ def test_handled_errors_leave_no_reference_cycles(wsgi):
     finally:
         if enabled:
             gc.enable()
+
+
+def _before_finalize_header():
+    cherrypy.response.headers["X-Finalized"] = "yes"
+
+
+def _late_end_request():
+    cherrypy.request.hooks.attach(
+        "on_end_request", lambda: _ENDED.append(cherrypy.request.path_info)
+    )
+
+
+def _refuse():
+    raise cherrypy.HTTPError(401, "hooked refusal")
+
+
+def _explode():
+    raise ValueError("hook failed")
+
+
+def _redirect_inside():
+    raise cherrypy.InternalRedirect("/plain")
+
+
+def _stream():
+    cherrypy.response.stream = True
+
+
+_ENDED: list[str] = []
+
+
+class HookedPages:
+    @cherrypy.expose
+    def plain(self):
+        return "plain page"
+
+    @cherrypy.expose
+    @cherrypy.tools.json_out()
+    def data(self):
+        return {"a": 1}
+
+    @cherrypy.expose
+    @cherrypy.tools.json_in()
+    @cherrypy.tools.json_out()
+    def echo(self):
+        return cherrypy.request.json
+
+    @cherrypy.expose
+    def finalized(self):
+        return "finalized"
+
+    finalized._cp_config = {"hooks.before_finalize": _before_finalize_header}
+
+    @cherrypy.expose
+    def late(self):
+        return "late"
+
+    late._cp_config = {"hooks.before_handler": _late_end_request}
+
+    @cherrypy.expose
+    def refused(self):
+        return "never"
+
+    refused._cp_config = {"hooks.before_handler": _refuse}
+
+    @cherrypy.expose
+    def exploded(self):
+        return "never"
+
+    exploded._cp_config = {"hooks.before_handler": _explode}
+
+    @cherrypy.expose
+    def inside(self):
+        return "never"
+
+    inside._cp_config = {"hooks.before_handler": _redirect_inside}
+
+    @cherrypy.expose
+    def streamed(self):
+        yield "a"
+        yield "b"
+
+    streamed._cp_config = {"hooks.before_handler": _stream}
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "status", "resumed"),
+    [
+        ("/data", {}, "200", 0),
+        ("/data", {"method": "HEAD"}, "200", 0),
+        (
+            "/echo",
+            {
+                "method": "POST",
+                "body": b'{"x": [1, 2]}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            "200",
+            0,
+        ),
+        (
+            "/echo",
+            {
+                "method": "POST",
+                "body": b"{not json",
+                "headers": {"Content-Type": "application/json"},
+            },
+            "400",
+            1,
+        ),
+        ("/finalized", {}, "200", 0),
+        ("/refused", {}, "401", 1),
+        ("/exploded", {}, "500", 1),
+        ("/inside", {}, "200", 1),
+        ("/streamed", {}, "200", 1),
+        ("/late", {}, "200", 1),
+    ],
+)
+def test_a_path_with_tools_is_served_by_the_lane_as_by_the_general_path(
+    wsgi, lanes, error_log, path, kwargs, status, resumed
+):
+    # (no tracebacks on the error pages: the two paths' frames differ)
+    cherrypy.tree.mount(HookedPages(), config={"/": {"request.show_tracebacks": False}})
+    del _ENDED[:]
+    first = wsgi.request(path, validate=False, **kwargs)  # the general path (compiles)
+    second = wsgi.request(path, validate=False, **kwargs)  # the lane
+    assert _route(path).hooked
+    assert lanes == {"lane": 1, "resumed": resumed}
+    assert first.status.startswith(status)
+    _same(first, second)
+    if path == "/finalized":
+        assert second.headers["x-finalized"] == "yes"
+    if path == "/late":
+        assert _ENDED == ["/late", "/late"]  # the hook attached at run time ran both times
+    if status == "500":
+        assert len(error_log.messages) >= 2  # logged on both paths alike
+    assert serving.request is None
+
+
+def test_a_hooked_path_with_a_session_hands_its_end_back(wsgi, lanes):
+    cherrypy.tree.mount(
+        HookedPages(), config={"/": {"tools.sessions.on": True, "tools.sessions.locking": "early"}}
+    )
+    first = wsgi.get("/plain")
+    cookie = first.headers["set-cookie"].split(";")[0]
+    second = wsgi.get("/plain", headers={"Cookie": cookie})
+    third = wsgi.get("/plain", headers={"Cookie": cookie})
+    assert second.body == third.body == b"plain page"
+    assert lanes == {"lane": 2, "resumed": 2}  # on_end_request: the session's lock released

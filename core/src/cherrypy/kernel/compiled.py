@@ -60,6 +60,7 @@ class CompiledRoute:
         "full_path",
         "func",
         "generations",
+        "hooked",
         "is_index",
         "lane",
         "method_reads",
@@ -109,6 +110,9 @@ class CompiledRoute:
             and self.plain_before_handler is not None
             and not any(hooks.get(point) for point in _LANE_FREE_POINTS)
         )
+        # Whether the lane serves the path with its hooks (a pipeline of hooks and request
+        # attributes whose tools attach more than the lane does without them).
+        self.hooked = self.request_attrs is not None and not self.lane
 
     def lane_handler(self, request: Any) -> Any:
         """The handler objects the general path makes for a request to this route, for a

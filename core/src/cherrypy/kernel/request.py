@@ -760,25 +760,33 @@ class Request:
         else:
             self.stage = "on_end_resource"
 
-    def _resume_route(self, response: Any, route: Any, handler_done: bool, value: Any) -> None:
+    def _resume_route(
+        self, response: Any, route: Any, handler_done: bool | None, value: Any
+    ) -> None:
         """The rest of :meth:`_run_route` for a request the lane began
         (:meth:`~cherrypy.kernel.wsgi.CPWSGIApp.serve_lane`) and hands back: ``value`` is
         what the page handler returned (``handler_done``), else a one-item list holding the
-        exception raised at ``self.stage`` (taken out to be raised: see :func:`_raise`).  From
+        exception raised at ``self.stage`` (taken out to be raised: see :func:`_raise`);
+        ``handler_done`` None: a hooked path's resource was served up to its finalize.  From
         here on the request goes as on the general path: the result is encoded by
         ``tools.encode``, hooks attached meanwhile run, errors are handled."""
         try:
-            if not handler_done and self.stage == "run":
-                raise value.pop()  # what _run_route's own first steps raise: the bare 500
-            try:
-                if not handler_done:
-                    raise value.pop()
-                response.body = route.lane_encode(self, value)
-                self._finish_resource(response)
-            except BaseException as exc:
-                self._respond_with(_raise, [exc])
-            else:
+            if handler_done is None:
+                # A hooked path's resource was served to its finalize (Request._serve_resource):
+                # what follows in _run_route.
                 self._end_resource()
+            else:
+                if not handler_done and self.stage == "run":
+                    raise value.pop()  # what _run_route's own first steps raise: the bare 500
+                try:
+                    if not handler_done:
+                        raise value.pop()
+                    response.body = route.lane_encode(self, value)
+                    self._finish_resource(response)
+                except BaseException as exc:
+                    self._respond_with(_raise, [exc])
+                else:
+                    self._end_resource()
         except self.throws:
             raise
         except Exception:

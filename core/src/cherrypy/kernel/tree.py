@@ -322,7 +322,7 @@ class Tree:
                 # A path of the root application served before: its compiled route.
                 app, wsgiapp, route = found
                 if app.wsgiapp is wsgiapp and wsgiapp.plain and route.current():
-                    if route.lane:
+                    if route.lane or route.hooked:
                         return wsgiapp.serve_lane(  # type: ignore[no-any-return]
                             route, environ, start_response
                         )

@@ -12,7 +12,7 @@ from typing import Any
 from cherrypy.kernel import observe as _observe
 from cherrypy.kernel.compiled import MAX_ROUTES, NEVER, compile_route, generations
 from cherrypy.kernel.context import serving
-from cherrypy.kernel.dispatch import handler_type_error
+from cherrypy.kernel.dispatch import LateParamPageHandler, handler_type_error
 from cherrypy.kernel.errors import InternalRedirect, NotFound, bare_error, format_exc
 from cherrypy.kernel.httputil import Host, _plain_type, _plain_types, _with_charset, urljoin
 from cherrypy.kernel.pipeline import _stats as _pipeline_stats
@@ -303,7 +303,7 @@ class AppResponse:
         start_response: Callable[..., Any],
         cpapp: Any,
         route: Any = None,
-        resume: tuple[bool, Any] | None = None,
+        resume: tuple[bool | None, Any] | None = None,
     ) -> None:
         self.cpapp = cpapp
         if route is not None:
@@ -654,7 +654,7 @@ class CPWSGIApp:
             and route.current()
             and environ.get("SCRIPT_NAME", "") == route.script_name
         ):
-            if route.lane:
+            if route.lane or route.hooked:
                 return self.serve_lane(route, environ, start_response)
             return self.serve_route(route, environ, start_response)
         head = self.head
@@ -676,7 +676,7 @@ class CPWSGIApp:
         route: Any,
         environ: dict[str, Any],
         start_response: Callable[..., Any],
-        resume: tuple[bool, Any] | None = None,
+        resume: tuple[bool | None, Any] | None = None,
     ) -> Any:
         """What the default pipeline (``ExceptionTrapper``, ``InternalRedirector``) and the
         tail do, in one frame, for a path with a
@@ -803,126 +803,159 @@ class CPWSGIApp:
             if route.is_index is not None:
                 request.is_index = route.is_index
             request.route = route.route
-            request._lane_route = route  # request.handler is made from it if read
             args = request.args = route.args
             request.kwargs = {}
             request._body = _PENDING
-            # (the hooks are made if read: request.hooks)
             request.toolmaps = route.pipeline.toolmaps
             for name, value in route.request_attrs:
                 setattr(request, name, value)
-            if qs:
-                request.stage = "process_query_string"
-                request.process_query_string()
-            if request.process_request_body:
-                if method in request.methods_with_bodies:
-                    request.stage = "before_request_body"
-                    request.body.process()
-                else:
-                    request.process_request_body = False
-            request.stage = "handler"
-            func = route.func
-            answered = False  # (the 404 of a path without a handler, written here)
-            if func is not None:
-                try:
-                    result = func(*args, **request.params)
-                except TypeError as exc:
-                    raise handler_type_error(func, args, request.params, exc) from None
-            elif (
-                request.show_tracebacks
-                or request._lane_hooks is not None
-                or request.__dict__.get("error_page")
-                or _REQUEST_ATTRS["error_page"] is not _ERROR_PAGES
-                or _ERROR_PAGES.shared
-            ):
-                raise NotFound()  # the path's handler: what the general path makes of it
-            else:
-                # What the general path does with that NotFound (Request._respond_with) when
-                # the default page without a traceback answers it and no hook is attached:
-                # the error written into the response, then finalize.
-                NotFound(route.full_path).set_response()
-                request.stage = "before_finalize (HTTPError)"
-                request._finalize(response)
-                request.stage = "on_end_resource"
-                answered = True
-                result = None
-            # tools.encode's one-step case (ResponseEncoder._encode_plain_html)
-            encoder = route.plain_before_handler[1].callback  # ResponseEncoder
-            headers = response.headers
-            content_type = dict.get(headers, "Content-Type")
             encoded: bytes | None = None
             native: list[Any] | None = None  # the server's headers, when made here
-            result_class = result.__class__
-            if (
-                (result_class is str or result_class is bytes)
-                and result
-                and request._lane_hooks is None  # (read: a hook point may have a hook now)
-                and encoder.encoding is None
-                and encoder.add_charset
-                and not response.stream
-                and content_type.__class__ is str
-                and content_type
-            ):
-                charset = encoder.default_encoding
-                known = _plain_types.get((content_type, charset))
-                if known is None:
-                    known = _plain_type(content_type, charset)
-                is_text, with_charset = known
-                if encoder.text_only and not is_text:
-                    # tools.encode leaves a body of a non-text type alone (a str one is
-                    # handed back: it cannot be sent as it is); a length the handler set
-                    # is kept by the general path.
-                    if result_class is bytes and not dict.__contains__(headers, "Content-Length"):
-                        encoded = result
-                        with_charset = None
-                else:
-                    source = request._header_source
-                    if not (
-                        source.get("HTTP_ACCEPT_CHARSET")
-                        if source is not None
-                        else dict.get(request.headers, "Accept-Charset")
-                    ):
-                        if with_charset is None:
-                            with_charset = _with_charset(content_type, charset)
-                        if result_class is bytes:
-                            encoded = result  # (tools.encode adds the charset, encodes nothing)
-                        else:
-                            try:
-                                encoded = result.encode(charset, encoder.errors)
-                            except (LookupError, UnicodeError):
-                                pass
-            if encoded is not None:
-                dict.pop(headers, "Content-Length", None)
-                if with_charset is not None:
-                    dict.__setitem__(headers, "Content-Type", with_charset)
-                response._body = [encoded]
-                # Response.finalize
-                request.stage = "before_finalize"
-                status = response.status
-                entry = _statuses.get(status) if status.__class__ in _CACHED_STATUS_TYPES else None
+            answered = False  # (a response the lane finished without encoding a result)
+            served = False  # (a hooked path's resource served, the rest to the general path)
+            if route.hooked:
+                # A path whose tools attach hooks: what Request._run_route does once the
+                # pipeline is installed (the hooks and handler objects made as it makes them,
+                # then Request._serve_resource), in this frame.
+                hooks = request.hooks = route.pipeline.new_hookmap()
+                func = route.func
+                request.handler = (
+                    LateParamPageHandler(func, *args) if func is not None else NotFound()
+                )
+                request._serve_resource(response, route)
+                hooks = request.hooks  # (a hook may have replaced the map)
                 if (
-                    entry is None
-                    or response._has_cookie_state
-                    or entry[0] < 200
-                    or entry[0] in (204, 205, 304)
+                    hooks.__class__ is not HookMap
+                    or dict.get(hooks, "on_end_resource")
+                    or dict.get(hooks, "on_end_request")
+                    or response.stream
+                    or response._body.__class__ is not list
                 ):
-                    request._finalize(response)
+                    # What follows needs the general path: its on_end_resource and
+                    # on_end_request hooks, or a body sent as it is produced.
+                    served = True
                 else:
-                    _code, response.status, response.output_status = entry
-                    length = len(encoded)
-                    # The server's native headers straight from the headers' items, for the
-                    # pairs seen (and checked) before; response.header_list is made if read.
+                    request.stage = "on_end_resource"
+                    answered = True
+                result = None
+            else:
+                request._lane_route = route  # request.handler is made from it if read
+                # (the hooks are made if read: request.hooks)
+                if qs:
+                    request.stage = "process_query_string"
+                    request.process_query_string()
+                if request.process_request_body:
+                    if method in request.methods_with_bodies:
+                        request.stage = "before_request_body"
+                        request.body.process()
+                    else:
+                        request.process_request_body = False
+                request.stage = "handler"
+                func = route.func
+                if func is not None:
                     try:
-                        native = list(map(_native_of_item.get, dict.items(headers)))
-                    except TypeError:  # an unhashable value
-                        native = [None]
-                    native.append(_native_lengths.get(length))
-                    dict.__setitem__(headers, "Content-Length", length)
-                    if None in native:
-                        native = _native_for_lane(response, headers, length)
-                request.stage = "on_end_resource"
+                        result = func(*args, **request.params)
+                    except TypeError as exc:
+                        raise handler_type_error(func, args, request.params, exc) from None
+                elif (
+                    request.show_tracebacks
+                    or request._lane_hooks is not None
+                    or request.__dict__.get("error_page")
+                    or _REQUEST_ATTRS["error_page"] is not _ERROR_PAGES
+                    or _ERROR_PAGES.shared
+                ):
+                    raise NotFound()  # the path's handler: what the general path makes of it
+                else:
+                    # What the general path does with that NotFound (Request._respond_with) when
+                    # the default page without a traceback answers it and no hook is attached:
+                    # the error written into the response, then finalize.
+                    NotFound(route.full_path).set_response()
+                    request.stage = "before_finalize (HTTPError)"
+                    request._finalize(response)
+                    request.stage = "on_end_resource"
+                    answered = True
+                    result = None
+                # tools.encode's one-step case (ResponseEncoder._encode_plain_html)
+                encoder = route.plain_before_handler[1].callback  # ResponseEncoder
+                headers = response.headers
+                content_type = dict.get(headers, "Content-Type")
+                result_class = result.__class__
+                if (
+                    (result_class is str or result_class is bytes)
+                    and result
+                    and request._lane_hooks is None  # (read: a hook point may have a hook now)
+                    and encoder.encoding is None
+                    and encoder.add_charset
+                    and not response.stream
+                    and content_type.__class__ is str
+                    and content_type
+                ):
+                    charset = encoder.default_encoding
+                    known = _plain_types.get((content_type, charset))
+                    if known is None:
+                        known = _plain_type(content_type, charset)
+                    is_text, with_charset = known
+                    if encoder.text_only and not is_text:
+                        # tools.encode leaves a body of a non-text type alone (a str one is
+                        # handed back: it cannot be sent as it is); a length the handler set
+                        # is kept by the general path.
+                        if result_class is bytes and not dict.__contains__(
+                            headers, "Content-Length"
+                        ):
+                            encoded = result
+                            with_charset = None
+                    else:
+                        source = request._header_source
+                        if not (
+                            source.get("HTTP_ACCEPT_CHARSET")
+                            if source is not None
+                            else dict.get(request.headers, "Accept-Charset")
+                        ):
+                            if with_charset is None:
+                                with_charset = _with_charset(content_type, charset)
+                            if result_class is bytes:
+                                encoded = result  # (tools.encode adds the charset, encodes nothing)
+                            else:
+                                try:
+                                    encoded = result.encode(charset, encoder.errors)
+                                except (LookupError, UnicodeError):
+                                    pass
+                if encoded is not None:
+                    dict.pop(headers, "Content-Length", None)
+                    if with_charset is not None:
+                        dict.__setitem__(headers, "Content-Type", with_charset)
+                    response._body = [encoded]
+                    # Response.finalize
+                    request.stage = "before_finalize"
+                    status = response.status
+                    entry = (
+                        _statuses.get(status) if status.__class__ in _CACHED_STATUS_TYPES else None
+                    )
+                    if (
+                        entry is None
+                        or response._has_cookie_state
+                        or entry[0] < 200
+                        or entry[0] in (204, 205, 304)
+                    ):
+                        request._finalize(response)
+                    else:
+                        _code, response.status, response.output_status = entry
+                        length = len(encoded)
+                        # The server's native headers straight from the headers' items, for the
+                        # pairs seen (and checked) before; response.header_list is made if read.
+                        try:
+                            native = list(map(_native_of_item.get, dict.items(headers)))
+                        except TypeError:  # an unhashable value
+                            native = [None]
+                        native.append(_native_lengths.get(length))
+                        dict.__setitem__(headers, "Content-Length", length)
+                        if None in native:
+                            native = _native_for_lane(response, headers, length)
+                    request.stage = "on_end_resource"
         except BaseException as exc:
             return self.serve_route(route, environ, start_response, (False, [exc]))
+        if served:
+            return self.serve_route(route, environ, start_response, (None, None))
         if encoded is None and not answered:
             return self.serve_route(route, environ, start_response, (True, result))
         # Request._run_done
