@@ -248,6 +248,13 @@ def test_output_encodes_only_the_pairs_not_seen_before():
     assert _output(headers) == expected  # the str pairs cached, the int ones looked up apart
     dict.__setitem__(headers, "X-Seen", "no")  # a new value between cached ones
     assert _output(headers) == [*expected[:2], (b"X-Seen", b"no"), expected[3]]
+    one_int = dict.__new__(HeaderMap)
+    dict.update(one_int, {"Content-Type": "text/plain", "Content-Length": 7654321, "X-S": "y"})
+    for _ in range(2):  # the one int pair found apart from the cached str pairs
+        assert _output(one_int) == [expected[0], expected[1], (b"X-S", b"y")]
+    flag = dict.__new__(HeaderMap)
+    dict.update(flag, {"Content-Type": "text/plain", "Content-Length": True})
+    assert _output(flag) == [expected[0], (b"Content-Length", b"True")]  # not the pair of 1
 
 
 def test_translate_headers_drops_only_an_empty_content_length():

@@ -103,6 +103,16 @@ def _output(headers: HeaderMap) -> list[tuple[bytes, bytes]]:
     else:
         if None not in found:
             return found
+        at = found.index(None)
+        if None not in found[at + 1 :]:
+            # One pair not found, as a rule an int (a Content-Length a tool set): looked up
+            # among the int pairs seen before.
+            name, value = list(dict.items(headers))[at]
+            if value.__class__ is int:
+                pair = _int_header_pairs.get((name, value))
+                if pair is not None:
+                    found[at] = pair
+                    return found
     names = _header_names
     int_pairs = _int_header_pairs
     out = []
