@@ -675,7 +675,7 @@ class HookedPages:
         ("/exploded", {}, "500", 1),
         ("/inside", {}, "200", 1),
         ("/streamed", {}, "200", 1),
-        ("/late", {}, "200", 1),
+        ("/late", {}, "200", 0),
     ],
 )
 def test_a_path_with_tools_is_served_by_the_lane_as_by_the_general_path(
@@ -693,19 +693,27 @@ def test_a_path_with_tools_is_served_by_the_lane_as_by_the_general_path(
     if path == "/finalized":
         assert second.headers["x-finalized"] == "yes"
     if path == "/late":
-        assert _ENDED == ["/late", "/late"]  # the hook attached at run time ran both times
+        # The hook attached at run time ran both times, when the body was closed.
+        assert _ENDED == ["/late", "/late"]
     if status == "500":
         assert len(error_log.messages) >= 2  # logged on both paths alike
     assert serving.request is None
 
 
-def test_a_hooked_path_with_a_session_hands_its_end_back(wsgi, lanes):
+def test_a_hooked_path_ends_its_request_when_the_body_is_closed(wsgi, lanes):
+    # A session's on_end_request hook releases its lock: at close, after the body was sent.
     cherrypy.tree.mount(
         HookedPages(), config={"/": {"tools.sessions.on": True, "tools.sessions.locking": "early"}}
     )
     first = wsgi.get("/plain")
     cookie = first.headers["set-cookie"].split(";")[0]
-    second = wsgi.get("/plain", headers={"Cookie": cookie})
-    third = wsgi.get("/plain", headers={"Cookie": cookie})
-    assert second.body == third.body == b"plain page"
-    assert lanes == {"lane": 2, "resumed": 2}  # on_end_request: the session's lock released
+    environ = wsgi.environ("/plain", headers={"Cookie": cookie})
+    body = cherrypy.tree(environ, lambda status, headers, exc_info=None: None)
+    assert isinstance(body, list) and body == [b"plain page"]
+    assert serving.request is not None  # not ended yet
+    body.close()
+    assert serving.request is None
+    body.close()  # (once)
+    third = wsgi.get("/plain", headers={"Cookie": cookie})  # the lock is free again
+    assert third.body == b"plain page"
+    assert lanes == {"lane": 2, "resumed": 0}

@@ -465,3 +465,50 @@ def test_server_can_restart(start_server, connect):
     client = connect(server)
     client.send(b"GET /again HTTP/1.1\r\n" + HOST + b"\r\n")
     assert client.read_response().body == b"GET /again? "
+
+
+class _ClosingList(list):
+    """A list body with ``close`` (as a framework returns to end its request after sending)."""
+
+    closed: list[str] = []
+
+    def close(self) -> None:
+        _ClosingList.closed.append("closed")
+
+
+class _OddList(list):
+    """A list subclass that iterates differently from its contents."""
+
+    def __iter__(self):
+        return iter([b"from", b" iter"])
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (_ClosingList([b"one piece"]), b"one piece"),
+        (_ClosingList([b"two ", b"pieces"]), b"two pieces"),
+        (_OddList([b"ignored"]), b"from iter"),
+    ],
+)
+def test_a_list_subclass_body_is_sent_as_it_iterates_and_closed(
+    start_server, connect, body, expected
+):
+    _ClosingList.closed.clear()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return body
+
+    server = start_server(app)
+    client = connect(server)
+    for _ in range(2):  # and the connection stays usable
+        client.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = client.read_response()
+        assert response.status == 200
+        assert response.body == expected
+    if isinstance(body, _ClosingList):
+        deadline = time.monotonic() + 5  # (closed right after the send: it may trail the read)
+        while len(_ClosingList.closed) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _ClosingList.closed == ["closed", "closed"]

@@ -813,6 +813,7 @@ class CPWSGIApp:
             native: list[Any] | None = None  # the server's headers, when made here
             answered = False  # (a response the lane finished without encoding a result)
             served = False  # (a hooked path's resource served, the rest to the general path)
+            ending = False  # (a buffered body whose request ends when the server closes it)
             if route.hooked:
                 # A path whose tools attach hooks: what Request._run_route does once the
                 # pipeline is installed (the hooks and handler objects made as it makes them,
@@ -827,16 +828,17 @@ class CPWSGIApp:
                 if (
                     hooks.__class__ is not HookMap
                     or dict.get(hooks, "on_end_resource")
-                    or dict.get(hooks, "on_end_request")
                     or response.stream
                     or response._body.__class__ is not list
                 ):
-                    # What follows needs the general path: its on_end_resource and
-                    # on_end_request hooks, or a body sent as it is produced.
+                    # What follows needs the general path: its on_end_resource hooks, or a
+                    # body sent as it is produced.
                     served = True
                 else:
                     request.stage = "on_end_resource"
                     answered = True
+                    # on_end_request hooks (a session's) run when the server closes the body
+                    ending = bool(dict.get(hooks, "on_end_request"))
                 result = None
             else:
                 request._lane_route = route  # request.handler is made from it if read
@@ -987,6 +989,8 @@ class CPWSGIApp:
         except Exception as exc:
             cpapp.release_serving()
             return _TrappedResponse(_reraiser(exc), environ, start_response, _TRAPPER_THROWS)
+        if ending:
+            return _EndingBody(body, cpapp)
         # Application.release_serving, with nothing to tell (checked again: the handler may
         # have subscribed) and no on_end_request hook (the handler attached none).
         if listeners.get("after_request"):
@@ -1008,6 +1012,25 @@ class CPWSGIApp:
             self.config.setdefault(name, {})[arg] = v
         self.head = None
         self.plain = False
+
+
+class _EndingBody(list):  # type: ignore[type-arg]
+    """The buffered body of a request the lane served whose ``on_end_request`` hooks (a
+    session's lock release, say) must run once the server has sent it: :meth:`close` ends
+    the request there, as :meth:`AppResponse.close` does."""
+
+    __slots__ = ("_cpapp",)
+
+    def __init__(self, body: list[bytes], cpapp: Any) -> None:
+        super().__init__(body)
+        self._cpapp = cpapp
+
+    def close(self) -> None:
+        """End the request (``on_end_request``) and release the thread's context, once."""
+        cpapp = self._cpapp
+        if cpapp is not None:
+            self._cpapp = None
+            cpapp.release_serving()
 
 
 _DEFAULT_PIPELINE = list(CPWSGIApp.pipeline)

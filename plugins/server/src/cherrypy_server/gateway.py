@@ -197,6 +197,15 @@ class FileWrapper:
         raise StopIteration
 
 
+def _plain_list(cls: Any) -> bool:
+    """Whether the list subclass ``cls`` reads as a list does (a body with a ``close``)."""
+    return bool(
+        cls.__iter__ is list.__iter__
+        and cls.__len__ is list.__len__
+        and cls.__getitem__ is list.__getitem__
+    )
+
+
 def error_response(
     server: HTTPServer, status_line: str, message: str, close: bool = True, head: bool = False
 ) -> bytes:
@@ -500,9 +509,13 @@ class Response:
 
     def send_result(self, result: Iterable[bytes]) -> None:
         """Send what the application returned, then end the response."""
-        if (type(result) is list or type(result) is tuple) and self.conn.takeover is None:
-            if len(result) == 1:
-                item = result[0]
+        cls = type(result)
+        if (
+            cls is list or cls is tuple or (isinstance(result, list) and _plain_list(cls))
+        ) and self.conn.takeover is None:
+            sequence: Any = result
+            if len(sequence) == 1:
+                item = sequence[0]
                 if type(item) is bytes and not self.headers_sent:
                     # One item, the usual buffered response: framed here when it is all
                     # the announced length (what _frame does for it, without the call).
@@ -526,7 +539,7 @@ class Response:
                 self.conn.send_parts(parts)
                 self.finish()
                 return
-        elif type(result) is FileWrapper and self._send_file(result):
+        elif cls is FileWrapper and self._send_file(result):  # type: ignore[arg-type]
             self.finish()
             return
         for item in result:
