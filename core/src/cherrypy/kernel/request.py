@@ -318,11 +318,12 @@ class _HeadersFromEnviron(_FromEnviron):
         header_list, headers = _headers_from_environ(source, _plan_of(source))
         obj._header_source = None  # (after: a failure leaves the next access to fail alike)
         # Either one may have been assigned already: keep what was assigned.
-        if obj.headers is _DEFAULT_HEADERS:
-            obj.headers = headers
-        if obj.header_list is _DEFAULT_HEADER_LIST:
-            obj.header_list = header_list
-        return getattr(obj, self.name)
+        state = obj.__dict__
+        if state.get("headers", _DEFAULT_HEADERS) is _DEFAULT_HEADERS:
+            state["headers"] = headers
+        if state.get("header_list", _DEFAULT_HEADER_LIST) is _DEFAULT_HEADER_LIST:
+            state["header_list"] = header_list
+        return state[self.name]
 
 
 def _headers_from_environ(
