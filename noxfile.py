@@ -167,7 +167,8 @@ def bench(session: nox.Session) -> None:
     name first runs that script of ``bench/`` instead: ``nox -s bench -- run.py`` (the
     in-process comparison), ``nox -s bench -- scenarios.py`` (issue 24's scenarios over HTTP:
     404, static files, JSON, sessions, gzip, streaming, POST, against CherryPy 18.10 and two
-    bare-server floors), ``nox -s bench -- http_server.py --big-file``.
+    bare-server floors), ``nox -s bench -- scenarios_inproc.py`` (the same pages in process),
+    ``nox -s bench -- http_server.py --big-file``.
     """
     _sync(session)
     args = list(session.posargs)
