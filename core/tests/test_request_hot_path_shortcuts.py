@@ -5,6 +5,7 @@ environ header translation and the access log's handler check."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 import pytest
@@ -102,15 +103,23 @@ def test_presorted_point_keeps_failsafe_semantics():
     assert calls == ["boom", "failsafe"]
 
 
+class _LoudHook(Hook):
+    """A Hook subclass that says it was called (into ``seen``, its first keyword)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, seen: list[object], callback: Any, **kwargs: Any) -> None:
+        super().__init__(callback, **kwargs)
+        self.seen = seen
+
+    def __call__(self) -> object:
+        self.seen.append("subclass")
+        return super().__call__()
+
+
 def test_run_hooks_passes_kwargs_and_honours_a_hook_subclass():
     seen: list[object] = []
-
-    class LoudHook(Hook):
-        __slots__ = ()
-
-        def __call__(self) -> object:
-            seen.append("subclass")
-            return super().__call__()
+    LoudHook = partial(_LoudHook, seen)
 
     HookMap.run_hooks(
         [
@@ -126,13 +135,7 @@ def test_run_point_calls_a_lone_hook_as_run_would(error_log):
     from cherrypy.kernel.requesthooks import run_point
 
     seen: list[object] = []
-
-    class LoudHook(Hook):
-        __slots__ = ()
-
-        def __call__(self) -> object:
-            seen.append("subclass")
-            return super().__call__()
+    LoudHook = partial(_LoudHook, seen)
 
     hooks = HookMap()
     hooks["before_handler"] = [Hook(lambda **kw: seen.append(kw), a=1)]
