@@ -716,6 +716,13 @@ class CPWSGIApp:
         request, an ``X-Request-ID`` to echo, a non-ASCII query string) go to
         :meth:`serve_route` at once.  A buffered body needs nothing at ``close``: the
         request is closed and the thread's context released before the body is returned.
+
+        A route with tools (``route.hooked``: hooks and request attributes) is begun the same
+        way, then served by :meth:`Request._serve_resource
+        <cherrypy.kernel.request.Request._serve_resource>` (hooks, handler, finalize) here;
+        its buffered answer is sent from here too (an :class:`_EndingBody` when
+        ``on_end_request`` hooks must run at ``close``), anything else is handed back once
+        the resource is served (``resume`` ``(None, None)``).
         """
         engine = site.engine
         listeners = engine.listeners
@@ -818,7 +825,7 @@ class CPWSGIApp:
                 # A path whose tools attach hooks: what Request._run_route does once the
                 # pipeline is installed (the hooks and handler objects made as it makes them,
                 # then Request._serve_resource), in this frame.
-                hooks = request.hooks = route.pipeline.new_hookmap()
+                request.hooks = route.pipeline.new_hookmap()
                 func = route.func
                 request.handler = (
                     LateParamPageHandler(func, *args) if func is not None else NotFound()
