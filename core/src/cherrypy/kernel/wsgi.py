@@ -1021,16 +1021,23 @@ class CPWSGIApp:
         self.plain = False
 
 
-class _EndingBody(list):  # type: ignore[type-arg]
+class _EndingBody:
     """The buffered body of a request the lane served whose ``on_end_request`` hooks (a
     session's lock release, say) must run once the server has sent it: :meth:`close` ends
-    the request there, as :meth:`AppResponse.close` does."""
+    the request there, as :meth:`AppResponse.close` does.
 
-    __slots__ = ("_cpapp",)
+    Not a list (a list subclass would do): granian sends a list without calling its
+    ``close``, against PEP 3333, and the hooks would never run.
+    """
+
+    __slots__ = ("_body", "_cpapp")
 
     def __init__(self, body: list[bytes], cpapp: Any) -> None:
-        super().__init__(body)
+        self._body = body
         self._cpapp = cpapp
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
 
     def close(self) -> None:
         """End the request (``on_end_request``) and release the thread's context, once."""
