@@ -468,7 +468,7 @@ def test_server_can_restart(start_server, connect):
 
 
 class _ClosingList(list):
-    """A list body with ``close`` (as a framework returns to end its request after sending)."""
+    """A list body with ``close`` (a framework's way to end its request after sending)."""
 
     closed: list[str] = []
 

@@ -197,15 +197,6 @@ class FileWrapper:
         raise StopIteration
 
 
-def _plain_list(cls: Any) -> bool:
-    """Whether the list subclass ``cls`` reads as a list does (a body with a ``close``)."""
-    return bool(
-        cls.__iter__ is list.__iter__
-        and cls.__len__ is list.__len__
-        and cls.__getitem__ is list.__getitem__
-    )
-
-
 def error_response(
     server: HTTPServer, status_line: str, message: str, close: bool = True, head: bool = False
 ) -> bytes:
@@ -510,9 +501,7 @@ class Response:
     def send_result(self, result: Iterable[bytes]) -> None:
         """Send what the application returned, then end the response."""
         cls = type(result)
-        if (
-            cls is list or cls is tuple or (isinstance(result, list) and _plain_list(cls))
-        ) and self.conn.takeover is None:
+        if (cls is list or cls is tuple) and self.conn.takeover is None:
             sequence: Any = result
             if len(sequence) == 1:
                 item = sequence[0]
