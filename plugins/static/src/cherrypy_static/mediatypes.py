@@ -10,6 +10,7 @@ extensions.  A file whose type nobody knows is ``application/octet-stream``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["DEFAULT_TYPE", "WEB_TYPES", "extension_of", "guess_type"]
 
@@ -120,8 +121,20 @@ def guess_type(path: str, content_types: Mapping[str, str] | None = None) -> str
     found = WEB_TYPES.get(ext)
     if found is not None:
         return found
-    import mimetypes  # here: most files are answered by WEB_TYPES, and start-up stays quick
+    module = _mimetypes or _load_mimetypes()
+    if not module.inited:
+        module.init()
+    return module.types_map.get(ext) or DEFAULT_TYPE
 
-    if not mimetypes.inited:
-        mimetypes.init()
-    return mimetypes.types_map.get(ext) or DEFAULT_TYPE
+
+_mimetypes: Any = None
+"""The :mod:`mimetypes` module once a file needed it: imported then (most files are answered
+by :data:`WEB_TYPES`, and start-up stays quick), not by an ``import`` statement per request."""
+
+
+def _load_mimetypes() -> Any:
+    global _mimetypes
+    import mimetypes
+
+    _mimetypes = mimetypes
+    return mimetypes
