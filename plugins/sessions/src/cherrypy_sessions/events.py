@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import cherrypy
+
 __all__ = ["LOCK_CHANNEL", "STORE_ERROR_CHANNEL", "listened", "report_store_error"]
 
 STORE_ERROR_CHANNEL = "session_store_error"
@@ -25,32 +27,16 @@ LOCK_CHANNEL = "session_lock_acquired"
 """Published with ``(storage_type, started_ns, acquired_ns)`` once a session lock is held."""
 
 
-_cherrypy: Any = None
-"""The ``cherrypy`` module once :func:`listened` imported it (not an ``import`` statement,
-~0.4 µs, per call: the session tool asks on every request)."""
-
-
 def listened(channel: str) -> Any:
     """The engine when someone listens on ``channel``, else None (cheap)."""
-    cherrypy = _cherrypy or _import_cherrypy()
     engine = cherrypy.engine
     return engine if engine.listeners.get(channel) else None
-
-
-def _import_cherrypy() -> Any:
-    global _cherrypy
-    import cherrypy
-
-    _cherrypy = cherrypy
-    return cherrypy
 
 
 def report_store_error(session: Any, operation: str, error: BaseException) -> None:
     """Publish a failure of ``session``'s store, unless it is an HTTP answer (a 503 for a
     lock timeout is the tool's decision, not a store failure).  Never raises."""
     try:
-        import cherrypy
-
         if isinstance(error, (cherrypy.HTTPError, cherrypy.HTTPRedirect)):
             return
         engine = listened(STORE_ERROR_CHANNEL)
