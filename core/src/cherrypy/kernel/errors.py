@@ -14,6 +14,7 @@ from cherrypy.kernel import runtime
 from cherrypy.kernel.context import ResponseProxy, serving
 from cherrypy.kernel.runtime import VERSION
 from cherrypy.kernel.status import valid_status
+from cherrypy.kernel.urls import url as _url
 
 _response: Any = ResponseProxy()
 """The current response; outside a request, a default one (as in CherryPy)."""
@@ -121,8 +122,6 @@ class HTTPRedirect(CherryPyException):
     def __init__(
         self, urls: Any, status: int | str | None = None, encoding: str | None = None
     ) -> None:
-        from cherrypy.kernel.urls import url as _url
-
         if isinstance(urls, (str, bytes)) or not isinstance(urls, Iterable):
             urls = [urls]
         base = _url()
