@@ -8,7 +8,9 @@ The same page ("Hello World!", text/plain; ``bench/peer_apps.py``) is served by:
 - ``falcon-granian``, ``bottle-granian``, ``wsgi-granian``: Falcon, Bottle and a bare WSGI
   function on granian (``--interface wsgi --workers 1``);
 - ``kernel-granian``, ``kernel-granian-w2``: the kernel's WSGI application (``cherrypy.tree``)
-  on granian with 1 and 2 workers.
+  on granian with 1 and 2 workers;
+- ``bottle-granian-w2``, ``wsgi-granian-w2``: Bottle and the bare WSGI function on 2 granian
+  workers, for what a second worker costs where no framework of ours is involved.
 
 Each server runs pinned to CPU 0 (``taskset -c 0``; granian's worker processes inherit it) and
 ``wrk -t1`` to CPU 1.  A round starts every server in turn on a free port, waits for a 200 on
@@ -69,6 +71,8 @@ RATIOS = {
     "ours": [("cherrypy", "CherryPy 18.10"), ("bottle-waitress", "Bottle/waitress")],
     "kernel-granian": [("bottle-granian", "Bottle/granian"), ("falcon-granian", "Falcon/granian")],
     "kernel-granian-w2": [("kernel-granian", "1 worker")],
+    "bottle-granian-w2": [("bottle-granian", "1 worker")],
+    "wsgi-granian-w2": [("wsgi-granian", "1 worker")],
 }
 
 
@@ -222,6 +226,18 @@ def subjects(ours: str, ref: str | None) -> list[Subject]:
             "kernel on granian, 2 workers",
             lambda: kernel_granian_python(ours),
             granian("make_kernel", workers=2),
+        ),
+        Subject(
+            "bottle-granian-w2",
+            "Bottle on granian, 2 workers",
+            peers_python,
+            granian("make_bottle", workers=2),
+        ),
+        Subject(
+            "wsgi-granian-w2",
+            "bare WSGI on granian, 2 workers",
+            peers_python,
+            granian("make_wsgi", workers=2),
         ),
     ]
 
